@@ -1,0 +1,4 @@
+// cmd_report.c — placeholder until the owning issue lands; dies with a clear message.
+#include "cmd/commands.h"
+#include "common/util.h"
+int cmd_report(int argc, char** argv) { (void)argc; (void)argv; ug_die("'report' is not implemented in this build yet"); }

@@ -1,0 +1,31 @@
+// opts.h — long options, INI config files, --help.
+// Each command declares a table of options.  Values come from, in increasing priority:
+//   the default already stored in the destination, the config file (--config FILE), the command line.
+// Config files are INI: keys equal option names (without --).  A key applies to command C when it is in
+// a section named [C], or in a shared section (any section that is not a command name, e.g. [data], [model]).
+// Sections named after another command are ignored.  [C.M] applies when the command's --method equals M.
+// A key of an applicable section that the command does not know is an error (catches typos).
+#pragma once
+#include <stdint.h>
+
+typedef enum { OPT_STR, OPT_INT, OPT_INT64, OPT_DOUBLE, OPT_FLAG } OptType;
+
+typedef struct {
+    const char* name;      // long option name without "--"
+    OptType type;
+    void* dest;            // char** for OPT_STR (strdup'd), int*, int64_t*, double*, int* for OPT_FLAG
+    const char* metavar;   // e.g. "FILE"; NULL for flags
+    const char* help;
+    int set;               // output: 1 when given on the command line or in the config
+} OptSpec;
+
+// Parses argv (argv[0] is the command name).  Positional arguments are returned in *pos (NULL-terminated,
+// count in *npos).  --help prints usage (with defaults) and exits 0.  Errors die with a one-line message.
+void opts_parse(const char* command, const char* usage_line, const char* description,
+                OptSpec* specs, int argc, char** argv, int* npos, char*** pos);
+
+// True when option `name` was set by config or command line.
+int opts_was_set(const OptSpec* specs, const char* name);
+
+// The names of all subcommands (used to decide which INI sections are "shared").
+extern const char* const UG_COMMANDS[];

@@ -1,0 +1,36 @@
+// util.h — fatal errors, checked calls, allocation, timing, logging.
+// Every fatal path goes through ug_die(): it prints "ugradsl: [rank R] file:line: message (hint)"
+// and ends all ranks with MPI_Abort when MPI is up, so no rank hangs in a collective.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+// Fatal error with printf-style message.  Never returns.
+#define ug_die(...) ug_die_at(__FILE__, __LINE__, __VA_ARGS__)
+void ug_die_at(const char* file, int line, const char* fmt, ...)
+    __attribute__((noreturn, format(printf, 3, 4)));
+
+// Checks an expression; on failure dies with the expression text and a hint.
+#define UG_CHECK(cond, ...) do { if (!(cond)) ug_die(__VA_ARGS__); } while (0)
+// HDF5 calls return negative on error.
+#define H5_CHECK(call) do { if ((long long)(call) < 0) ug_die("HDF5 call failed: %s (see the HDF5 error stack above)", #call); } while (0)
+// MPI calls return MPI_SUCCESS (0); communicators use MPI_ERRORS_RETURN so this can fire.
+#define MPI_CHECK(call) do { int mpi_rc_ = (call); if (mpi_rc_ != 0) ug_mpi_die(__FILE__, __LINE__, #call, mpi_rc_); } while (0)
+void ug_mpi_die(const char* file, int line, const char* expr, int rc) __attribute__((noreturn));
+
+void* ug_malloc(size_t bytes);            // dies on failure (names the size)
+void* ug_calloc(size_t count, size_t size);
+void* ug_aligned_alloc(size_t bytes);     // 64-byte aligned, free with free()
+void* ug_realloc(void* p, size_t bytes);
+char* ug_strdup(const char* s);
+
+double ug_now(void);                      // monotonic seconds
+int ug_rank(void);                        // MPI rank or 0 when MPI is not initialised
+void ug_log(const char* fmt, ...) __attribute__((format(printf, 1, 2)));   // rank 0 only, to stderr
+void ug_warn(const char* fmt, ...) __attribute__((format(printf, 1, 2)));  // any rank, to stderr
+
+// Read a whole file into memory (NUL-terminated); dies if unreadable.
+char* ug_read_file(const char* path, size_t* size_out);
+int ug_file_exists(const char* path);
+void ug_mkdir_p(const char* path);        // dies on failure

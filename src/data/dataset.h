@@ -1,0 +1,74 @@
+// dataset.h — the HDF5 dataset format (docs/DATA.md) and its reader/writer.
+//
+// One file per dataset; one group per split: /train, /val (optional), /test.
+//   decoded mode: images uint8 [N,H,W,C] chunked along N (~0.25-1 MiB chunks), labels int32 [N]
+//   JPEG mode:    jpeg uint8 [total_bytes] (all encoded images back to back), offsets int64 [N+1], labels int32 [N]
+//   optional:     coarse_labels int32 [N], groups int32 [N]
+// Root attributes: format_version, num_classes, class_names (fixed-length strings), mean[C], std[C]
+// (per channel, in [0,1] pixel units, over the train split), height, width, channels, source, mode.
+//
+// Readers are used from many ranks: the file is opened with the MPI-IO driver on `comm` (or the sec2
+// driver when comm == MPI_COMM_NULL).  Reads are independent (each rank reads its own rows); small
+// splits may be cached whole in memory by the caller.
+#pragma once
+#include <hdf5.h>
+#include <mpi.h>
+#include <stdint.h>
+
+#define DATASET_FORMAT_VERSION 1
+#define DATASET_MAX_CLASSES 100000
+
+typedef enum { DS_DECODED = 0, DS_JPEG = 1 } DatasetMode;
+
+typedef struct {
+    int format_version;
+    DatasetMode mode;
+    int num_classes;
+    char** class_names;        // num_classes strings
+    int height, width, channels;   // decoded mode: the stored size; JPEG mode: 0 (varies) unless resized
+    float mean[4], std[4];     // per channel, pixel values scaled to [0,1]
+    char source[256];          // "image-folder:<path>", "cifar10-bin:<path>", "digits-csv:<path>", ...
+    int num_coarse;            // > 0 when coarse_labels are present
+} DatasetInfo;
+
+typedef struct {
+    char name[16];             // "train", "val", "test"
+    int64_t n;
+    int32_t* labels;           // [n], always loaded
+    int32_t* coarse_labels;    // [n] or NULL
+    int32_t* groups;           // [n] or NULL
+    hid_t group;               // the split's HDF5 group
+    hid_t images;              // decoded mode: images dataset; JPEG mode: the jpeg bytes dataset
+    int64_t* offsets;          // JPEG mode: [n+1], loaded; NULL in decoded mode
+} DatasetSplit;
+
+typedef struct {
+    char path[4096];
+    hid_t file;
+    DatasetInfo info;
+} Dataset;
+
+// Opens and validates a dataset (dies with a clear message on a missing/corrupt file or a newer version).
+void dataset_open(Dataset* ds, const char* path, MPI_Comm comm);
+void dataset_close(Dataset* ds);
+int dataset_has_split(const Dataset* ds, const char* split);
+void dataset_split_open(Dataset* ds, const char* split, DatasetSplit* s);   // dies if the split is absent
+void dataset_split_close(DatasetSplit* s);
+
+// Decoded mode: reads the rows idx[0..n) (any order, duplicates allowed) into out [n,H,W,C] uint8.
+void dataset_read_decoded(const Dataset* ds, const DatasetSplit* s, const int64_t* idx, int64_t n, uint8_t* out);
+// JPEG mode: reads the encoded bytes of row i; returns a malloc'd buffer, size in *bytes.
+uint8_t* dataset_read_jpeg(const Dataset* ds, const DatasetSplit* s, int64_t i, int64_t* bytes);
+
+// Writer used by pack and by tests: creates/overwrites `path` (atomically: temp file + rename on
+// dataset_write_finish).  Serial; pack's parallel writer is in pack.c.
+typedef struct {
+    char path[4096], tmp[4096];
+    hid_t file;
+    DatasetInfo info;
+} DatasetWriter;
+void dataset_write_begin(DatasetWriter* w, const char* path, const DatasetInfo* info);
+// Decoded split from memory: images [n,H,W,C] uint8, labels [n]; coarse/groups may be NULL.
+void dataset_write_split_decoded(DatasetWriter* w, const char* split, int64_t n, const uint8_t* images,
+                                 const int32_t* labels, const int32_t* coarse, const int32_t* groups);
+void dataset_write_finish(DatasetWriter* w);   // writes root attributes, closes, fsyncs, renames

@@ -1,0 +1,72 @@
+#include "dist/dist.h"
+
+#include <limits.h>
+
+#include "common/util.h"
+
+Dist g_dist = {0, 1, 0, 1, MPI_COMM_NULL};
+
+void dist_init(int* argc, char*** argv) {
+    int provided = 0;
+    MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided));
+    MPI_CHECK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
+    g_dist.comm = MPI_COMM_WORLD;
+    MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &g_dist.rank));
+    MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &g_dist.world));
+    MPI_Comm local;
+    MPI_CHECK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, g_dist.rank, MPI_INFO_NULL, &local));
+    MPI_CHECK(MPI_Comm_rank(local, &g_dist.local_rank));
+    MPI_CHECK(MPI_Comm_size(local, &g_dist.local_world));
+    MPI_Comm_free(&local);
+}
+
+void dist_finalize(void) {
+    int fin = 0;
+    MPI_Finalized(&fin);
+    if (!fin) MPI_Finalize();
+}
+
+// MPI counts are int: large buffers go in chunks.
+#define CHUNK ((size_t)1 << 30)
+
+void dist_allreduce_sum_f32(float* buf, size_t n) {
+    if (g_dist.world == 1) return;
+    for (size_t off = 0; off < n; off += CHUNK) {
+        size_t len = n - off < CHUNK ? n - off : CHUNK;
+        MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, buf + off, (int)len, MPI_FLOAT, MPI_SUM, g_dist.comm));
+    }
+}
+
+void dist_allreduce_mean_f32(float* buf, size_t n) {
+    if (g_dist.world == 1) return;
+    dist_allreduce_sum_f32(buf, n);
+    float inv = 1.0f / (float)g_dist.world;
+    for (size_t i = 0; i < n; i++) buf[i] *= inv;
+}
+
+void dist_allreduce_sum_f64(double* buf, size_t n) {
+    if (g_dist.world == 1) return;
+    MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, MPI_DOUBLE, MPI_SUM, g_dist.comm));
+}
+
+void dist_allreduce_sum_i64(int64_t* buf, size_t n) {
+    if (g_dist.world == 1) return;
+    MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, MPI_INT64_T, MPI_SUM, g_dist.comm));
+}
+
+double dist_max_f64(double v) {
+    if (g_dist.world == 1) return v;
+    MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_DOUBLE, MPI_MAX, g_dist.comm));
+    return v;
+}
+
+void dist_barrier(void) {
+    if (g_dist.world > 1) MPI_CHECK(MPI_Barrier(g_dist.comm));
+}
+
+int dist_all_ok(int ok) {
+    if (g_dist.world == 1) return ok;
+    int all = ok ? 1 : 0;
+    MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &all, 1, MPI_INT, MPI_MIN, g_dist.comm));
+    return all;
+}

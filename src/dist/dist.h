@@ -1,0 +1,26 @@
+// dist.h — the data-parallel world: MPI on the CPU path (NCCL is added by the CUDA backend).
+// MPI_COMM_WORLD gets MPI_ERRORS_RETURN so MPI_CHECK can report failures (then ug_die aborts all ranks).
+#pragma once
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    int rank, world;          // in MPI_COMM_WORLD
+    int local_rank, local_world;  // on this node (for picking a GPU)
+    MPI_Comm comm;
+} Dist;
+
+extern Dist g_dist;   // filled by dist_init
+
+void dist_init(int* argc, char*** argv);
+void dist_finalize(void);
+void dist_allreduce_sum_f32(float* buf, size_t n);    // in place
+void dist_allreduce_mean_f32(float* buf, size_t n);   // in place: sum / world
+void dist_allreduce_sum_f64(double* buf, size_t n);
+void dist_allreduce_sum_i64(int64_t* buf, size_t n);
+double dist_max_f64(double v);
+void dist_barrier(void);
+// Every rank passes its own ok flag; returns 1 only if all ranks are ok.  Used so that a bad input seen by
+// one rank ends all ranks with the same error instead of a hang.
+int dist_all_ok(int ok);

@@ -1,0 +1,46 @@
+// ugradsl — machine unlearning with gradient ascent and negative label smoothing (UGradSL / UGradSL+).
+// One program, subcommands; each has --help.
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/commands.h"
+#include "dist/dist.h"
+
+typedef struct {
+    const char* name;
+    int (*run)(int argc, char** argv);
+    const char* summary;
+} Command;
+
+static const Command COMMANDS[] = {
+    {"pack", cmd_pack, "pack an image folder, CIFAR binaries or the digits CSV into one HDF5 dataset"},
+    {"split", cmd_split, "make forget/retain split files (class-wise, random, group, identity) and the val hold-out"},
+    {"inspect", cmd_inspect, "show what an HDF5 dataset, split or checkpoint file holds"},
+    {"train", cmd_train, "train the original model, or Retrain on the retain set"},
+    {"unlearn", cmd_unlearn, "run an unlearning method (ugradsl, ugradsl+, ga, ft, rl, retrain, ...)"},
+    {"eval", cmd_eval, "UA / RA / TA / MIA of a model on a split; writes metrics.json"},
+    {"report", cmd_report, "gather metrics.json files into the paper's table (Markdown, CSV, JSON, PNG)"},
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE* f) {
+    fprintf(f, "usage: ugradsl <command> [options]   (ugradsl <command> --help for its options)\n\ncommands:\n");
+    for (const Command* c = COMMANDS; c->name; c++) fprintf(f, "  %-9s %s\n", c->name, c->summary);
+}
+
+int main(int argc, char** argv) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (const Command* c = COMMANDS; c->name; c++) {
+        if (strcmp(argv[1], c->name) != 0) continue;
+        dist_init(&argc, &argv);
+        int rc = c->run(argc - 1, argv + 1);
+        dist_finalize();
+        return rc;
+    }
+    fprintf(stderr, "ugradsl: error: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

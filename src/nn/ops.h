@@ -1,0 +1,65 @@
+// ops.h — the layer operations: forward and backward, a plain-C reference and a fast path.
+//
+// Conventions (the whole engine follows them):
+//   activations are NHWC float32; conv weights are OIHW [K][C][R][S] and linear weights [out][in]
+//   (torchvision layouts, so checkpoints map 1:1).
+//   Outputs first, then inputs, then parameters, then dimensions.  Backward *writes* (=) every gradient
+//   it is given (activation and parameter); a NULL gradient pointer means "not needed" (e.g. din of the
+//   first layer).  Residual sums are handled by the network, not by the ops.
+//   The reference path accumulates in double; it is the truth the fast path is tested against.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { BACKEND_REF = 0, BACKEND_FAST = 1 } Backend;   // FAST = oneDNN / OpenBLAS on the CPU
+
+// ---- convolution (no groups, no dilation) ----
+typedef struct { int H, W, C, K, R, S, stride, pad, P, Q; } ConvDims;   // P,Q: output size (filled by conv_dims)
+ConvDims conv_dims(int H, int W, int C, int K, int R, int S, int stride, int pad);
+typedef struct ConvOp ConvOp;    // dims + backend state (oneDNN primitives cached per batch size)
+ConvOp* conv_create(ConvDims d, int has_bias, Backend b);
+void conv_destroy(ConvOp* op);
+void conv_forward(ConvOp* op, int N, float* out, const float* in, const float* w, const float* bias);
+void conv_backward(ConvOp* op, int N, float* din, float* dw, float* dbias,
+                   const float* dout, const float* in, const float* w);
+
+// ---- batch normalisation over N,H,W per channel (PyTorch semantics: eps inside sqrt, running var unbiased) ----
+typedef struct BnOp BnOp;
+BnOp* bn_create(int HW, int C, Backend b);
+void bn_destroy(BnOp* op);
+// Train mode: normalises with batch stats, saves mean/invstd [C] for backward, updates running stats.
+void bn_forward_train(BnOp* op, int N, float* out, float* save_mean, float* save_invstd, const float* in,
+                      const float* gamma, const float* beta, float* run_mean, float* run_var,
+                      float momentum, float eps);
+void bn_forward_eval(BnOp* op, int N, float* out, const float* in, const float* gamma, const float* beta,
+                     const float* run_mean, const float* run_var, float eps);
+void bn_backward(BnOp* op, int N, float* din, float* dgamma, float* dbeta, const float* dout, const float* in,
+                 const float* gamma, const float* save_mean, const float* save_invstd);
+
+// ---- elementwise ----
+void relu_forward(float* out, const float* in, size_t n);                      // out may equal in
+void relu_backward(float* din, const float* dout, const float* out, size_t n); // din may equal dout
+void add_forward(float* out, const float* a, const float* b, size_t n);
+
+// ---- pooling ----
+typedef struct { int H, W, C, R, stride, pad, P, Q; } PoolDims;   // square window R x R
+PoolDims pool_dims(int H, int W, int C, int R, int stride, int pad);
+// argmax [N,P,Q,C] int32 index into the input plane (h*W+w), used by backward.
+void maxpool_forward(PoolDims d, int N, float* out, int32_t* argmax, const float* in);
+void maxpool_backward(PoolDims d, int N, float* din, const float* dout, const int32_t* argmax);
+void avgpool_global_forward(int N, int HW, int C, float* out, const float* in);     // out [N,C]
+void avgpool_global_backward(int N, int HW, int C, float* din, const float* dout);
+
+// ---- linear: out[N,O] = in[N,I] · W[O,I]^T + b[O] ----
+void linear_forward(Backend b, int N, int I, int O, float* out, const float* in, const float* w, const float* bias);
+void linear_backward(Backend b, int N, int I, int O, float* din, float* dw, float* dbias,
+                     const float* dout, const float* in, const float* w);
+
+// ---- the loss: softmax cross-entropy with generalised label smoothing, per-sample rate and weight ----
+// Target of sample i: (1-alpha_i)·onehot(y_i) + alpha_i/K (alpha_i <= 1, negative allowed: NLS).
+// loss[i] = -sum_k target_ik · log softmax(z_i)_k = (1-alpha_i)·CE(z_i,y_i) + alpha_i·mean_k CE(z_i,k)
+// dlogits[i] = scale · weight_i · (softmax(z_i) - target_i)   (the gradient of scale·sum_i weight_i·loss_i)
+// alpha == NULL means 0 for all; weight == NULL means 1 for all.  loss/dlogits may be NULL (not needed).
+// Returns sum_i weight_i·loss_i (double).
+double gls_xent(int N, int K, float* loss, float* dlogits, const float* logits, const int32_t* labels,
+                const float* alpha, const float* weight, float scale);
