@@ -1,0 +1,60 @@
+// model.h — networks as a flat list of layers over contiguous buffers (llm.c style).
+// Parameters, gradients and optimizer state each live in ONE contiguous float buffer; a tensor table gives
+// every tensor its torchvision name, shape and offset.  BatchNorm running stats live in a separate buffer
+// ("buffers": running_mean, running_var, num_batches_tracked as float) because they are not trained.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nn/ops.h"
+
+typedef enum { ARCH_RESNET18 = 0, ARCH_VGG16_BN = 1, ARCH_SMALL_CNN = 2 } Arch;
+
+typedef struct {
+    Arch arch;
+    int width;            // ResNet-18 base width (64 = standard); VGG scaled by width/64; CNN channels
+    int num_classes;
+    int in_h, in_w, in_c; // input size (NHWC)
+    int imagenet_stem;    // ResNet: 7x7 s2 + maxpool (1) or CIFAR 3x3 s1 (0)
+} ModelConfig;
+
+typedef struct {
+    char name[96];        // torchvision name, e.g. "layer1.0.conv1.weight"
+    int ndim;
+    int shape[4];
+    size_t offset;        // into params/grads (or into buffers for running stats)
+    size_t numel;
+    int is_buffer;        // 1: running stat (not trained)
+    int layer;            // index of the owning layer (for freezing the last k layers etc.)
+} TensorInfo;
+
+typedef struct Model Model;
+struct Model {
+    ModelConfig cfg;
+    Backend backend;
+    float* params;        // [num_params]
+    float* grads;         // [num_params]
+    float* buffers;       // [num_buffers] BN running stats
+    size_t num_params, num_buffers;
+    TensorInfo* tensors;  // parameters first (in torchvision state_dict order), then buffers
+    int num_tensors;
+    int num_layers;       // parametrised layers in forward order (conv, bn, linear): for EU-k / CF-k
+    int feature_dim;      // size of the penultimate features (input of the final linear layer)
+    void* impl;           // activations, layer list, op caches
+};
+
+Model* model_create(const ModelConfig* cfg, Backend backend);
+void model_destroy(Model* m);
+const char* arch_name(Arch a);
+int arch_parse(const char* s, Arch* out);           // "resnet18", "vgg16_bn", "small_cnn"
+// Initialise parameters as torchvision (kaiming normal fan_out for conv, BN 1/0, linear default).
+void model_init(Model* m, uint64_t seed);
+// Forward pass on N samples x [N,H,W,C].  train=1: BatchNorm uses batch stats and updates running stats.
+// Returns logits [N,K] (owned by the model, valid until the next forward).
+const float* model_forward(Model* m, int N, const float* x, int train);
+// Penultimate features [N, feature_dim] of the last forward (after global pooling / before the classifier).
+const float* model_features(const Model* m);
+// Backward from dlogits [N,K] of the last forward (which must have train=1).  Writes m->grads (=).
+void model_backward(Model* m, const float* dlogits);
+size_t model_max_batch(const Model* m);             // activations are sized for this; grows on demand
+const TensorInfo* model_find_tensor(const Model* m, const char* name);
