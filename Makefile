@@ -86,8 +86,9 @@ config:
 	@echo "NCCL        $(HAVE_NCCL) ($(NCCL_HOME))"
 	@echo "GPU build   $(BUILD_GPU) (GPU=$(GPU))"
 
-test: all
-	@bash tests/run_tests.sh
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory test-run
 
 test-unit: all
 	@bash tests/run_tests.sh unit
@@ -99,14 +100,14 @@ test-integration: all
 	@bash tests/run_tests.sh integration
 
 test-asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer" \
-	  LDLIBS="$(LDLIBS) -fsanitize=address,undefined" build-asan-tests
+	@$(MAKE) --no-print-directory test-asan-build
 	@BUILD=build-asan bash tests/run_tests.sh asan
 
 .PHONY: build-asan-tests
 build-asan-tests: $(TEST_BINS)
 
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@bash tools/demo.sh
 
 bench: all
@@ -120,3 +121,13 @@ golden:
 
 clean:
 	rm -rf build build-asan bin
+
+.PHONY: test-run
+test-run:
+	@$(MAKE) --no-print-directory test-asan-build
+	@bash tests/run_tests.sh
+
+.PHONY: test-asan-build
+test-asan-build:
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	  LDLIBS="$(LDLIBS) -fsanitize=address,undefined" build-asan-tests
