@@ -17,7 +17,7 @@ OPT       ?= -O3 -march=native
 CFLAGS    ?= $(OPT) -g
 CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fopenmp -pthread \
              -I$(HDF5_INC) -Isrc
-LDLIBS    += -L$(HDF5_LIB) -Wl,-rpath,$(HDF5_LIB) -lhdf5 -ldnnl -lopenblas -lsvm -lturbojpeg -lpng -lm -fopenmp -pthread
+LDLIBS    += -L$(HDF5_LIB) -Wl,-rpath,$(HDF5_LIB) -lhdf5 -ldnnl -lopenblas -lsvm -lturbojpeg -lpng -lz -lm -fopenmp -pthread
 
 BUILD     ?= build
 BIN       := bin
@@ -44,10 +44,12 @@ DEPS      := $(OBJS:.o=.d)
 
 TEST_SRCS := $(shell find tests/unit tests/mpi -name 'test_*.c' 2>/dev/null | sort)
 TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/%)
+BENCH_SRCS := $(shell find tests/bench -name 'bench_*.c' 2>/dev/null | sort)
+BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 
 .PHONY: all deps config test test-unit test-asan test-mpi test-integration demo bench bench-data golden clean help
 
-all: $(BIN)/ugradsl $(TEST_BINS)
+all: $(BIN)/ugradsl $(TEST_BINS) $(BENCH_BINS)
 
 $(BIN)/ugradsl: $(OBJS)
 	@mkdir -p $(BIN)
