@@ -32,7 +32,7 @@ void conv_destroy(ConvOp* op) {
 }
 
 void conv_forward(ConvOp* op, int N, float* out, const float* in, const float* w, const float* bias) {
-    const float* b = op->has_bias ? bias : NULL;
+    const float* b = op->has_bias ? bias : NULL;     // a NULL bias on a biased conv counts as zero
     if (op->backend == BACKEND_FAST) conv_forward_fast(op->fast, N, out, in, w, b);
     else conv_forward_ref(op->d, N, out, in, w, b);
 }
