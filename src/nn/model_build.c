@@ -1,5 +1,6 @@
 // model_build.c — the builder the architecture files use: slots, layers, the tensor table.
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/util.h"

@@ -2,6 +2,7 @@
 #include "train/optim.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/util.h"
