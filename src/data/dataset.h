@@ -60,15 +60,42 @@ void dataset_read_decoded(const Dataset* ds, const DatasetSplit* s, const int64_
 // JPEG mode: reads the encoded bytes of row i; returns a malloc'd buffer, size in *bytes.
 uint8_t* dataset_read_jpeg(const Dataset* ds, const DatasetSplit* s, int64_t i, int64_t* bytes);
 
+// JPEG mode: reads rows idx[0..n) (any order) into one malloc'd buffer; (*offsets_out)[k] .. [k+1] are the
+// bytes of row idx[k] inside it (offsets_out: malloc'd [n+1]).  One HDF5 read per contiguous run of rows.
+uint8_t* dataset_read_jpeg_many(const Dataset* ds, const DatasetSplit* s, const int64_t* idx, int64_t n,
+                                int64_t** offsets_out);
+
 // Writer used by pack and by tests: creates/overwrites `path` (atomically: temp file + rename on
-// dataset_write_finish).  Serial; pack's parallel writer is in pack.c.
+// dataset_write_finish).  Serial; pack's parallel writer (pack_writer.c) uses the helpers further below.
 typedef struct {
     char path[4096], tmp[4096];
     hid_t file;
     DatasetInfo info;
 } DatasetWriter;
+// `info` is copied shallowly: its class_names must stay valid until dataset_write_finish.
 void dataset_write_begin(DatasetWriter* w, const char* path, const DatasetInfo* info);
 // Decoded split from memory: images [n,H,W,C] uint8, labels [n]; coarse/groups may be NULL.
 void dataset_write_split_decoded(DatasetWriter* w, const char* split, int64_t n, const uint8_t* images,
                                  const int32_t* labels, const int32_t* coarse, const int32_t* groups);
 void dataset_write_finish(DatasetWriter* w);   // writes root attributes, closes, fsyncs, renames
+// JPEG split from memory: bytes [offsets[n]] (all images back to back), offsets [n+1] with offsets[0] = 0.
+void dataset_write_split_jpeg(DatasetWriter* w, const char* split, int64_t n, const uint8_t* bytes,
+                              const int64_t* offsets, const int32_t* labels, const int32_t* coarse,
+                              const int32_t* groups);
+
+// ---- helpers shared with the parallel writer and inspect ----
+// Rows per chunk of an images dataset: ~512 KiB chunks along N (at least 1 row, at most n).
+int64_t dataset_chunk_rows(int64_t row_bytes, int64_t n);
+// File-access property list: MPI-IO on comm, or sec2 when comm == MPI_COMM_NULL; file format >= 1.8
+// (attributes over 64 KiB, e.g. many class names, need it).
+hid_t dataset_fapl(MPI_Comm comm);
+// Writes the root attributes of `info` (collective when the file is open with MPI-IO: same values on all ranks).
+void dataset_write_root_attrs(hid_t file, const DatasetInfo* info);
+void dataset_info_free(DatasetInfo* info);   // frees class_names
+const char* dataset_mode_name(DatasetMode m);
+
+// Per-channel pixel statistics, exact (integer sums) so that they do not depend on how images are sharded.
+typedef struct { int channels; uint64_t count; uint64_t sum[4], sumsq[4]; } PixelStats;
+void pixel_stats_add(PixelStats* st, const uint8_t* pixels, int64_t npixels, int channels);  // HWC pixels
+void pixel_stats_allreduce(PixelStats* st, MPI_Comm comm);   // sums over ranks (no-op for MPI_COMM_NULL)
+void pixel_stats_finish(const PixelStats* st, float mean[4], float std[4]);  // in [0,1] pixel units
