@@ -107,7 +107,7 @@ void pack_read_digits_csv(const char* path, double test_fraction, uint64_t seed,
     out->num_classes = 10;
     out->class_names = ug_malloc(10 * sizeof(char*));
     for (int k = 0; k < 10; k++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "%d", k);
         out->class_names[k] = ug_strdup(name);
     }

@@ -53,8 +53,8 @@ static void list_dir(const char* dir, Names* dirs, Names* files) {
         else names_add(files, e->d_name);
     }
     closedir(d);
-    qsort(dirs->items, (size_t)dirs->n, sizeof(char*), cmp_str);
-    qsort(files->items, (size_t)files->n, sizeof(char*), cmp_str);
+    if (dirs->n > 1) qsort(dirs->items, (size_t)dirs->n, sizeof(char*), cmp_str);
+    if (files->n > 1) qsort(files->items, (size_t)files->n, sizeof(char*), cmp_str);
 }
 
 static void list_add(FileList* l, int64_t* cap_n, int64_t* cap_b, const char* path, int32_t label) {

@@ -115,10 +115,11 @@ static void write_rows(ParWriter* w, hid_t d, int rank, int64_t new_len, int64_t
     }
     hid_t fspace = H5Dget_space(d);
     H5_CHECK(fspace);
-    hsize_t elems = 1;
-    for (int k = 1; k < rank; k++) elems *= dims[k];
-    hsize_t mdims = n_local > 0 ? (hsize_t)n_local * elems : 1;
-    hid_t mspace = H5Screate_simple(1, &mdims, NULL);
+    // the memory space has the file selection's shape: HDF5 then copies whole rows instead of mapping
+    // element by element (which made 4-D writes ~10x slower)
+    hsize_t mdims[4] = {n_local > 0 ? (hsize_t)n_local : 1, 1, 1, 1};
+    for (int k = 1; k < rank; k++) mdims[k] = dims[k];
+    hid_t mspace = H5Screate_simple(rank, mdims, NULL);
     H5_CHECK(mspace);
     if (n_local > 0) {
         hsize_t off[4] = {(hsize_t)start, 0, 0, 0}, cnt[4] = {(hsize_t)n_local};
