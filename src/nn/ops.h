@@ -27,32 +27,35 @@ void conv_backward(ConvOp* op, int N, float* din, float* dw, float* dbias,
 typedef struct BnOp BnOp;
 BnOp* bn_create(int HW, int C, Backend b);
 void bn_destroy(BnOp* op);
-// Train mode: normalises with batch stats, saves mean/invstd [C] for backward, updates running stats.
+// Train mode: normalises with batch stats (biased var), saves mean/invstd [C] for backward, updates running
+// stats in place: run = (1-momentum)·run + momentum·batch (unbiased var).  Needs N·HW > 1 (as PyTorch).
 void bn_forward_train(BnOp* op, int N, float* out, float* save_mean, float* save_invstd, const float* in,
                       const float* gamma, const float* beta, float* run_mean, float* run_var,
                       float momentum, float eps);
 void bn_forward_eval(BnOp* op, int N, float* out, const float* in, const float* gamma, const float* beta,
                      const float* run_mean, const float* run_var, float eps);
+// Backward of train mode (the batch stats depend on the input), from the saved mean/invstd.
 void bn_backward(BnOp* op, int N, float* din, float* dgamma, float* dbeta, const float* dout, const float* in,
                  const float* gamma, const float* save_mean, const float* save_invstd);
 
 // ---- elementwise ----
 void relu_forward(float* out, const float* in, size_t n);                      // out may equal in
-void relu_backward(float* din, const float* dout, const float* out, size_t n); // din may equal dout
+void relu_backward(float* din, const float* dout, const float* out, size_t n); // din may equal dout; 0 at 0
 void add_forward(float* out, const float* a, const float* b, size_t n);
 
 // ---- pooling ----
-typedef struct { int H, W, C, R, stride, pad, P, Q; } PoolDims;   // square window R x R
+typedef struct { int H, W, C, R, stride, pad, P, Q; } PoolDims;   // square window R x R, pad <= R/2, floor mode
 PoolDims pool_dims(int H, int W, int C, int R, int stride, int pad);
-// argmax [N,P,Q,C] int32 index into the input plane (h*W+w), used by backward.
+// argmax [N,P,Q,C] int32 index into the input plane (h*W+w), used by backward; first maximum wins ties.
+// Pooling, relu, add and global average pool have one (parallel, deterministic) implementation for both backends.
 void maxpool_forward(PoolDims d, int N, float* out, int32_t* argmax, const float* in);
 void maxpool_backward(PoolDims d, int N, float* din, const float* dout, const int32_t* argmax);
 void avgpool_global_forward(int N, int HW, int C, float* out, const float* in);     // out [N,C]
 void avgpool_global_backward(int N, int HW, int C, float* din, const float* dout);
 
-// ---- linear: out[N,O] = in[N,I] · W[O,I]^T + b[O] ----
-void linear_forward(Backend b, int N, int I, int O, float* out, const float* in, const float* w, const float* bias);
-void linear_backward(Backend b, int N, int I, int O, float* din, float* dw, float* dbias,
+// ---- linear: out[N,Out] = in[N,In] · W[Out,In]^T + b[Out]  (not I/O: complex.h, pulled in by cblas.h, defines I) ----
+void linear_forward(Backend b, int N, int In, int Out, float* out, const float* in, const float* w, const float* bias);
+void linear_backward(Backend b, int N, int In, int Out, float* din, float* dw, float* dbias,
                      const float* dout, const float* in, const float* w);
 
 // ---- the loss: softmax cross-entropy with generalised label smoothing, per-sample rate and weight ----

@@ -1,0 +1,59 @@
+// report.h — `ugradsl report`: gather metrics.json files, group by (split, method), mean ± std over seeds,
+// Avg. Gap against the Retrain rows of the same split; Markdown / CSV / JSON tables (docs/METRICS.md).
+// Library functions return 0 with a one-line message in err instead of dying, so tests can check errors.
+#pragma once
+#include <stdint.h>
+#include <stdio.h>
+
+// The per-run values a report uses (REPORT_NUM_VALUES numbers, NaN when absent / null).
+enum { RV_UA, RV_MIA, RV_RA, RV_TA, RV_ADD_MIA, RV_RTE, RV_STARTUP, RV_EPSILON, RV_MIA_LO, RV_MIA_HI,
+       REPORT_NUM_VALUES };
+extern const char* const REPORT_VALUE_KEYS[REPORT_NUM_VALUES];   // "UA", "MIA", ..., "rte_s", ...
+
+typedef struct {
+    char path[4096];
+    char method[64];
+    char split[4096];        // the grouping key (absolute split path, or split_name when no path)
+    char split_name[256];
+    int64_t seed;            // -1 when null
+    int world_size;
+    int diverged;
+    int mia_flip;            // the run's MIA bootstrap flipped the verdict
+    double v[REPORT_NUM_VALUES];
+} RunMetrics;
+
+// Reads one metrics.json.  Returns 1, or 0 with "FILE: what is wrong" in err.
+int report_load_run(const char* path, RunMetrics* out, char* err, size_t err_cap);
+
+// Finds metrics.json files under each root (recursively; a root may also be a metrics.json file itself),
+// sorted by path, duplicates removed.  Returns 1, or 0 with the reason in err (a root that does not exist,
+// or roots holding no metrics.json at all).  *paths: malloc'd array of malloc'd strings.
+int report_find_files(char* const* roots, int n_roots, char*** paths, int* n_paths, char* err, size_t err_cap);
+
+typedef struct {
+    char method[64];
+    char split[4096];
+    char split_name[256];
+    int runs;
+    int diverged_runs, mia_flip_runs;
+    int n[REPORT_NUM_VALUES];             // runs with a value
+    double mean[REPORT_NUM_VALUES], std[REPORT_NUM_VALUES];   // std with n-1 (0 for one run); NaN when n = 0
+    double avg_gap;      // mean |mean - Retrain's mean| over UA, MIA, RA, TA (+ Add. MIA when both have it)
+    double avg_gap_4;    // the same over UA, MIA, RA, TA only (the paper's Table 1)
+    int is_retrain;
+} ReportRow;
+
+typedef struct {
+    ReportRow* rows;     // grouped by split (first-seen order of sorted paths), then by method order
+    int n;
+    int splits_without_retrain;
+} Report;
+
+// Groups runs, computes means / stds / gaps.  Warns (stderr) about splits without Retrain rows and about
+// duplicate (split, method, seed) runs.
+void report_build(const RunMetrics* runs, int n_runs, Report* out);
+void report_free(Report* r);
+
+void report_write_markdown(FILE* f, const Report* r);
+void report_write_csv(FILE* f, const Report* r);
+void report_write_json(FILE* f, const Report* r);   // array of objects: method UA MIA RA TA avg_gap rte_s + _std ...

@@ -1,0 +1,103 @@
+// ops.c — shapes, op objects, and the choice between the reference and the fast path.
+#include <stdlib.h>
+
+#include "common/util.h"
+#include "nn/ops_internal.h"
+
+ConvDims conv_dims(int H, int W, int C, int K, int R, int S, int stride, int pad) {
+    UG_CHECK(H > 0 && W > 0 && C > 0 && K > 0 && R > 0 && S > 0 && stride > 0 && pad >= 0,
+             "conv_dims: bad shape H=%d W=%d C=%d K=%d R=%d S=%d stride=%d pad=%d (all positive, pad >= 0)",
+             H, W, C, K, R, S, stride, pad);
+    ConvDims d = {H, W, C, K, R, S, stride, pad, 0, 0};
+    d.P = (H + 2 * pad - R) / stride + 1;
+    d.Q = (W + 2 * pad - S) / stride + 1;
+    UG_CHECK(H + 2 * pad >= R && W + 2 * pad >= S,
+             "conv_dims: %dx%d kernel larger than the padded %dx%d input", R, S, H + 2 * pad, W + 2 * pad);
+    return d;
+}
+
+ConvOp* conv_create(ConvDims d, int has_bias, Backend b) {
+    ConvOp* op = ug_calloc(1, sizeof *op);
+    op->d = d;
+    op->has_bias = has_bias;
+    op->backend = b;
+    if (b == BACKEND_FAST) op->fast = conv_fast_create(d, has_bias);
+    return op;
+}
+
+void conv_destroy(ConvOp* op) {
+    if (!op) return;
+    if (op->fast) conv_fast_destroy(op->fast);
+    free(op);
+}
+
+void conv_forward(ConvOp* op, int N, float* out, const float* in, const float* w, const float* bias) {
+    const float* b = op->has_bias ? bias : NULL;     // a NULL bias on a biased conv counts as zero
+    if (op->backend == BACKEND_FAST) conv_forward_fast(op->fast, N, out, in, w, b);
+    else conv_forward_ref(op->d, N, out, in, w, b);
+}
+
+void conv_backward(ConvOp* op, int N, float* din, float* dw, float* dbias,
+                   const float* dout, const float* in, const float* w) {
+    float* db = op->has_bias ? dbias : NULL;
+    if (op->backend == BACKEND_FAST) conv_backward_fast(op->fast, N, din, dw, db, dout, in, w);
+    else conv_backward_ref(op->d, N, din, dw, db, dout, in, w);
+}
+
+BnOp* bn_create(int HW, int C, Backend b) {
+    UG_CHECK(HW > 0 && C > 0, "bn_create: bad shape HW=%d C=%d", HW, C);
+    BnOp* op = ug_calloc(1, sizeof *op);
+    op->HW = HW;
+    op->C = C;
+    op->backend = b;
+    if (b == BACKEND_FAST) op->fast = bn_fast_create(HW, C);
+    return op;
+}
+
+void bn_destroy(BnOp* op) {
+    if (!op) return;
+    if (op->fast) bn_fast_destroy(op->fast);
+    free(op);
+}
+
+void bn_forward_train(BnOp* op, int N, float* out, float* save_mean, float* save_invstd, const float* in,
+                      const float* gamma, const float* beta, float* run_mean, float* run_var,
+                      float momentum, float eps) {
+    // PyTorch refuses this too: the unbiased variance of one value is undefined.
+    UG_CHECK((long long)N * op->HW > 1, "batchnorm (train) needs more than 1 value per channel "
+             "(batch %d x %d positions); use a larger batch or eval mode", N, op->HW);
+    if (op->backend == BACKEND_FAST)
+        bn_forward_train_fast(op->fast, N, out, save_mean, save_invstd, in, gamma, beta, run_mean, run_var,
+                              momentum, eps);
+    else
+        bn_forward_train_ref(op->HW, op->C, N, out, save_mean, save_invstd, in, gamma, beta, run_mean, run_var,
+                             momentum, eps);
+}
+
+void bn_forward_eval(BnOp* op, int N, float* out, const float* in, const float* gamma, const float* beta,
+                     const float* run_mean, const float* run_var, float eps) {
+    if (op->backend == BACKEND_FAST)
+        bn_forward_eval_fast(op->fast, N, out, in, gamma, beta, run_mean, run_var, eps);
+    else
+        bn_forward_eval_ref(op->HW, op->C, N, out, in, gamma, beta, run_mean, run_var, eps);
+}
+
+void bn_backward(BnOp* op, int N, float* din, float* dgamma, float* dbeta, const float* dout, const float* in,
+                 const float* gamma, const float* save_mean, const float* save_invstd) {
+    if (op->backend == BACKEND_FAST)
+        bn_backward_fast(op->fast, N, din, dgamma, dbeta, dout, in, gamma, save_mean, save_invstd);
+    else
+        bn_backward_ref(op->HW, op->C, N, din, dgamma, dbeta, dout, in, gamma, save_mean, save_invstd);
+}
+
+void linear_forward(Backend b, int N, int In, int Out, float* out, const float* in, const float* w,
+                    const float* bias) {
+    if (b == BACKEND_FAST) linear_forward_fast(N, In, Out, out, in, w, bias);
+    else linear_forward_ref(N, In, Out, out, in, w, bias);
+}
+
+void linear_backward(Backend b, int N, int In, int Out, float* din, float* dw, float* dbias,
+                     const float* dout, const float* in, const float* w) {
+    if (b == BACKEND_FAST) linear_backward_fast(N, In, Out, din, dw, dbias, dout, in, w);
+    else linear_backward_ref(N, In, Out, din, dw, dbias, dout, in, w);
+}
