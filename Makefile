@@ -47,7 +47,7 @@ TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/%)
 BENCH_SRCS := $(shell find tests/bench -name 'bench_*.c' 2>/dev/null | sort)
 BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 
-.PHONY: all deps config test test-unit test-asan test-mpi test-integration demo bench bench-data golden clean help
+.PHONY: all deps config test test-unit test-asan test-mpi test-integration test-slurm demo bench bench-data golden clean help
 
 all: $(BIN)/ugradsl $(TEST_BINS) $(BENCH_BINS)
 
@@ -71,6 +71,7 @@ help:
 	@echo "make config      print what the build found"
 	@echo "make test        every test (unit, MPI np 2/3, integration, ASan+UBSan); ends 'N passed, N failed'"
 	@echo "make test-asan   unit tests under AddressSanitizer + UBSan"
+	@echo "make test-slurm  job scripts against a real local Slurm (tools/slurm-local.sh; root)"
 	@echo "make demo        pack the digits default, split, train, unlearn, report"
 	@echo "make bench       benchmarks vs PyTorch (prints 'bench: name value unit')"
 	@echo "make bench-data  loader throughput"
@@ -100,6 +101,9 @@ test-mpi: all
 
 test-integration: all
 	@bash tests/run_tests.sh integration
+
+test-slurm: all
+	@bash tests/integration/test_slurm.sh
 
 test-asan:
 	@$(MAKE) --no-print-directory test-asan-build

@@ -63,6 +63,33 @@ static double time_conv(const Shape* sh, int N, int reps, double* flops) {
     return best;
 }
 
+// Best-of-reps seconds for BN train forward + ReLU + ReLU backward + BN backward on one activation shape
+// (the memory-bound part of a ResNet block).
+static double time_bn_relu(int HW, int C, int N, int reps) {
+    BnOp* op = bn_create(HW, C, BACKEND_FAST);
+    Rng r;
+    rng_init(&r, 3, RNG_MISC, 0, 0);
+    size_t n = (size_t)N * HW * C;
+    float *in = rand_buf(&r, n), *out = rand_buf(&r, n), *g = rand_buf(&r, n), *din = rand_buf(&r, n);
+    float *gamma = rand_buf(&r, C), *beta = rand_buf(&r, C), *rm = rand_buf(&r, C), *rv = rand_buf(&r, C);
+    float *mean = rand_buf(&r, C), *invstd = rand_buf(&r, C), *dgamma = rand_buf(&r, C), *dbeta = rand_buf(&r, C);
+    for (int c = 0; c < C; c++) rv[c] = 1.0f;
+    double best = 1e30;
+    for (int t = 0; t < reps + 1; t++) {
+        double t0 = ug_now();
+        bn_forward_train(op, N, out, mean, invstd, in, gamma, beta, rm, rv, 0.1f, 1e-5f);
+        relu_forward(out, out, n);
+        relu_backward(g, g, out, n);
+        bn_backward(op, N, din, dgamma, dbeta, g, in, gamma, mean, invstd);
+        double dt = ug_now() - t0;
+        if (t > 0 && dt < best) best = dt;
+    }
+    bn_destroy(op);
+    free(in); free(out); free(g); free(din); free(gamma); free(beta); free(rm); free(rv); free(mean);
+    free(invstd); free(dgamma); free(dbeta);
+    return best;
+}
+
 static double sgemm_peak(int threads) {
     openblas_set_num_threads(threads);
     int n = 2048;
@@ -114,6 +141,15 @@ int main(int argc, char** argv) {
         }
         printf("bench: conv_r18w%d_fwdbwd_ms %.1f ms per step (all convs, %.1f GFLOP/s)\n", w, total * 1e3,
                total_flops / total / 1e9);
+        // 5 BN+ReLU per stage (4 in the blocks + stem or downsample); spatial 32,16,8,4; channels w..8w
+        double bn_total = 0;
+        for (int stage = 0; stage < 4; stage++) {
+            int side = 32 >> stage, C = w << stage;
+            double t = time_bn_relu(side * side, C, batch, reps);
+            bn_total += 5 * t;
+            if (show_shapes) printf("bench: bnrelu_r18w%d_%dx%dx%d_ms %.3f ms (x5)\n", w, side, side, C, t * 1e3);
+        }
+        printf("bench: bnrelu_r18w%d_fwdbwd_ms %.1f ms per step (20 x BN train fwd + ReLU + bwd)\n", w, bn_total * 1e3);
     }
     return 0;
 }

@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# test_slurm.sh — the job scripts against a real Slurm controller started here (tools/slurm-local.sh):
+# MPI through `srun --mpi=pmix`, afterok chains, requeue + resume (SIGUSR1 and `scontrol requeue`), the
+# checks made before submitting, and — once the program's commands exist — the whole pipeline on the digits
+# default and a requeued real training run that must equal an uninterrupted one.
+# Prints PASS/FAIL/SKIP lines.  Stops the two daemons it started (by pid) on every exit path.  Every wait is
+# bounded, so a stuck job fails the test instead of hanging CI.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=$ROOT/bin/ugradsl
+T=test_slurm
+TMP=$(mktemp -d /tmp/ug-slurm-test.XXXXXX)
+CLUSTER=$TMP/cluster
+STARTED=0
+
+pass() { echo "PASS $T/$1"; }
+fail() { echo "FAIL $T/$1: $2"; }
+skip() { echo "SKIP $T/$1: $2"; }
+all_cases="mpi_pmix afterok_chain requeue_usr1_resumes requeue_scontrol_resumes bad_input_checked_before_submit pipeline_digits train_requeue_equals_uninterrupted"
+
+cleanup() {
+    trap - EXIT INT TERM
+    if [ "$STARTED" = 1 ]; then "$ROOT/tools/slurm-local.sh" stop "$CLUSTER" >/dev/null 2>&1 || true; fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'cleanup; exit 1' INT TERM
+
+# ---- preconditions: SKIP everything (visibly) when a real cluster cannot be started here
+why=""
+[ "$(id -u)" -eq 0 ] || why="needs root to run slurmctld/slurmd as SlurmUser=root"
+command -v slurmctld >/dev/null && command -v slurmd >/dev/null || why=${why:-"slurm-wlm not installed (make deps)"}
+command -v mpicc >/dev/null || why=${why:-"mpicc not found"}
+if [ -n "$why" ]; then for c in $all_cases; do skip "$c" "$why"; done; exit 0; fi
+
+# Jobs of this test must not see an outer allocation's variables.
+for v in $(env | sed -n 's/^\(SLURM_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+start_out=$("$ROOT/tools/slurm-local.sh" start "$CLUSTER" 2 2>&1)
+if [ $? -ne 0 ]; then
+    echo "FAIL $T/cluster_start: $(tail -n 3 <<<"$start_out" | tr '\n' ' ')"
+    exit 1
+fi
+STARTED=1
+export SLURM_CONF=$CLUSTER/slurm.conf
+# Site values for this cluster, given through the environment (jobs/site.env stays as shipped).
+export UG_PARTITION=debug UG_TASKS_PER_NODE=2 UG_CPUS_PER_TASK=1 UG_GPUS_PER_NODE=0
+export UG_TIME_SHORT=00:10:00 UG_TIME_TRAIN=00:20:00 UG_ROOT=$ROOT
+
+# job_state ID: the job's state word (empty when unknown)
+job_state() { scontrol show job "$1" -o 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
+# wait_end ID SECONDS: waits until the job has ended; prints its final state (TIMEOUT_WAIT if it did not).
+# A requeued job waits out Slurm's begin-time delay; we start it at once (scontrol update StartTime=now).
+wait_end() {
+    local id=$1 end=$((SECONDS + $2)) st
+    while [ $SECONDS -lt $end ]; do
+        st=$(job_state "$id")
+        case $st in
+        COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED) echo "$st"; return 0 ;;
+        PENDING)
+            scontrol show job "$id" -o 2>/dev/null | grep -q 'Reason=BeginTime' && scontrol update jobid="$id" StartTime=now >/dev/null 2>&1 ;;
+        esac
+        sleep 0.5
+    done
+    echo "TIMEOUT_WAIT"
+}
+# wait_log FILE PATTERN SECONDS: until the file has a line matching the pattern.
+wait_log() {
+    local end=$((SECONDS + $3))
+    while [ $SECONDS -lt $end ]; do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.2; done
+    return 1
+}
+njobs() { squeue -h 2>/dev/null | wc -l; }
+last_jobid() { scontrol show jobs -o 2>/dev/null | sed -n 's/^JobId=\([0-9]*\) .*/\1/p' | sort -n | tail -1; }
+
+cd "$TMP"
+
+# ---------------------------------------------------------------- srun --mpi=pmix of a 2-task MPI program
+cat > hello.c <<'EOF'
+#include <mpi.h>
+#include <stdio.h>
+int main(int argc, char** argv) {
+    int rank, size, one = 1, sum = 0;
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    MPI_Allreduce(&one, &sum, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    printf("rank %d of %d allreduce %d\n", rank, size, sum);
+    MPI_Finalize();
+    return sum == size ? 0 : 1;
+}
+EOF
+if ! mpicc -o hello hello.c 2>build.err; then
+    fail mpi_pmix "mpicc of the MPI hello failed: $(head -c 300 build.err)"
+else
+    printf '#!/bin/bash\nset -euo pipefail\nsrun --mpi=pmix %s/hello\n' "$TMP" > hello.sbatch
+    id=$(sbatch --parsable -n 2 -o "$TMP/hello.out" hello.sbatch)
+    st=$(wait_end "$id" 60)
+    if [ "$st" = COMPLETED ] && grep -q 'rank 0 of 2 allreduce 2' hello.out && grep -q 'rank 1 of 2 allreduce 2' hello.out; then
+        pass mpi_pmix
+    else
+        fail mpi_pmix "job $id ended '$st'; output: $(head -c 300 hello.out 2>/dev/null)"
+    fi
+fi
+
+# ---------------------------------------------------------------- afterok chain, and a failed dependency
+a=$(sbatch --parsable -n 1 -o /dev/null --wrap "echo a >> $TMP/chain.txt")
+b=$(sbatch --parsable -n 2 -o /dev/null --dependency=afterok:$a --wrap "echo b >> $TMP/chain.txt")
+c=$(sbatch --parsable -n 1 -o /dev/null --dependency=afterok:$b --wrap "echo c >> $TMP/chain.txt")
+f=$(sbatch --parsable -n 1 -o /dev/null --wrap "exit 3")
+g=$(sbatch --parsable -n 1 -o /dev/null --dependency=afterok:$f --kill-on-invalid-dep=yes --wrap "echo g >> $TMP/chain.txt")
+st_c=$(wait_end "$c" 90); st_g=$(wait_end "$g" 60); st_f=$(job_state "$f")
+if [ "$st_c" = COMPLETED ] && [ "$(tr -d '\n' < chain.txt 2>/dev/null)" = abc ] && [ "$st_f" = FAILED ] && [ "$st_g" = CANCELLED ]; then
+    pass afterok_chain
+else
+    fail afterok_chain "c=$st_c f=$st_f g=$st_g, chain file '$(tr -d '\n' < chain.txt 2>/dev/null)' (want abc, FAILED, CANCELLED)"
+fi
+
+# ---------------------------------------------------------------- requeue + resume through jobs/train.sbatch
+# A stand-in for `ugradsl train` (this part tests the job scripts, not the trainer): 40 deterministic steps,
+# state checkpointed on SIGUSR1/SIGTERM with exit 75 (UG_RC_CHECKPOINTED), --resume continues from it.
+cat > fake-ugradsl <<'EOF'
+#!/usr/bin/env bash
+set -u
+out=""; ckpt=""; resume=""
+while [ $# -gt 0 ]; do
+    case $1 in --output) out=$2; shift 2 ;; --checkpoint) ckpt=$2; shift 2 ;; --resume) resume=$2; shift 2 ;; *) shift ;; esac
+done
+rank=${SLURM_PROCID:-0}
+step=0; x=7
+if [ -n "$resume" ]; then read -r step x < "$resume"; [ "$rank" = 0 ] && echo "resumed at step $step"; fi
+stop=0
+trap 'stop=1' USR1 TERM
+while [ $step -lt 40 ]; do
+    if [ $stop = 1 ]; then
+        if [ "$rank" = 0 ]; then echo "$step $x" > "$ckpt.tmp" && mv "$ckpt.tmp" "$ckpt"; echo "checkpointed at step $step"; fi
+        exit 75
+    fi
+    x=$(( (x * 31 + step) % 1000003 )); step=$((step + 1))
+    [ "$rank" = 0 ] && echo "step $step"
+    sleep 0.1
+done
+[ "$rank" = 0 ] && echo "$x" > "$out"
+exit 0
+EOF
+chmod +x fake-ugradsl
+echo "[train]" > fake.ini; touch fake-data.h5
+expected=7; for ((s = 0; s < 40; s++)); do expected=$(( (expected * 31 + s) % 1000003 )); done
+
+# requeue_case NAME HOW: HOW = usr1 (the time-limit warning: the job requeues itself) or scontrol.
+requeue_case() {
+    local name=$1 how=$2 out=$TMP/$1 log=$TMP/$1.log id st
+    id=$(UG_BIN=$TMP/fake-ugradsl sbatch --parsable -n 2 --requeue --open-mode=append -o "$log" \
+        "$ROOT/jobs/train.sbatch" --out "$out" --config "$TMP/fake.ini" --data "$TMP/fake-data.h5")
+    if ! wait_log "$log" '^step 8$' 60; then fail "$name" "the job never reached step 8 ($(job_state "$id")): $(tail -n 3 "$log" 2>/dev/null | tr '\n' ' ')"; return; fi
+    if [ "$how" = usr1 ]; then scancel --batch --signal=USR1 "$id"; else scontrol requeue "$id"; fi
+    st=$(wait_end "$id" 120)
+    local restarts
+    restarts=$(scontrol show job "$id" -o | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p')
+    if [ "$st" != COMPLETED ]; then fail "$name" "job $id ended '$st': $(tail -n 4 "$log" 2>/dev/null | tr '\n' ' ')"; return; fi
+    if ! grep -q '^checkpointed at step' "$log" || ! grep -q '^resumed at step' "$log"; then fail "$name" "no checkpoint/resume in the log: $(grep -E 'checkpoint|resum|SIG' "$log" | tr '\n' ' ')"; return; fi
+    local at; at=$(sed -n 's/^resumed at step //p' "$log" | head -1)
+    [ "${restarts:-0}" -ge 1 ] || { fail "$name" "job was not requeued (Restarts=${restarts:-?})"; return; }
+    [ "$at" -gt 0 ] && [ "$at" -lt 40 ] || { fail "$name" "resumed at step '$at', want mid-run"; return; }
+    [ "$(cat "$out/model.h5" 2>/dev/null)" = "$expected" ] || { fail "$name" "final state '$(cat "$out/model.h5" 2>/dev/null)' != uninterrupted $expected"; return; }
+    [ -f "$out/DONE" ] || { fail "$name" "no DONE marker"; return; }
+    pass "$name"
+}
+requeue_case requeue_usr1_resumes usr1
+requeue_case requeue_scontrol_resumes scontrol
+
+# ---------------------------------------------------------------- bad input: clear message, nothing submitted
+bad_input() {
+    local before after out rc problems=""
+    mkdir -p "$TMP/inputs"; echo "[train]" > "$TMP/inputs/exp1.ini"; echo "[train]
+epochs = 2" > "$TMP/inputs/exp2.ini"
+    before=$(last_jobid)
+    # a missing site value
+    out=$(UG_PARTITION= bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" "$TMP/inputs/exp1.ini" 2>&1); rc=$?
+    [ $rc -ne 0 ] && grep -q 'UG_PARTITION' <<<"$out" || problems+="missing partition: rc $rc '$out'; "
+    # a node count the partition cannot give (it has 1 node)
+    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" --nodes 2 "$TMP/inputs/exp1.ini" 2>&1); rc=$?
+    [ $rc -ne 0 ] && grep -q "2 nodes asked but partition 'debug' has 1" <<<"$out" || problems+="nodes: rc $rc '$out'; "
+    # more tasks per node than the node has CPUs
+    out=$(UG_TASKS_PER_NODE=3 bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" "$TMP/inputs/exp1.ini" 2>&1); rc=$?
+    [ $rc -ne 0 ] && grep -q 'have 2 CPUs' <<<"$out" || problems+="cpus: rc $rc '$out'; "
+    # a run directory that exists from another experiment (same name, other config)
+    mkdir -p "$TMP/runs/exp1"; echo "config_sha256=0000" > "$TMP/runs/exp1/experiment.id"
+    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" "$TMP/inputs/exp1.ini" 2>&1); rc=$?
+    [ $rc -ne 0 ] && grep -q 'exists from another experiment' <<<"$out" || problems+="run dir: rc $rc '$out'; "
+    # a directory that the pipeline did not make
+    mkdir -p "$TMP/runs/exp2"; echo x > "$TMP/runs/exp2/notes.txt"
+    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" "$TMP/inputs/exp2.ini" 2>&1); rc=$?
+    [ $rc -ne 0 ] && grep -q 'not made by this pipeline' <<<"$out" || problems+="foreign dir: rc $rc '$out'; "
+    # a config that does not exist
+    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" "$TMP/inputs/nope.ini" 2>&1); rc=$?
+    [ $rc -ne 0 ] && grep -q 'nope.ini not found' <<<"$out" || problems+="config: rc $rc '$out'; "
+    # the same checks pass on good input (dry run: nothing submitted) — so the test can fail the other way
+    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" --dry-run --seeds "1 2" "$TMP/inputs/exp2b.ini" 2>&1); rc=$?
+    [ $rc -ne 0 ] || problems+="nonexistent exp2b accepted; "
+    cp "$TMP/inputs/exp2.ini" "$TMP/inputs/exp3.ini"
+    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" --dry-run --seeds "1 2" "$TMP/inputs/exp3.ini" 2>&1); rc=$?
+    { [ $rc -eq 0 ] && [ "$(grep -c '^sbatch ' <<<"$out")" -eq 16 ] && grep -q 'dependency=afterok' <<<"$out"; } \
+        || problems+="good dry run: rc $rc, $(grep -c '^sbatch ' <<<"$out") sbatch lines (want 16): $(tail -n 2 <<<"$out" | tr '\n' ' '); "
+    after=$(last_jobid)
+    [ "$before" = "$after" ] || problems+="jobs were submitted ($before → $after); "
+    if [ -z "$problems" ]; then pass bad_input_checked_before_submit; else fail bad_input_checked_before_submit "$problems"; fi
+}
+bad_input
+
+# ---------------------------------------------------------------- the real program (when its commands exist)
+missing=""
+for c in pack split train unlearn eval report; do
+    "$BIN" "$c" --help >/dev/null 2>&1 || missing+="$c "
+done
+[ -x "$BIN" ] || missing="bin/ugradsl (not built) "
+digits_ini=$ROOT/inputs/digits.ini
+if [ -n "$missing" ]; then
+    skip pipeline_digits "ugradsl commands not implemented yet: $missing"
+    skip train_requeue_equals_uninterrupted "ugradsl commands not implemented yet: $missing"
+    exit 0
+fi
+if [ ! -f "$digits_ini" ]; then
+    skip pipeline_digits "inputs/digits.ini (the digits default) not in the tree yet"
+    skip train_requeue_equals_uninterrupted "inputs/digits.ini (the digits default) not in the tree yet"
+    exit 0
+fi
+skip pipeline_digits "real-command checks not wired yet"
+skip train_requeue_equals_uninterrupted "real-command checks not wired yet"
