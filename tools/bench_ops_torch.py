@@ -41,6 +41,26 @@ def time_conv(H, C, K, R, stride, need_din, N, reps, channels_last):
     return best, flops
 
 
+def time_bn_relu(side, C, N, reps, channels_last):
+    x = torch.randn(N, C, side, side)
+    if channels_last:
+        x = x.to(memory_format=torch.channels_last)
+    x.requires_grad_(True)
+    gamma = torch.rand(C, requires_grad=True)
+    beta = torch.rand(C, requires_grad=True)
+    rm, rv = torch.zeros(C), torch.ones(C)
+    best = 1e30
+    for t in range(reps + 1):
+        t0 = time.perf_counter()
+        y = F.relu(F.batch_norm(x, rm, rv, gamma, beta, True, 0.1, 1e-5), inplace=True)
+        y.backward(torch.ones_like(y))
+        dt = time.perf_counter() - t0
+        if t > 0:
+            best = min(best, dt)
+        x.grad = gamma.grad = beta.grad = None
+    return best
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--threads", type=int, default=2)
@@ -69,6 +89,15 @@ def main():
                 print(f"bench: conv_r18w{w}_{name}_ms_torch {t * 1e3:.3f} ms ({flops / t / 1e9:.1f} GFLOP/s, x{count})")
         print(f"bench: conv_r18w{w}_fwdbwd_ms_torch {total * 1e3:.1f} ms per step (all convs, "
               f"{total_flops / total / 1e9:.1f} GFLOP/s)")
+        bn_total = 0.0
+        for stage in range(4):
+            side, C = 32 >> stage, w << stage
+            t = time_bn_relu(side, C, a.batch, a.reps, a.channels_last)
+            bn_total += 5 * t
+            if a.shapes:
+                print(f"bench: bnrelu_r18w{w}_{side}x{side}x{C}_ms_torch {t * 1e3:.3f} ms (x5)")
+        print(f"bench: bnrelu_r18w{w}_fwdbwd_ms_torch {bn_total * 1e3:.1f} ms per step "
+              f"(20 x BN train fwd + ReLU + bwd)")
 
 
 if __name__ == "__main__":

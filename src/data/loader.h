@@ -1,11 +1,18 @@
-// loader.h — sharded, deterministic, prefetching batch streams over one split of a dataset.
+// loader.h — sharded, deterministic, prefetching batch streams over one split of a dataset (docs/LOADER.md).
 //
 // Each global batch is a pure function of (seed, epoch, step): the epoch's order is a permutation drawn from
-// Rng(seed, RNG_SHUFFLE, epoch); global batch `step` is positions [step·B, (step+1)·B) of it, and rank r of W
-// takes its contiguous slice of that batch (sizes differ by at most one).  Every sample is seen exactly once
-// per epoch across ranks; the last, short global batch is kept unless drop_last (docs/DATA.md).
-// Augmentation draws from Rng(seed, RNG_AUGMENT, epoch, sample index), so it does not depend on rank count.
-// A prefetch thread prepares the next batch while the caller computes on the current one.
+// Rng(seed, RNG_SHUFFLE, epoch, stream); global batch `step` is positions [step·B, (step+1)·B) of it, and rank r
+// of W takes its contiguous slice of that batch (sizes differ by at most one; the first B % W ranks get the
+// larger ones).  Every sample is seen exactly once per epoch across ranks.
+// Last batch: the short final global batch (n % B samples) is kept and sliced the same way, unless drop_last
+// (then those samples are skipped this epoch; the next epoch's order is new, so no sample is skipped for good).
+// A rank whose slice is empty (e.g. 2 samples on 3 ranks) gets a batch with n = 0 and loader_next still
+// returns 1, so all ranks take the same number of steps and collectives stay matched.
+// Augmentation draws from Rng(seed, RNG_AUGMENT, pass, sample index) (pass = the epoch for a single stream), so
+// it does not depend on the rank count.
+// A prefetch thread transforms the next batch while the caller computes on the current one; it never calls
+// HDF5 or MPI (the HDF5 reads happen inside loader_next on the caller's thread).  Batches are identical with
+// and without the thread.  Call the loader from one thread only.
 #pragma once
 #include <stdint.h>
 
@@ -15,16 +22,18 @@ typedef enum { AUG_NONE = 0, AUG_CROP_FLIP = 1, AUG_RRC_FLIP = 2 } Augment;  // 
 
 typedef struct {
     const char* split;        // "train", "val", "test"
-    const int64_t* subset;    // indices into the split (e.g. the retain set); NULL = the whole split
+    const int64_t* subset;    // indices into the split (e.g. the retain set); NULL = the whole split (copied)
     int64_t subset_n;
     int global_batch;         // samples per step summed over ranks
     int shuffle;              // 0: index order (eval)
     int drop_last;
-    Augment augment;
-    int pad;                  // AUG_CROP_FLIP padding (default 4)
-    int out_h, out_w;         // output size (0 = stored size; JPEG mode / eval: resize + centre crop)
+    Augment augment;          // train only; AUG_NONE for eval (resize + centre crop when out size != stored)
+    int pad;                  // AUG_CROP_FLIP zero padding: 0 = default 4, < 0 = none
+    int out_h, out_w;         // output size (0 = stored size; JPEG mode with varying sizes: required)
     uint64_t seed;
     int cache;                // 1: read the subset into RAM once (small datasets); 0: stream from HDF5
+    int no_prefetch;          // 1: prepare each batch inside loader_next (no thread); same batches either way
+    float resize_ratio;       // eval resize + centre crop: shorter side → out·resize_ratio (0: 256/224)
 } LoaderConfig;
 
 typedef struct {
@@ -36,6 +45,7 @@ typedef struct {
 } Batch;
 
 typedef struct Loader Loader;
+// Opens the split (every rank; reads are independent, no collective calls).  cfg.cache reads the subset now.
 Loader* loader_create(Dataset* ds, const LoaderConfig* cfg, int rank, int world);
 void loader_destroy(Loader* l);
 int64_t loader_steps_per_epoch(const Loader* l);      // global steps (same on every rank)
@@ -45,8 +55,11 @@ void loader_seek(Loader* l, int epoch, int64_t step); // resume mid-epoch
 // The batch stays valid until the next call.
 int loader_next(Loader* l, Batch* b);
 
-// Paired retain/forget stream for the unlearning methods: |B_f| = |B_r| = global_batch; the set that does not
-// define the epoch is cycled (reshuffled each time it wraps).
+// Paired retain/forget stream for the unlearning methods: |B_f| = |B_r| = global_batch (both configs must
+// agree).  The set named by `by` defines the epoch (UGradSL: forget; UGradSL+: retain) and is walked exactly as
+// a single stream; the other set is an endless stream of passes, each a fresh permutation (reshuffled at every
+// wrap), of which step s of epoch e takes positions [e·M + s·B, ...), M = samples per epoch of the defining set.
+// The short last step is short for both sets.  Pure function of (seeds, epoch, step), like the single stream.
 typedef enum { EPOCH_BY_RETAIN = 0, EPOCH_BY_FORGET = 1 } EpochBy;
 typedef struct PairedLoader PairedLoader;
 PairedLoader* paired_create(Dataset* ds, const LoaderConfig* retain_cfg, const LoaderConfig* forget_cfg,
@@ -54,4 +67,5 @@ PairedLoader* paired_create(Dataset* ds, const LoaderConfig* retain_cfg, const L
 void paired_destroy(PairedLoader* p);
 int64_t paired_steps_per_epoch(const PairedLoader* p);
 void paired_start_epoch(PairedLoader* p, int epoch);
+void paired_seek(PairedLoader* p, int epoch, int64_t step);
 int paired_next(PairedLoader* p, Batch* retain, Batch* forget);

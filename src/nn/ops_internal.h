@@ -49,3 +49,11 @@ void bn_backward_fast(void* st, int N, float* din, float* dgamma, float* dbeta, 
 void linear_forward_fast(int N, int In, int Out, float* out, const float* in, const float* w, const float* bias);
 void linear_backward_fast(int N, int In, int Out, float* din, float* dw, float* dbias,
                           const float* dout, const float* in, const float* w);
+// hand-written NHWC batch norm (ops_bn_nhwc.c), an alternative fast path to oneDNN's
+void bn_nhwc_forward_train(int HW, int C, int N, float* out, float* save_mean, float* save_invstd,
+                           const float* in, const float* gamma, const float* beta, float* run_mean,
+                           float* run_var, float momentum, float eps);
+void bn_nhwc_forward_eval(int HW, int C, int N, float* out, const float* in, const float* gamma,
+                          const float* beta, const float* run_mean, const float* run_var, float eps);
+void bn_nhwc_backward(int HW, int C, int N, float* din, float* dgamma, float* dbeta, const float* dout,
+                      const float* in, const float* gamma, const float* save_mean, const float* save_invstd);

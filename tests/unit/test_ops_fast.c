@@ -1,9 +1,11 @@
 // test_ops_fast.c — the fast path (oneDNN conv/BN, OpenBLAS linear) against the reference, forward and
 // backward, on random shapes: odd sizes, stride 1/2, pad 0/1/3, 1x1/3x3/7x7, batch 1 and > 1, with and
 // without bias.  Error = max|fast - ref| / max|ref| per tensor (normalised); tolerances below, fp32.
+#include <omp.h>
 #include <string.h>
 
 #include "nn/ops.h"
+#include "nn/ops_internal.h"
 #include "ops_check.h"
 
 static Rng g_rng;
@@ -150,6 +152,79 @@ static void test_linear(void) { linear_case(16, 64, 10, 1); }
 static void test_linear_odd_nobias(void) { linear_case(3, 17, 5, 0); }
 static void test_linear_batch1(void) { linear_case(1, 512, 100, 1); }
 
+// The hand-written NHWC batch norm (ops_bn_nhwc.c) against the reference, including a large channel mean
+// (cancellation) and many rows (several row blocks per thread).
+static void bn_nhwc_case(int N, int HW, int C, float offset) {
+    size_t n = (size_t)N * HW * C;
+    float *in = oc_rand(&g_rng, n, -1, 1), *g = oc_rand(&g_rng, n, -1, 1);
+    for (size_t i = 0; i < n; i++) in[i] += offset;
+    float *gamma = oc_rand(&g_rng, C, 0.5f, 1.5f), *beta = oc_rand(&g_rng, C, -1, 1);
+    float *rm1 = oc_rand(&g_rng, C, 0, 0), *rv1 = oc_rand(&g_rng, C, 1, 1), *rm2 = oc_rand(&g_rng, C, 0, 0), *rv2 = oc_rand(&g_rng, C, 1, 1);
+    float *o1 = oc_rand(&g_rng, n, 0, 0), *o2 = oc_rand(&g_rng, n, 0, 0), *m1 = oc_rand(&g_rng, C, 0, 0);
+    float *m2 = oc_rand(&g_rng, C, 0, 0), *s1 = oc_rand(&g_rng, C, 0, 0), *s2 = oc_rand(&g_rng, C, 0, 0);
+    float *di1 = oc_rand(&g_rng, n, 9, 9), *di2 = oc_rand(&g_rng, n, 7, 7), *dg1 = oc_rand(&g_rng, C, 9, 9);
+    float *dg2 = oc_rand(&g_rng, C, 7, 7), *dbt1 = oc_rand(&g_rng, C, 9, 9), *dbt2 = oc_rand(&g_rng, C, 7, 7);
+    bn_forward_train_ref(HW, C, N, o1, m1, s1, in, gamma, beta, rm1, rv1, 0.1f, 1e-5f);
+    bn_nhwc_forward_train(HW, C, N, o2, m2, s2, in, gamma, beta, rm2, rv2, 0.1f, 1e-5f);
+    expect_close("bn_nhwc out", o2, o1, n, TOL_FWD);
+    expect_close("bn_nhwc save_mean", m2, m1, C, TOL_FWD);
+    expect_close("bn_nhwc save_invstd", s2, s1, C, TOL_FWD);
+    expect_close("bn_nhwc running_mean", rm2, rm1, C, TOL_FWD);
+    expect_close("bn_nhwc running_var", rv2, rv1, C, TOL_FWD);
+    bn_backward_ref(HW, C, N, di1, dg1, dbt1, g, in, gamma, m1, s1);
+    bn_nhwc_backward(HW, C, N, di2, dg2, dbt2, g, in, gamma, m1, s1);
+    expect_close("bn_nhwc din", di2, di1, n, TOL_BWD);
+    expect_close("bn_nhwc dgamma", dg2, dg1, C, TOL_BWD);
+    expect_close("bn_nhwc dbeta", dbt2, dbt1, C, TOL_BWD);
+    bn_forward_eval_ref(HW, C, N, o1, in, gamma, beta, rm1, rv1, 1e-5f);
+    bn_nhwc_forward_eval(HW, C, N, o2, in, gamma, beta, rm1, rv1, 1e-5f);
+    expect_close("bn_nhwc eval out", o2, o1, n, TOL_FWD);
+    float* bufs[] = {in, g, gamma, beta, rm1, rv1, rm2, rv2, o1, o2, m1, m2, s1, s2, di1, di2, dg1, dg2, dbt1, dbt2};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
+}
+
+static void test_bn_nhwc(void) {
+    bn_nhwc_case(4, 64, 16, 0.0f);
+    bn_nhwc_case(3, 7, 5, 0.0f);
+    bn_nhwc_case(1, 3, 3, 0.0f);         // (M = 2 would make din ~0: pure rounding, nothing to compare)
+    bn_nhwc_case(16, 100, 8, 30.0f);     // mean 30 x std: the shifted sums must not lose the variance
+    bn_nhwc_case(8, 1, 64, -5.0f);
+}
+
+// Same inputs, same thread count -> bit-identical outputs and gradients (2 threads, fresh ops).
+static void test_fast_deterministic(void) {
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(2);
+    ConvDims d = conv_dims(12, 12, 16, 32, 3, 3, 1, 1);
+    int N = 8, HW = 144, K = 32;
+    size_t nin = (size_t)N * HW * 16, nout = (size_t)N * HW * K, nw = 32 * 16 * 9;
+    float *in = oc_rand(&g_rng, nin, -1, 1), *w = oc_rand(&g_rng, nw, -1, 1), *g = oc_rand(&g_rng, nout, -1, 1);
+    float *gamma = oc_rand(&g_rng, K, 0.5f, 1.5f), *beta = oc_rand(&g_rng, K, -1, 1);
+    float* res[2][6];
+    for (int run = 0; run < 2; run++) {
+        ConvOp* c = conv_create(d, 0, BACKEND_FAST);
+        BnOp* b = bn_create(HW, K, BACKEND_FAST);
+        float *out = oc_rand(&g_rng, nout, 0, 0), *bout = oc_rand(&g_rng, nout, 0, 0), *din = oc_rand(&g_rng, nin, 0, 0);
+        float *dw = oc_rand(&g_rng, nw, 0, 0), *bdin = oc_rand(&g_rng, nout, 0, 0), *st = oc_rand(&g_rng, 4 * K, 1, 1);
+        conv_forward(c, N, out, in, w, NULL);
+        bn_forward_train(b, N, bout, st, st + K, out, gamma, beta, st + 2 * K, st + 3 * K, 0.1f, 1e-5f);
+        bn_backward(b, N, bdin, NULL, NULL, g, out, gamma, st, st + K);
+        conv_backward(c, N, din, dw, NULL, bdin, in, w);
+        float* r[6] = {out, bout, din, dw, bdin, st};
+        memcpy(res[run], r, sizeof r);
+        conv_destroy(c);
+        bn_destroy(b);
+    }
+    size_t sizes[6] = {nout, nout, nin, nw, nout, 4 * (size_t)K};
+    for (int i = 0; i < 6; i++) {
+        CHECK(memcmp(res[0][i], res[1][i], sizes[i] * sizeof(float)) == 0, "result %d differs between runs", i);
+        free(res[0][i]);
+        free(res[1][i]);
+    }
+    free(in); free(w); free(g); free(gamma); free(beta);
+    omp_set_num_threads(saved);
+}
+
 // The comparison must be able to fail: a reference perturbed by 1e-3 of its scale is caught.
 static void test_comparison_catches_error(void) {
     float a[4] = {1, 2, 3, 4}, b[4] = {1, 2, 3.004f, 4};
@@ -179,6 +254,8 @@ int main(int argc, char** argv) {
     TEST_CASE(test_linear);
     TEST_CASE(test_linear_odd_nobias);
     TEST_CASE(test_linear_batch1);
+    TEST_CASE(test_bn_nhwc);
+    TEST_CASE(test_fast_deterministic);
     TEST_CASE(test_comparison_catches_error);
     return th_end();
 }

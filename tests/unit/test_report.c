@@ -165,10 +165,11 @@ static void outputs_are_well_formed(void) {
     report_write_markdown(f, &rep);
     fclose(f);
     text = ug_read_file(path, NULL);
-    CHECK(strstr(text, "| GA | 98.00 ± 2.00 | 70.00 ± 10.00 | 90.00 ± 0.00 | 86.00 ± 1.00 | — | 7.50 |") != NULL,
+    CHECK(strstr(text, "| GA | 98.00 ± 2.00 | 70.00 ± 10.00 | 90.00 ± 0.00 | 86.00 ± 1.00 | — | 7.50 | 7.50 |") != NULL,
           "GA row in Markdown:\n%s", text);
     CHECK(strstr(text, "| Retrain |") && strstr(text, "| UGradSL |"), "method display names");
     CHECK(strstr(text, "Seeds |\n|---|") != NULL, "header row then separator row");
+    CHECK(strstr(text, "| UGradSL | 93.00 | 79.00 | 98.00 | 90.00 | 55.00 | 1.60 | 1.00 |") != NULL, "UGradSL gaps");
     free(text);
     snprintf(path, sizeof path, "%s/out.csv", g_tmp);
     f = fopen(path, "w");
