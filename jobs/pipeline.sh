@@ -11,8 +11,10 @@
 #   --seeds "LIST"       seeds of Retrain and of every method (default: "1")
 #   --nodes N            nodes for train / retrain / unlearn jobs (default 1)
 #   --data FILE          use this packed dataset (no pack job)
-#   --pack-args "ARGS"   options of `ugradsl pack` (default: "--from digits-csv")
-#   --split-args "ARGS"  options of `ugradsl split` (default: "--paradigm class --classes 3")
+#   --pack-args "ARGS"   options of `ugradsl pack` (default: none when the config has a [pack] section,
+#                        else "--from digits-csv")
+#   --split-args "ARGS"  options of `ugradsl split` (default: none when the config has a [split] section,
+#                        else "--paradigm class --classes 3")
 #   --runs DIR           where run directories go (default: runs/ in the repository)
 #   --wait SECONDS       after submitting, wait (at most SECONDS) for the report job; exit 0 only if it succeeded
 #   --dry-run            check everything and print the sbatch commands; submit nothing
@@ -21,14 +23,14 @@ set -euo pipefail
 UG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$UG_ROOT/jobs/lib.sh"
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
 
 methods="ga ft rl ugradsl ugradsl+"
 seeds="1"
 nodes=1
 data=""
-pack_args="--from digits-csv"
-split_args="--paradigm class --classes 3"
+pack_args=UNSET
+split_args=UNSET
 runs=$UG_RUNS
 wait_s=""
 dry=0
@@ -60,6 +62,12 @@ fi
 [[ "$name" =~ ^[A-Za-z0-9._+-]+$ ]] || ug_die "experiment name '$name' may only use letters, digits and . _ + -"
 [ -r "$config" ] || ug_die "experiment config $config not found (give an existing inputs/NAME.ini or a path)"
 config=$(cd "$(dirname "$config")" && pwd)/$(basename "$config")
+if [ "$pack_args" = UNSET ]; then
+    if grep -q '^[[:space:]]*\[pack\]' "$config"; then pack_args=""; else pack_args="--from digits-csv"; fi
+fi
+if [ "$split_args" = UNSET ]; then
+    if grep -q '^[[:space:]]*\[split\]' "$config"; then split_args=""; else split_args="--paradigm class --classes 3"; fi
+fi
 [ -n "$methods" ] || ug_die "--methods is empty"
 [ -n "$seeds" ] || ug_die "--seeds is empty"
 for s in $seeds; do [[ "$s" =~ ^[0-9]+$ ]] || ug_die "seed '$s' is not a whole number"; done

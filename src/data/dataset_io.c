@@ -348,8 +348,10 @@ void dataset_read_decoded(const Dataset* ds, const DatasetSplit* s, const int64_
         H5_CHECK(H5Sselect_hyperslab(fspace, H5S_SELECT_OR, off, NULL, cnt, NULL));
         nunique += end - start;
     }
-    hsize_t mdims[1] = {(hsize_t)nunique * row_bytes};
-    hid_t mspace = H5Screate_simple(1, mdims, NULL);
+    // same rank and row shape as the file selection, so HDF5 copies whole rows (a 1-D memory space makes it
+    // map element by element, ~10x slower)
+    hsize_t mdims[4] = {(hsize_t)nunique, (hsize_t)info->height, (hsize_t)info->width, (hsize_t)info->channels};
+    hid_t mspace = H5Screate_simple(4, mdims, NULL);
     H5_CHECK(mspace);
     uint8_t* buf = nunique == n ? NULL : ug_malloc((size_t)nunique * row_bytes);
     uint8_t* dst = buf ? buf : ug_malloc((size_t)n * row_bytes);

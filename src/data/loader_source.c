@@ -38,38 +38,47 @@ static void ensure_raw(Job* j, size_t bytes) {
     j->raw_cap = bytes;
 }
 
-// One independent read of the union of row runs [a, b) of `uniq` (sorted, distinct).  The data lands in file
-// order, i.e. in the order of uniq.  Decoded mode: rows of the images dataset; JPEG mode: their byte ranges.
-static void read_runs(const Source* s, const int64_t* uniq, int nu, uint8_t* dst, int64_t total_bytes) {
+// Reads the rows uniq[0..nu) (sorted, distinct) into dst, in that order: one independent HDF5 read per run of
+// consecutive rows.  Decoded mode: rows of the images dataset; JPEG mode: their byte ranges.
+// (One read of the union of the runs would be one call, but HDF5 1.10 maps an irregular selection to chunks
+// element by element, which is far slower than a regular hyperslab per run.)
+static void read_runs(const Source* s, const int64_t* uniq, int nu, uint8_t* dst) {
     if (nu == 0) return;
     hid_t fspace = H5Dget_space(s->split.images);
     H5_CHECK(fspace);
+    hsize_t one[1] = {1};
+    hid_t mspace = H5Screate_simple(1, one, NULL);
+    H5_CHECK(mspace);
     int jpeg = s->ds->info.mode == DS_JPEG;
-    H5S_seloper_t op = H5S_SELECT_SET;
+    int64_t at = 0;
     for (int a = 0; a < nu;) {
         int b = a + 1;
         while (b < nu && uniq[b] == uniq[b - 1] + 1) b++;
+        int64_t bytes;
         if (jpeg) {
             hsize_t start[1] = {(hsize_t)s->split.offsets[uniq[a]]};
-            hsize_t block[1] = {(hsize_t)(s->split.offsets[uniq[b - 1] + 1] - s->split.offsets[uniq[a]])};
-            hsize_t count[1] = {1};
-            if (block[0] > 0) { H5_CHECK(H5Sselect_hyperslab(fspace, op, start, NULL, count, block)); op = H5S_SELECT_OR; }
+            hsize_t count[1] = {(hsize_t)(s->split.offsets[uniq[b - 1] + 1] - s->split.offsets[uniq[a]])};
+            bytes = (int64_t)count[0];
+            if (bytes > 0) H5_CHECK(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL));
         } else {
-            hsize_t start[4] = {(hsize_t)uniq[a], 0, 0, 0}, count[4] = {1, 1, 1, 1};
-            hsize_t block[4] = {(hsize_t)(b - a), (hsize_t)s->in_h, (hsize_t)s->in_w, (hsize_t)s->c};
-            H5_CHECK(H5Sselect_hyperslab(fspace, op, start, NULL, count, block));
-            op = H5S_SELECT_OR;
+            hsize_t start[4] = {(hsize_t)uniq[a], 0, 0, 0};
+            hsize_t count[4] = {(hsize_t)(b - a), (hsize_t)s->in_h, (hsize_t)s->in_w, (hsize_t)s->c};
+            bytes = (int64_t)(b - a) * s->row_bytes;
+            H5_CHECK(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL));
         }
+        if (bytes > 0) {
+            // the memory space has the file selection's shape: otherwise HDF5 maps it element by element
+            hsize_t mdims[4] = {(hsize_t)bytes, 0, 0, 0};
+            if (!jpeg) { mdims[0] = (hsize_t)(b - a); mdims[1] = (hsize_t)s->in_h; mdims[2] = (hsize_t)s->in_w; mdims[3] = (hsize_t)s->c; }
+            H5_CHECK(H5Sset_extent_simple(mspace, jpeg ? 1 : 4, mdims, NULL));
+            if (H5Dread(s->split.images, H5T_NATIVE_UINT8, mspace, fspace, H5P_DEFAULT, dst + at) < 0)
+                ug_die("reading rows %lld..%lld of split '%s' from '%s' failed (file damaged or unreachable?)",
+                       (long long)uniq[a], (long long)uniq[b - 1], s->split.name, s->ds->path);
+        }
+        at += bytes;
         a = b;
     }
-    if (total_bytes > 0) {
-        hsize_t mdims[1] = {(hsize_t)total_bytes};
-        hid_t mspace = H5Screate_simple(1, mdims, NULL);
-        H5_CHECK(mspace);
-        herr_t rc = H5Dread(s->split.images, H5T_NATIVE_UINT8, mspace, fspace, H5P_DEFAULT, dst);
-        if (rc < 0) ug_die("reading %d rows of split '%s' from '%s' failed (file damaged or unreachable?)", nu, s->split.name, s->ds->path);
-        H5_CHECK(H5Sclose(mspace));
-    }
+    H5_CHECK(H5Sclose(mspace));
     H5_CHECK(H5Sclose(fspace));
 }
 
@@ -93,7 +102,7 @@ void job_fetch(Job* j) {
         total += jpeg ? s->split.offsets[j->uniq[u] + 1] - s->split.offsets[j->uniq[u]] : s->row_bytes;
     }
     ensure_raw(j, (size_t)(total > 0 ? total : 1));
-    read_runs(s, j->uniq, nu, j->raw, total);
+    read_runs(s, j->uniq, nu, j->raw);
     for (int k = 0; k < j->n; k++) {
         int64_t u = uniq_rank(j, nu, j->items[k].index);
         j->ptr[k] = j->raw + at[u];
@@ -263,6 +272,20 @@ static void fill_cache(Source* s) {
     s->cache = cache;
 }
 
+// Random rows of uncompressed chunked data are read fastest with HDF5's chunk cache off: it then reads only
+// the selected bytes instead of whole chunks (~0.5-1 MiB) per sample.
+static void reopen_without_chunk_cache(Source* s) {
+    const char* name = s->ds->info.mode == DS_JPEG ? "jpeg" : "images";
+    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    H5_CHECK(dapl);
+    H5_CHECK(H5Pset_chunk_cache(dapl, 0, 0, 1.0));
+    hid_t d = H5Dopen2(s->split.group, name, dapl);
+    if (d < 0) ug_die("'%s': cannot open /%s/%s", s->ds->path, s->split.name, name);
+    H5_CHECK(H5Pclose(dapl));
+    H5_CHECK(H5Dclose(s->split.images));
+    s->split.images = d;
+}
+
 void source_init(Source* s, Dataset* ds, const LoaderConfig* cfg, uint64_t stream_id) {
     memset(s, 0, sizeof *s);
     s->ds = ds;
@@ -273,6 +296,7 @@ void source_init(Source* s, Dataset* ds, const LoaderConfig* cfg, uint64_t strea
     if (!dataset_has_split(ds, cfg->split))
         ug_die("dataset '%s' has no '%s' split (see `ugradsl inspect %s`)", ds->path, cfg->split, ds->path);
     dataset_split_open(ds, cfg->split, &s->split);
+    reopen_without_chunk_cache(s);
     s->n = cfg->subset ? cfg->subset_n : s->split.n;
     if (s->n <= 0) ug_die("loader: the %s of split '%s' of '%s' is empty: nothing to load", cfg->subset ? "subset" : "whole",
                           cfg->split, ds->path);

@@ -108,10 +108,15 @@ void metrics_compute(const RecordSet* rs_in, const MetricsOptions* o, Metrics* m
     m->mia_nonmembers = n_test;
     m->MIA = attack(retain, n_members, test, n_test, forget, n_forget, FEAT_CONFIDENCE, m->mia_grid, o, &m->mia_boot);
     m->mia_entropy = m->mia_m_entropy = m->mia_correctness = NAN;
-    if (o->mia_extras) {
-        m->mia_entropy = attack(retain, n_members, test, n_test, forget, n_forget, FEAT_ENTROPY, NULL, o, NULL);
-        m->mia_m_entropy = attack(retain, n_members, test, n_test, forget, n_forget, FEAT_M_ENTROPY, NULL, o, NULL);
-        m->mia_correctness = attack(retain, n_members, test, n_test, forget, n_forget, FEAT_CORRECTNESS, NULL, o, NULL);
+    if (o->mia_extras) {   // independent fits: one per thread
+        static const Feature extra[3] = {FEAT_ENTROPY, FEAT_M_ENTROPY, FEAT_CORRECTNESS};
+        double score[3];
+        #pragma omp parallel for schedule(dynamic, 1)
+        for (int e = 0; e < 3; e++)
+            score[e] = attack(retain, n_members, test, n_test, forget, n_forget, extra[e], NULL, o, NULL);
+        m->mia_entropy = score[0];
+        m->mia_m_entropy = score[1];
+        m->mia_correctness = score[2];
     }
     m->add_MIA = m->add_mia_fold[0] = m->add_mia_fold[1] = NAN;
     if (o->add_mia) {

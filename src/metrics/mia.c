@@ -76,11 +76,13 @@ void mia_bootstrap(const float* members, int64_t n_members, const float* nonmemb
     out->mean = out->std = out->lo = out->hi = out->min = out->max = out->flip_fraction = NAN;
     if (resamples <= 0 || n_members <= 0 || n_nonmembers <= 0 || n_targets <= 0 || isnan(headline)) return;
     double* scores = ug_malloc(sizeof(double) * (size_t)resamples);
-    int64_t* mi = ug_malloc(sizeof(int64_t) * (size_t)n_members);
-    int64_t* ni = ug_malloc(sizeof(int64_t) * (size_t)n_nonmembers);
     int verdict = headline >= 50, flips = 0;
     double sum = 0;
+    // Each resample is a pure function of (seed, b): the fits run in parallel, the results do not depend on it.
+    #pragma omp parallel for schedule(dynamic, 1)
     for (int b = 0; b < resamples; b++) {
+        int64_t* mi = ug_malloc(sizeof(int64_t) * (size_t)n_members);
+        int64_t* ni = ug_malloc(sizeof(int64_t) * (size_t)n_nonmembers);
         Rng r;
         rng_init(&r, seed, RNG_MISC, 0x4d4941, (uint64_t)b);
         for (int64_t i = 0; i < n_members; i++) mi[i] = (int64_t)(rng_u64(&r) % (uint64_t)n_members);
@@ -88,6 +90,10 @@ void mia_bootstrap(const float* members, int64_t n_members, const float* nonmemb
         Svc* m = fit_attack(members, mi, n_members, nonmembers, ni, n_nonmembers);
         scores[b] = score_targets(m, targets, n_targets);
         svc_free(m);
+        free(mi);
+        free(ni);
+    }
+    for (int b = 0; b < resamples; b++) {
         sum += scores[b];
         flips += (scores[b] >= 50) != verdict;
     }
@@ -104,8 +110,6 @@ void mia_bootstrap(const float* members, int64_t n_members, const float* nonmemb
     out->flip_fraction = (double)flips / resamples;
     out->flip = flips > 0;
     free(scores);
-    free(mi);
-    free(ni);
 }
 
 // Fits on (fa, ta) and returns the number of correct predictions on (fb, tb): forget = 1, test = 0.

@@ -2,6 +2,7 @@
 #include "metrics/svc.h"
 
 #include <libsvm/svm.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "common/util.h"
@@ -15,6 +16,8 @@ struct Svc {
 };
 
 static void svc_quiet(const char* s) { (void)s; }
+static void svc_set_quiet(void) { svm_set_print_string_function(svc_quiet); }
+static pthread_once_t svc_quiet_once = PTHREAD_ONCE_INIT;   // fits may run on several threads at once
 
 void svc_params_mia(SvcParams* p, int n_features) {
     p->C = 3;
@@ -49,7 +52,7 @@ Svc* svc_fit(const double* x, const int* y, int64_t n, int d, const SvcParams* p
     }
     m->constant = -1;
     m->first_label_is_zero = 1;
-    svm_set_print_string_function(svc_quiet);
+    pthread_once(&svc_quiet_once, svc_set_quiet);
     struct svm_problem prob;
     prob.l = (int)n;
     prob.y = ug_malloc(sizeof(double) * (size_t)n);

@@ -2,6 +2,19 @@
 // Parameters, gradients and optimizer state each live in ONE contiguous float buffer; a tensor table gives
 // every tensor its torchvision name, shape and offset.  BatchNorm running stats live in a separate buffer
 // ("buffers": running_mean, running_var, num_batches_tracked as float) because they are not trained.
+//
+// Activations: every layer output is a "slot" in one activation buffer [slots][N][per-sample size]; the
+// gradient buffer of activations mirrors it.  ReLU runs in place on its input slot.  Backward walks the layer
+// list in reverse; a slot read by two layers (a residual junction) gets the sum of both gradients.
+//
+// Architectures (docs/TRAINING.md lists every tensor name):
+//   resnet18  torchvision ResNet-18 (BasicBlock [2,2,2,2]), channels width·{1,2,4,8}; CIFAR stem
+//             (conv 3x3 s1 + BN + ReLU, no max-pool) or ImageNet stem (7x7 s2 + BN + ReLU + 3x3 s2 max-pool).
+//   vgg16_bn  torchvision VGG-16-BN "features" (conv 3x3 with bias + BN + ReLU, 5 max-pools) with channels
+//             scaled by width/64, then global average pool and ONE linear layer "classifier" (CIFAR variant:
+//             32x32 input gives 1x1 after the 5th pool).
+//   small_cnn digits default: conv1 3x3 (w) + bn1 + relu, conv2 3x3 (2w) + bn2 + relu, 2x2 max-pool,
+//             conv3 3x3 (4w) + bn3 + relu, global average pool, fc.  Convs have no bias.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +29,7 @@ typedef struct {
     int num_classes;
     int in_h, in_w, in_c; // input size (NHWC)
     int imagenet_stem;    // ResNet: 7x7 s2 + maxpool (1) or CIFAR 3x3 s1 (0)
+    int no_bn;            // 1: leave out every BatchNorm layer (tests of exact data-parallel equivalence)
 } ModelConfig;
 
 typedef struct {
@@ -48,7 +62,10 @@ void model_destroy(Model* m);
 const char* arch_name(Arch a);
 int arch_parse(const char* s, Arch* out);           // "resnet18", "vgg16_bn", "small_cnn"
 // Initialise parameters as torchvision (kaiming normal fan_out for conv, BN 1/0, linear default).
+// Every tensor draws from its own stream Rng(seed, RNG_INIT, tensor index): the result depends on nothing else.
 void model_init(Model* m, uint64_t seed);
+// Re-initialises only the tensors of parametrised layers [first_layer, num_layers) (EU-k), same rule.
+void model_init_layers(Model* m, uint64_t seed, int first_layer);
 // Forward pass on N samples x [N,H,W,C].  train=1: BatchNorm uses batch stats and updates running stats.
 // Returns logits [N,K] (owned by the model, valid until the next forward).
 const float* model_forward(Model* m, int N, const float* x, int train);
@@ -58,3 +75,11 @@ const float* model_features(const Model* m);
 void model_backward(Model* m, const float* dlogits);
 size_t model_max_batch(const Model* m);             // activations are sized for this; grows on demand
 const TensorInfo* model_find_tensor(const Model* m, const char* name);
+// Copies parameters and buffers of src into dst (same config).  Used for teachers / frozen copies.
+void model_copy_state(Model* dst, const Model* src);
+// 1 when the two configs describe the same network (arch, width, classes, input, stem).
+int model_config_equal(const ModelConfig* a, const ModelConfig* b);
+// "resnet18 w16 10 classes 32x32x3 cifar-stem" — for messages.
+void model_config_describe(const ModelConfig* c, char* buf, size_t cap);
+// Multiply-adds of one forward pass per sample (conv + linear), for GFLOP/s reports.
+double model_forward_macs(const Model* m);

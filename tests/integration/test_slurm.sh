@@ -16,7 +16,7 @@ STARTED=0
 pass() { echo "PASS $T/$1"; }
 fail() { echo "FAIL $T/$1: $2"; }
 skip() { echo "SKIP $T/$1: $2"; }
-all_cases="mpi_pmix afterok_chain requeue_usr1_resumes requeue_scontrol_resumes bad_input_checked_before_submit pipeline_digits train_requeue_equals_uninterrupted"
+all_cases="mpi_pmix afterok_chain requeue_usr1_resumes requeue_scontrol_resumes bad_input_checked_before_submit sweep_checks_and_collect pipeline_digits train_requeue_equals_uninterrupted"
 
 cleanup() {
     trap - EXIT INT TERM
@@ -206,6 +206,47 @@ epochs = 2" > "$TMP/inputs/exp2.ini"
     if [ -z "$problems" ]; then pass bad_input_checked_before_submit; else fail bad_input_checked_before_submit "$problems"; fi
 }
 bad_input
+
+# ---------------------------------------------------------------- sweep-nodes.sh checks, and the collector
+sweep_case() {
+    local out rc problems="" before after r=$TMP/runs/sw
+    before=$(last_jobid)
+    echo "[train]" > "$TMP/inputs/sw.ini"
+    mkdir -p "$r/data" "$r/original"
+    printf 'config_sha256=%s\ndata=pack --from digits-csv\nsplit=--paradigm class --classes 3\n' \
+        "$(sha256sum "$TMP/inputs/sw.ini" | cut -d' ' -f1)" > "$r/experiment.id"
+    touch "$r/data/data.h5" "$r/data/split.h5" "$r/original/model.h5" "$r/original/DONE"
+    out=$(bash "$ROOT/jobs/sweep-nodes.sh" --runs "$TMP/runs" --nodes "1 2" --dry-run "$TMP/inputs/sw.ini" 2>&1); rc=$?
+    [ $rc -ne 0 ] && grep -q "2 nodes asked but partition 'debug' has 1" <<<"$out" || problems+="nodes: rc $rc '$out'; "
+    out=$(bash "$ROOT/jobs/sweep-nodes.sh" --runs "$TMP/runs" --nodes 1 --global-batch 255 --dry-run "$TMP/inputs/sw.ini" 2>&1); rc=$?
+    [ $rc -ne 0 ] && grep -q 'does not divide over 2 ranks' <<<"$out" || problems+="batch: rc $rc '$out'; "
+    out=$(bash "$ROOT/jobs/sweep-nodes.sh" --runs "$TMP/runs" --nodes 1 --dry-run "$TMP/inputs/sw.ini" 2>&1); rc=$?
+    # 2 modes x 1 node count x 3 methods + the collect job
+    { [ $rc -eq 0 ] && [ "$(grep -c '^sbatch ' <<<"$out")" -eq 7 ] && grep -q 'afterany' <<<"$out"; } \
+        || problems+="good dry run: rc $rc, $(grep -c '^sbatch ' <<<"$out") sbatch lines (want 7): $(tail -n 2 <<<"$out" | tr '\n' ' '); "
+    echo "[train]
+epochs = 3" > "$TMP/inputs/sw.ini"
+    out=$(bash "$ROOT/jobs/sweep-nodes.sh" --runs "$TMP/runs" --nodes 1 --dry-run "$TMP/inputs/sw.ini" 2>&1); rc=$?
+    [ $rc -ne 0 ] && grep -q 'changed since' <<<"$out" || problems+="changed config: rc $rc '$out'; "
+    after=$(last_jobid)
+    [ "$before" = "$after" ] || problems+="jobs were submitted ($before → $after); "
+    # collector: two node counts of made-up metrics → efficiency 0.5 * (10 / 10) ... computed by hand
+    local c=$TMP/collect
+    for spec in "strong 1 10.0 1.0" "strong 2 8.0 2.0" "weak 1 10.0 1.0" "weak 2 12.5 2.5"; do
+        set -- $spec
+        mkdir -p "$c/$1/nodes-$2/ugradsl/seed-1"
+        printf '{"method":"ugradsl","world_size":%d,"timing":{"rte_s":%s,"startup_s":0.5,"allreduce_s":%s}}\n' \
+            $(($2 * 2)) "$3" "$4" > "$c/$1/nodes-$2/ugradsl/seed-1/metrics.json"
+    done
+    out=$(python3 "$ROOT/tools/scaling_model.py" collect "$c" --no-plot 2>&1); rc=$?
+    # strong 2 nodes: speedup 10/8 = 1.25 over 2x nodes -> 62.5%; weak 2 nodes: 10/12.5 = 80%
+    { [ $rc -eq 0 ] && grep -q 'strong    ugradsl nodes   2: RTE 8.00 s, efficiency 62.5%' <<<"$out" \
+        && grep -q 'weak    ugradsl nodes   2: RTE 12.50 s, efficiency 80.0%' <<<"$out" \
+        && grep -q '^weak,2,ugradsl,1,4.0,12.5,0.5,,0.2,0.8$' "$c/sweep.csv"; } \
+        || problems+="collect: rc $rc '$out' csv: $(tr '\n' ' ' < "$c/sweep.csv" 2>/dev/null); "
+    if [ -z "$problems" ]; then pass sweep_checks_and_collect; else fail sweep_checks_and_collect "$problems"; fi
+}
+sweep_case
 
 # ---------------------------------------------------------------- the real program (when its commands exist)
 missing=""

@@ -1,0 +1,272 @@
+// pack_folder_scan.c — listing an image-folder tree: classes, files, flat val/test label files; broadcast.
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/util.h"
+#include "data/pack_folder.h"
+#include "data/pack_writer.h"
+
+static const char* const SPLIT_NAMES[3] = {"train", "val", "test"};
+
+typedef struct {
+    char** items;
+    int64_t n, cap;
+} Names;
+
+static void names_add(Names* v, const char* s) {
+    if (v->n == v->cap) {
+        v->cap = v->cap ? 2 * v->cap : 64;
+        v->items = ug_realloc(v->items, (size_t)v->cap * sizeof(char*));
+    }
+    v->items[v->n++] = ug_strdup(s);
+}
+
+static void names_free(Names* v) {
+    for (int64_t i = 0; i < v->n; i++) free(v->items[i]);
+    free(v->items);
+    memset(v, 0, sizeof *v);
+}
+
+static int cmp_str(const void* a, const void* b) { return strcmp(*(char* const*)a, *(char* const*)b); }
+
+static int is_dir(const char* path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// Lists the non-hidden entries of dir, sorted; dirs and files separately (stat follows symlinks).
+static void list_dir(const char* dir, Names* dirs, Names* files) {
+    DIR* d = opendir(dir);
+    if (!d) ug_die("cannot open folder '%s': %s", dir, strerror(errno));
+    struct dirent* e;
+    char path[8192];
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;   // ., .., and hidden files (.DS_Store, ...)
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0) ug_die("cannot stat '%s': %s", path, strerror(errno));
+        if (S_ISDIR(st.st_mode)) names_add(dirs, e->d_name);
+        else names_add(files, e->d_name);
+    }
+    closedir(d);
+    if (dirs->n > 1) qsort(dirs->items, (size_t)dirs->n, sizeof(char*), cmp_str);
+    if (files->n > 1) qsort(files->items, (size_t)files->n, sizeof(char*), cmp_str);
+}
+
+static void list_add(FileList* l, int64_t* cap_n, int64_t* cap_b, const char* path, int32_t label) {
+    if (l->n == *cap_n) {
+        *cap_n = *cap_n ? 2 * *cap_n : 1024;
+        l->path_at = ug_realloc(l->path_at, (size_t)*cap_n * sizeof(int64_t));
+        l->labels = ug_realloc(l->labels, (size_t)*cap_n * sizeof(int32_t));
+    }
+    int64_t len = (int64_t)strlen(path) + 1;
+    while (l->paths_bytes + len > *cap_b) {
+        *cap_b = *cap_b ? 2 * *cap_b : 1 << 16;
+        l->paths = ug_realloc(l->paths, (size_t)*cap_b);
+    }
+    memcpy(l->paths + l->paths_bytes, path, (size_t)len);
+    l->path_at[l->n] = l->paths_bytes;
+    l->labels[l->n] = label;
+    l->paths_bytes += len;
+    l->n++;
+}
+
+static int class_index(const FolderListing* l, const char* name) {
+    char** hit = bsearch(&name, l->class_names, (size_t)l->num_classes, sizeof(char*), cmp_str);
+    return hit ? (int)(hit - l->class_names) : -1;
+}
+
+// Adds the files of one class folder; an empty folder is an error (its class would have no samples).
+static void add_class_folder(FileList* l, int64_t* cap_n, int64_t* cap_b, const char* root, const char* split,
+                             const char* cls, int label) {
+    char dir[8192], path[8192];
+    snprintf(dir, sizeof dir, "%s/%s/%s", root, split, cls);
+    Names dirs = {0}, files = {0};
+    list_dir(dir, &dirs, &files);
+    if (dirs.n > 0) ug_die("class folder '%s' contains a sub-folder '%s' (expected image files only)", dir, dirs.items[0]);
+    if (files.n == 0) ug_die("class folder '%s' has no images (remove it or add images)", dir);
+    for (int64_t i = 0; i < files.n; i++) {
+        if (snprintf(path, sizeof path, "%s/%s", dir, files.items[i]) >= (int)sizeof path) ug_die("path too long: '%s/%s'", dir, files.items[i]);
+        list_add(l, cap_n, cap_b, path, label);
+    }
+    names_free(&dirs);
+    names_free(&files);
+}
+
+typedef struct { char* name; int label; } LabelEntry;
+
+static int cmp_entry(const void* a, const void* b) {
+    return strcmp(((const LabelEntry*)a)->name, ((const LabelEntry*)b)->name);
+}
+
+// Label file of a flat split: one "<file name> <class name or index>" per line (space, tab or comma between);
+// blank lines and lines starting with # are ignored.
+static LabelEntry* read_label_file(const FolderListing* l, const char* path, int64_t* n_out) {
+    char* text = ug_read_file(path, NULL);
+    int64_t n = 0, cap = 1024, line_no = 0;
+    LabelEntry* e = ug_malloc((size_t)cap * sizeof(LabelEntry));
+    char* save = NULL;
+    for (char* line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        line_no++;
+        char* p = line;
+        while (isspace((unsigned char)*p)) p++;
+        if (!*p || *p == '#') continue;
+        char* name = p;
+        while (*p && !isspace((unsigned char)*p) && *p != ',') p++;
+        if (!*p) ug_die("%s line %lld: expected '<file> <class>', got '%s'", path, (long long)line_no, name);
+        *p++ = 0;
+        while (isspace((unsigned char)*p) || *p == ',') p++;
+        char* cls = p;
+        char* end = cls + strlen(cls);
+        while (end > cls && isspace((unsigned char)end[-1])) *--end = 0;
+        if (!*cls) ug_die("%s line %lld: no class given for '%s'", path, (long long)line_no, name);
+        int label = class_index(l, cls);
+        if (label < 0) {
+            char* num_end = NULL;
+            long v = strtol(cls, &num_end, 10);
+            if (*num_end || v < 0 || v >= l->num_classes)
+                ug_die("%s line %lld: '%s' is neither a class folder name of train/ nor an index 0..%d", path,
+                       (long long)line_no, cls, l->num_classes - 1);
+            label = (int)v;
+        }
+        if (n == cap) e = ug_realloc(e, (size_t)(cap *= 2) * sizeof(LabelEntry));
+        e[n].name = ug_strdup(name);
+        e[n].label = label;
+        n++;
+    }
+    free(text);
+    qsort(e, (size_t)n, sizeof(LabelEntry), cmp_entry);
+    for (int64_t i = 1; i < n; i++)
+        if (!strcmp(e[i].name, e[i - 1].name)) ug_die("%s: file '%s' is listed twice", path, e[i].name);
+    *n_out = n;
+    return e;
+}
+
+static void scan_split(const FolderPackOptions* o, FolderListing* l, int s) {
+    const char* split = SPLIT_NAMES[s];
+    char dir[8192], path[8192];
+    snprintf(dir, sizeof dir, "%s/%s", o->input, split);
+    FileList* fl = &l->split[s];
+    int64_t cap_n = 0, cap_b = 0;
+    Names dirs = {0}, files = {0};
+    list_dir(dir, &dirs, &files);
+    if (s == 0) {   // train defines the classes
+        if (dirs.n == 0) ug_die("'%s' has no class folders (image-folder layout: train/<class>/<images>)", dir);
+        if (files.n > 0) ug_die("'%s' holds a file '%s' beside the class folders (expected class folders only)", dir, files.items[0]);
+        if (dirs.n > DATASET_MAX_CLASSES) ug_die("'%s' has %lld class folders; at most %d are supported", dir, (long long)dirs.n, DATASET_MAX_CLASSES);
+        l->num_classes = (int)dirs.n;
+        l->class_names = ug_malloc((size_t)dirs.n * sizeof(char*));
+        for (int64_t k = 0; k < dirs.n; k++) l->class_names[k] = ug_strdup(dirs.items[k]);
+        for (int k = 0; k < l->num_classes; k++) add_class_folder(fl, &cap_n, &cap_b, o->input, split, l->class_names[k], k);
+    } else if (dirs.n > 0) {   // val/test as class folders (a subset of train's classes)
+        if (files.n > 0) ug_die("'%s' mixes class folders and files ('%s'); use one layout", dir, files.items[0]);
+        for (int64_t k = 0; k < dirs.n; k++) {
+            int label = class_index(l, dirs.items[k]);
+            if (label < 0) ug_die("'%s/%s' is not a class of train/ (class folders of %s/ must also exist in train/)", dir, dirs.items[k], split);
+            add_class_folder(fl, &cap_n, &cap_b, o->input, split, dirs.items[k], label);
+        }
+    } else {   // flat: labels from a file
+        const char* given = s == 1 ? o->val_labels : o->test_labels;
+        char deflt[8192];
+        snprintf(deflt, sizeof deflt, "%s/%s_labels.txt", o->input, split);
+        const char* label_path = given ? given : deflt;
+        if (files.n == 0) ug_die("'%s' is empty (remove it, or add class folders or images)", dir);
+        if (!ug_file_exists(label_path))
+            ug_die("'%s' has no class folders and its label file '%s' is missing (give it with --%s-labels FILE)", dir,
+                   label_path, split);
+        int64_t ne = 0;
+        LabelEntry* e = read_label_file(l, label_path, &ne);
+        for (int64_t i = 0; i < files.n; i++) {
+            LabelEntry key = {files.items[i], 0};
+            LabelEntry* hit = bsearch(&key, e, (size_t)ne, sizeof(LabelEntry), cmp_entry);
+            if (!hit) ug_die("'%s/%s' has no label in '%s'", dir, files.items[i], label_path);
+            if (snprintf(path, sizeof path, "%s/%s", dir, files.items[i]) >= (int)sizeof path) ug_die("path too long: '%s/%s'", dir, files.items[i]);
+            list_add(fl, &cap_n, &cap_b, path, hit->label);
+        }
+        if (ne != files.n) ug_warn("'%s' lists %lld files but '%s' holds %lld; the extra labels are ignored", label_path,
+                                   (long long)ne, dir, (long long)files.n);
+        for (int64_t i = 0; i < ne; i++) free(e[i].name);
+        free(e);
+    }
+    names_free(&dirs);
+    names_free(&files);
+}
+
+static void bcast_list(MPI_Comm comm, int rank, FileList* fl) {
+    int64_t sizes[2] = {fl->n, fl->paths_bytes};
+    par_bcast(comm, sizes, sizeof sizes, 0);
+    if (rank != 0) {
+        fl->n = sizes[0];
+        fl->paths_bytes = sizes[1];
+        fl->paths = ug_malloc((size_t)(fl->paths_bytes > 0 ? fl->paths_bytes : 1));
+        fl->path_at = ug_malloc((size_t)(fl->n > 0 ? fl->n : 1) * sizeof(int64_t));
+        fl->labels = ug_malloc((size_t)(fl->n > 0 ? fl->n : 1) * sizeof(int32_t));
+    }
+    par_bcast(comm, fl->paths, fl->paths_bytes, 0);
+    par_bcast(comm, fl->path_at, fl->n * (int64_t)sizeof(int64_t), 0);
+    par_bcast(comm, fl->labels, fl->n * (int64_t)sizeof(int32_t), 0);
+}
+
+void folder_list(const FolderPackOptions* o, MPI_Comm comm, FolderListing* out) {
+    memset(out, 0, sizeof *out);
+    int rank = 0;
+    if (comm != MPI_COMM_NULL) MPI_CHECK(MPI_Comm_rank(comm, &rank));
+    if (rank == 0) {
+        if (!is_dir(o->input)) ug_die("image folder '%s' not found (expected <input>/train/<class>/<images>)", o->input);
+        for (int s = 0; s < 3; s++) {
+            char dir[8192];
+            snprintf(dir, sizeof dir, "%s/%s", o->input, SPLIT_NAMES[s]);
+            out->has[s] = is_dir(dir);
+            if (s == 0 && !out->has[0]) ug_die("'%s' not found (image-folder layout: <input>/train/<class>/<images>)", dir);
+            if (out->has[s]) scan_split(o, out, s);
+        }
+    }
+    // class names as one NUL-separated buffer
+    int64_t hdr[4] = {out->num_classes, out->has[0], out->has[1], out->has[2]};
+    par_bcast(comm, hdr, sizeof hdr, 0);
+    int64_t names_bytes = 0;
+    char* names = NULL;
+    if (rank == 0) {
+        for (int k = 0; k < out->num_classes; k++) names_bytes += (int64_t)strlen(out->class_names[k]) + 1;
+        names = ug_malloc((size_t)names_bytes);
+        int64_t at = 0;
+        for (int k = 0; k < out->num_classes; k++) {
+            size_t len = strlen(out->class_names[k]) + 1;
+            memcpy(names + at, out->class_names[k], len);
+            at += (int64_t)len;
+        }
+    }
+    par_bcast(comm, &names_bytes, sizeof names_bytes, 0);
+    if (rank != 0) {
+        names = ug_malloc((size_t)names_bytes);
+        out->num_classes = (int)hdr[0];
+        for (int s = 0; s < 3; s++) out->has[s] = (int)hdr[1 + s];
+    }
+    par_bcast(comm, names, names_bytes, 0);
+    if (rank != 0) {
+        out->class_names = ug_malloc((size_t)out->num_classes * sizeof(char*));
+        int64_t at = 0;
+        for (int k = 0; k < out->num_classes; k++) {
+            out->class_names[k] = ug_strdup(names + at);
+            at += (int64_t)strlen(names + at) + 1;
+        }
+    }
+    free(names);
+    for (int s = 0; s < 3; s++)
+        if (out->has[s]) bcast_list(comm, rank, &out->split[s]);
+}
+
+void folder_listing_free(FolderListing* l) {
+    for (int k = 0; k < l->num_classes; k++) free(l->class_names[k]);
+    free(l->class_names);
+    for (int s = 0; s < 3; s++) {
+        free(l->split[s].paths);
+        free(l->split[s].path_at);
+        free(l->split[s].labels);
+    }
+    memset(l, 0, sizeof *l);
+}
