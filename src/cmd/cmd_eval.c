@@ -1,4 +1,154 @@
-// cmd_eval.c — placeholder until the owning issue lands; dies with a clear message.
+// cmd_eval.c — `ugradsl eval --model M.h5 --data D.h5 --split S.h5 (--output DIR | --json FILE)`:
+// UA / RA / TA / MIA-efficacy (+ stability) / Add. MIA / ε of a checkpoint on a split, into metrics.json
+// (docs/METRICS.md).  Every rank evaluates its shard; rank 0 reduces and writes.
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd/commands.h"
+#include "common/opts.h"
 #include "common/util.h"
-int cmd_eval(int argc, char** argv) { (void)argc; (void)argv; ug_die("'eval' is not implemented in this build yet"); }
+#include "data/dataset.h"
+#include "data/split.h"
+#include "dist/dist.h"
+#include "metrics/eval.h"
+#include "train/checkpoint.h"
+
+// Value of `key = value` in INI text (any section); malloc'd or NULL.  For the method name of a checkpoint.
+static char* ini_value(const char* text, const char* key) {
+    size_t klen = strlen(key);
+    for (const char* line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        while (*line == ' ' || *line == '\t') line++;
+        if (strncmp(line, key, klen) != 0) continue;
+        const char* p = line + klen;
+        while (*p == ' ' || *p == '\t') p++;
+        if (*p != '=') continue;
+        p++;
+        while (*p == ' ' || *p == '\t') p++;
+        size_t n = strcspn(p, "\r\n");
+        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+        char* v = ug_malloc(n + 1);
+        memcpy(v, p, n);
+        v[n] = 0;
+        return v;
+    }
+    return NULL;
+}
+
+int cmd_eval(int argc, char** argv) {
+    double t_start = ug_now();
+    char *model_path = NULL, *data_path = NULL, *split_path = NULL, *output = NULL, *json_path = NULL;
+    char *method = NULL, *split_name = NULL;
+    int64_t seed = -1;
+    int batch = 256, bootstrap = 20, no_add_mia = 0, no_extras = 0, no_val = 0, cache = 0;
+    double alpha = NAN, p = NAN;
+    OptSpec specs[] = {
+        {"model", OPT_STR, &model_path, "FILE", "checkpoint to evaluate (HDF5)", 0},
+        {"data", OPT_STR, &data_path, "FILE", "dataset (HDF5, from `ugradsl pack`)", 0},
+        {"split", OPT_STR, &split_path, "FILE", "split file (from `ugradsl split`)", 0},
+        {"output", OPT_STR, &output, "DIR", "write DIR/metrics.json", 0},
+        {"json", OPT_STR, &json_path, "FILE", "write the metrics to FILE instead", 0},
+        {"method", OPT_STR, &method, "NAME", "method label in metrics.json (default: the checkpoint's `method`, "
+                                             "else \"original\")", 0},
+        {"split-name", OPT_STR, &split_name, "NAME", "split label for the report (default: the split file name)", 0},
+        {"seed", OPT_INT64, &seed, "N", "seed of the MIA bootstrap / Add. MIA sampling (default: the checkpoint's)", 0},
+        {"batch", OPT_INT, &batch, "N", "samples per rank per forward pass", 0},
+        {"cache", OPT_FLAG, &cache, NULL, "read each set into RAM first (small datasets)", 0},
+        {"mia-bootstrap", OPT_INT, &bootstrap, "N", "bootstrap resamples for the MIA stability interval (0 = off)", 0},
+        {"no-add-mia", OPT_FLAG, &no_add_mia, NULL, "skip Add. MIA", 0},
+        {"no-mia-extras", OPT_FLAG, &no_extras, NULL, "skip the entropy / modified-entropy / correctness attacks", 0},
+        {"no-val", OPT_FLAG, &no_val, NULL, "skip the validation hold-out", 0},
+        {"alpha", OPT_DOUBLE, &alpha, "X", "smooth rate of an NLS run (< 0) for the label-LDP epsilon", 0},
+        {"p", OPT_DOUBLE, &p, "X", "retain weight p of Eq. 8 for the epsilon (gamma1 = p, gamma2 = 1 - p)", 0},
+        {NULL, 0, NULL, NULL, NULL, 0},
+    };
+    int npos = 0;
+    char** pos = NULL;
+    opts_parse("eval", "--model M.h5 --data D.h5 --split S.h5 (--output DIR | --json FILE)",
+               "Evaluates a checkpoint on the retain / forget / test sets of a split (augmentation off, BN eval) and "
+               "writes UA, RA, TA, MIA-efficacy with its stability, Add. MIA and the label-LDP epsilon to metrics.json.",
+               specs, argc, argv, &npos, &pos);
+    UG_CHECK(npos == 0, "eval: unexpected argument '%s' (see --help)", pos[0]);
+    UG_CHECK(model_path && data_path && split_path, "eval: --model, --data and --split are required (see --help)");
+    UG_CHECK(output || json_path, "eval: give --output DIR (writes DIR/metrics.json) or --json FILE");
+    UG_CHECK(batch > 0, "eval: --batch must be positive (got %d)", batch);
+    UG_CHECK(bootstrap >= 0, "eval: --mia-bootstrap must be >= 0 (got %d)", bootstrap);
+    UG_CHECK(isnan(p) || (p >= 0 && p <= 1), "eval: --p must be in [0, 1] (got %g)", p);
+    UG_CHECK(isnan(alpha) || alpha <= 1, "eval: --alpha must be <= 1 (got %g)", alpha);
+
+    Dataset ds;
+    dataset_open(&ds, data_path, g_dist.comm);
+    Split split;
+    split_load(split_path, &ds, &split);
+    ModelConfig mc;
+    checkpoint_read_config(model_path, &mc);
+    char desc[256];
+    model_config_describe(&mc, desc, sizeof desc);
+    UG_CHECK(mc.num_classes == ds.info.num_classes,
+             "eval: the model %s (%s) has %d classes but the dataset %s has %d; use a checkpoint trained on this dataset",
+             model_path, desc, mc.num_classes, data_path, ds.info.num_classes);
+    UG_CHECK(ds.info.channels == 0 || ds.info.channels == mc.in_c,
+             "eval: the model %s expects %d input channels but the dataset %s has %d", model_path, mc.in_c, data_path,
+             ds.info.channels);
+    Model* m = model_create(&mc, BACKEND_FAST);
+    TrainState st;
+    memset(&st, 0, sizeof st);
+    checkpoint_load(model_path, m, NULL, &st);
+    char* config_text = checkpoint_read_config_text(model_path);
+    char* ckpt_method = ini_value(config_text, "method");
+    double startup_s = ug_now() - t_start;
+
+    if (split.n_forget == 0) ug_log("eval: warning: the split's forget set is empty: UA, MIA and Add. MIA are null");
+    EvalConfig ec;
+    eval_config_default(&ec);
+    ec.batch = batch;
+    ec.cache = cache;
+    ec.include_val = !no_val;
+    MetricsOptions mo;
+    metrics_options_default(&mo);
+    mo.num_classes = mc.num_classes;
+    mo.seed = seed >= 0 ? (uint64_t)seed : st.seed;
+    mo.mia_bootstrap = bootstrap;
+    mo.mia_extras = !no_extras;
+    mo.add_mia = !no_add_mia;
+    mo.has_smoothing = !isnan(alpha);
+    mo.alpha = alpha;
+    mo.p = p;
+    if (mo.has_smoothing && alpha < 0 && isnan(p))
+        ug_log("eval: warning: --alpha given without --p: epsilon is not computed");
+    RunInfo run;
+    run_info_init(&run);
+    run.method = method ? method : ckpt_method && *ckpt_method ? ckpt_method : "original";
+    run.seed = seed >= 0 ? seed : (int64_t)st.seed;
+    run.world_size = g_dist.world;
+    run.startup_s = startup_s;
+    run.config_text = config_text;
+    run.split_path = split_path;
+    run.split_name = split_name;
+    run.model_path = model_path;
+    run.dataset_path = data_path;
+    char out_path[PATH_MAX + 32];
+    if (json_path) snprintf(out_path, sizeof out_path, "%s", json_path);
+    else {
+        if (g_dist.rank == 0) ug_mkdir_p(output);
+        snprintf(out_path, sizeof out_path, "%s/metrics.json", output);
+    }
+    eval_run(m, &ds, &split, &ec, &mo, &run, out_path, NULL);
+    if (g_dist.rank == 0) ug_log("eval: wrote %s", out_path);
+
+    model_destroy(m);
+    split_free(&split);
+    dataset_close(&ds);
+    free(config_text);
+    free(ckpt_method);
+    free(pos);
+    free(model_path);
+    free(data_path);
+    free(split_path);
+    free(output);
+    free(json_path);
+    free(method);
+    free(split_name);
+    return 0;
+}

@@ -1,0 +1,330 @@
+// method.c — the unlearning step and loop (see method.h).
+#include "unlearn/method.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/progress.h"
+#include "common/rng.h"
+#include "common/util.h"
+#include "dist/dist.h"
+#include "nn/ops.h"
+
+static const MethodInfo METHODS[] = {
+    {"retrain", METHOD_RETRAIN, "train from scratch on D_r with the original recipe (the gold standard)"},
+    {"ft", METHOD_FT, "fine-tune: CE on D_r"},
+    {"ga", METHOD_GA, "gradient ascent: -CE on D_f"},
+    {"rl", METHOD_RL, "random labels on D_f, trained together with D_r"},
+    {"ugradsl", METHOD_UGRADSL, "Eq. 8, an epoch is a pass over D_f"},
+    {"ugradsl+", METHOD_UGRADSL_PLUS, "Eq. 8, an epoch is a pass over D_r"},
+};
+
+const MethodInfo* method_find(const char* name) {
+    for (size_t i = 0; i < sizeof METHODS / sizeof *METHODS; i++)
+        if (!strcmp(METHODS[i].name, name)) return &METHODS[i];
+    return NULL;
+}
+
+const char* method_names(void) { return "retrain, ft, ga, rl, ugradsl, ugradsl+"; }
+
+void unlearn_config_validate(const UnlearnConfig* c, int num_classes) {
+    UG_CHECK(c->epochs >= 1, "unlearn: --epochs must be >= 1 (got %d)", c->epochs);
+    UG_CHECK(c->lr > 0 && isfinite(c->lr), "unlearn: --lr must be a positive number (got %g)", c->lr);
+    UG_CHECK(c->batch >= 1, "unlearn: --batch must be >= 1 (got %d)", c->batch);
+    UG_CHECK(c->p >= 0 && c->p <= 1, "unlearn: --p must be in [0, 1] (got %g): it weighs descent on D_r against "
+             "ascent on D_f", c->p);
+    UG_CHECK(isnan(c->alpha) || c->alpha <= 1, "unlearn: --alpha must be <= 1 (got %g); negative values are "
+             "negative label smoothing", c->alpha);
+    UG_CHECK(c->beta >= 0 && c->beta <= 1, "unlearn: --beta (distance threshold) must be in [0, 1] (got %g)", c->beta);
+    UG_CHECK(c->alpha_scale > 0, "unlearn: --alpha-scale must be > 0 (got %g)", c->alpha_scale);
+    UG_CHECK(num_classes >= 2, "unlearn: the model has %d classes; need at least 2", num_classes);
+}
+
+void eq8_terms(int n_r, int n_f, int64_t G_r, int64_t G_f, double p, const float* alpha_forget, float fixed_alpha,
+               float* alpha, float* weight) {
+    double G = (double)(G_r + G_f);
+    for (int i = 0; i < n_r; i++) {
+        alpha[i] = 0.0f;
+        weight[i] = (float)(p * G / (double)G_r);
+    }
+    for (int i = 0; i < n_f; i++) {
+        alpha[n_r + i] = alpha_forget ? alpha_forget[i] : fixed_alpha;
+        weight[n_r + i] = (float)(-(1.0 - p) * G / (double)G_f);
+    }
+}
+
+int32_t rl_random_label(uint64_t seed, int64_t index, int K) {
+    Rng r;
+    rng_init(&r, seed, RNG_LABELS, (uint64_t)index, 0);
+    return (int32_t)rng_below(&r, (uint32_t)K);
+}
+
+// Scratch space reused across steps (grown on demand).
+static struct {
+    OwnedBatch batch;
+    float *alpha, *weight, *loss, *dlogits, *alpha_forget, *retain_feat, *forget_feat;
+    size_t cap_n, cap_feat_r, cap_feat_f;
+    int* counts;
+    int* displs;
+} W;
+
+static void grow(float** p, size_t* cap, size_t need) {
+    if (need <= *cap && *p) return;
+    free(*p);
+    *p = ug_aligned_alloc((need ? need : 1) * sizeof(float));
+    *cap = need;
+}
+
+static void ensure_work(size_t n, int K) {
+    if (n <= W.cap_n && W.alpha) return;
+    size_t c = n ? n : 1;
+    free(W.alpha); free(W.weight); free(W.loss); free(W.dlogits); free(W.alpha_forget);
+    W.alpha = ug_malloc(c * sizeof(float));
+    W.weight = ug_malloc(c * sizeof(float));
+    W.loss = ug_malloc(c * sizeof(float));
+    W.alpha_forget = ug_malloc(c * sizeof(float));
+    W.dlogits = ug_aligned_alloc(c * (size_t)K * sizeof(float));
+    W.cap_n = c;
+}
+
+// Gathers the retain rows of every rank: the self-adaptive alpha compares each forget sample with the whole
+// global retain batch, so alpha does not depend on the rank count.
+static const float* gather_retain(const float* local, int n_local, int dim, int64_t G_r) {
+    grow(&W.retain_feat, &W.cap_feat_r, (size_t)G_r * dim);
+    if (g_dist.world == 1) {
+        memcpy(W.retain_feat, local, (size_t)n_local * dim * sizeof(float));
+        return W.retain_feat;
+    }
+    if (!W.counts) {
+        W.counts = ug_calloc((size_t)g_dist.world, sizeof(int));
+        W.displs = ug_calloc((size_t)g_dist.world, sizeof(int));
+    }
+    int mine = n_local * dim;
+    MPI_CHECK(MPI_Allgather(&mine, 1, MPI_INT, W.counts, 1, MPI_INT, g_dist.comm));
+    int off = 0;
+    for (int r = 0; r < g_dist.world; r++) W.displs[r] = off, off += W.counts[r];
+    MPI_CHECK(MPI_Allgatherv(local, mine, MPI_FLOAT, W.retain_feat, W.counts, W.displs, MPI_FLOAT, g_dist.comm));
+    return W.retain_feat;
+}
+
+static int argmax_row(const float* z, int K) {
+    int best = 0;
+    for (int k = 1; k < K; k++)
+        if (z[k] > z[best]) best = k;
+    return best;
+}
+
+int unlearn_step(const UnlearnConfig* c, Trainer* t, const Batch* retain, const Batch* forget, UnlearnStep* out) {
+    static const Batch EMPTY = {0};
+    Model* m = t->model;
+    const int K = m->cfg.num_classes;
+    // A part with zero weight is left out entirely (see method.h).
+    int use_r = retain && (c->method != METHOD_UGRADSL && c->method != METHOD_UGRADSL_PLUS ? 1 : c->p > 0);
+    int use_f = forget && (c->method != METHOD_UGRADSL && c->method != METHOD_UGRADSL_PLUS ? 1 : c->p < 1);
+    const Batch* br = use_r ? retain : &EMPTY;
+    const Batch* bf = use_f ? forget : &EMPTY;
+    int n_r = br->n, n_f = bf->n, n = n_r + n_f;
+
+    double t0 = ug_now();
+    int64_t G[2] = {n_r, n_f};
+    dist_allreduce_sum_i64(G, 2);
+    t->timers.allreduce += ug_now() - t0;
+    UG_CHECK(G[0] + G[1] > 0, "unlearning step %lld: the global batch is empty", (long long)t->step);
+    memset(out, 0, sizeof *out);
+    out->G_r = G[0];
+    out->G_f = G[1];
+
+    t0 = ug_now();
+    ensure_work((size_t)n, K);
+    owned_batch_concat(&W.batch, br, bf);
+    const float* alpha_forget = NULL;
+    int adaptive = isnan(c->alpha) && (c->method == METHOD_UGRADSL || c->method == METHOD_UGRADSL_PLUS);
+    const float* logits = NULL;
+    if (n > 0) logits = model_forward(m, n, W.batch.b.x, 1);
+    if (adaptive && G[1] > 0) {
+        // Distances on penultimate features of this forward pass (free), or on the normalised pixels.
+        int dim = c->alpha_distance == DIST_COSINE ? m->feature_dim : br->h * br->w * br->c;
+        if (dim == 0) dim = bf->h * bf->w * bf->c;
+        const float* rows = c->alpha_distance == DIST_COSINE ? model_features(m) : W.batch.b.x;
+        const float* all_r = gather_retain(rows, n_r, dim, G[0]);
+        adaptive_alpha(W.alpha_forget, rows + (size_t)n_r * dim, n_f, all_r, (int)G[0], dim, (int)G[1],
+                       c->alpha_distance, c->beta, c->alpha_sign, c->alpha_scale);
+        alpha_forget = W.alpha_forget;
+    }
+    if (c->method == METHOD_GA) {
+        for (int i = 0; i < n; i++) W.alpha[i] = 0, W.weight[i] = -1.0f;
+    } else if (c->method == METHOD_FT || c->method == METHOD_RL) {
+        for (int i = 0; i < n; i++) W.alpha[i] = 0, W.weight[i] = 1.0f;
+    } else {
+        eq8_terms(n_r, n_f, G[0], G[1], c->p, alpha_forget, isnan(c->alpha) ? 0.0f : (float)c->alpha, W.alpha,
+                  W.weight);
+    }
+    double stats[6] = {0};   // loss sum, correct_r, correct_f, alpha sum, stop, non-finite
+    if (n > 0) {
+        float scale = 1.0f / (float)(G[0] + G[1]);
+        stats[0] = gls_xent(n, K, W.loss, W.dlogits, logits, W.batch.b.y, W.alpha, W.weight, scale);
+        for (int i = 0; i < n; i++) {
+            int hit = argmax_row(logits + (size_t)i * K, K) == W.batch.b.y[i];
+            if (i < n_r) stats[1] += hit;
+            else stats[2] += hit;
+        }
+        for (int i = n_r; i < n; i++) stats[3] += W.alpha[i];
+        model_backward(m, W.dlogits);
+    } else {
+        memset(m->grads, 0, m->num_params * sizeof(float));   // this rank adds nothing to the global gradient
+    }
+    t->timers.compute += ug_now() - t0;
+    trainer_allreduce_grads(t);
+    stats[4] = trainer_signal_received();
+    stats[5] = !isfinite(stats[0]);
+    t0 = ug_now();
+    dist_allreduce_sum_f64(stats, 6);
+    t->timers.allreduce += ug_now() - t0;
+    out->loss = stats[0] / (double)(G[0] + G[1]);
+    out->correct_r = (int64_t)stats[1];
+    out->correct_f = (int64_t)stats[2];
+    out->alpha_sum = stats[3];
+    out->stop = stats[4] > 0;
+    if (stats[5] > 0) return 0;
+    return isfinite(trainer_apply(t, c->lr));
+}
+
+// Sorted-array membership (split arrays are sorted).
+static int contains(const int64_t* sorted, int64_t n, int64_t v) {
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (sorted[mid] < v) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < n && sorted[lo] == v;
+}
+
+static int64_t* merge_sorted(const int64_t* a, int64_t na, const int64_t* b, int64_t nb) {
+    int64_t* out = ug_malloc((size_t)(na + nb) * sizeof(int64_t));
+    int64_t i = 0, j = 0, k = 0;
+    while (i < na || j < nb) out[k++] = (j >= nb || (i < na && a[i] < b[j])) ? a[i++] : b[j++];
+    return out;
+}
+
+static LoaderConfig loader_config(const UnlearnConfig* c, const int64_t* subset, int64_t n, uint64_t seed_offset) {
+    LoaderConfig lc;
+    memset(&lc, 0, sizeof lc);
+    lc.split = "train";
+    lc.subset = subset;
+    lc.subset_n = n;
+    lc.global_batch = c->batch;
+    lc.shuffle = 1;
+    lc.augment = c->augment;
+    lc.pad = c->pad;
+    lc.out_h = c->out_h;
+    lc.out_w = c->out_w;
+    lc.seed = c->seed + seed_offset;
+    lc.cache = c->cache;
+    return lc;
+}
+
+void unlearn_run(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* sp, UnlearnResult* out) {
+    memset(out, 0, sizeof *out);
+    out->mean_alpha = NAN;
+    const int K = t->model->cfg.num_classes;
+    UG_CHECK(c->method != METHOD_RETRAIN, "unlearn: retrain is run by `ugradsl train --on retain`");
+    UG_CHECK(sp->n_forget > 0, "unlearn: the forget set of the split is empty (make a split with a non-empty D_f)");
+    UG_CHECK(sp->n_retain > 0 || c->method == METHOD_GA, "unlearn: the retain set of the split is empty");
+    t->die_on_nonfinite = 0;   // GA-type methods can diverge: report it instead of dying
+
+    Loader* single = NULL;
+    PairedLoader* paired = NULL;
+    int64_t* uni = NULL;
+    LoaderConfig rc = loader_config(c, sp->retain, sp->n_retain, 0);
+    LoaderConfig fc = loader_config(c, sp->forget, sp->n_forget, 1000003);
+    switch (c->method) {
+    case METHOD_FT: single = loader_create(ds, &rc, g_dist.rank, g_dist.world); break;
+    case METHOD_GA: single = loader_create(ds, &fc, g_dist.rank, g_dist.world); break;
+    case METHOD_RL:
+        uni = merge_sorted(sp->retain, sp->n_retain, sp->forget, sp->n_forget);
+        rc = loader_config(c, uni, sp->n_retain + sp->n_forget, 0);
+        single = loader_create(ds, &rc, g_dist.rank, g_dist.world);
+        break;
+    default:
+        paired = paired_create(ds, &rc, &fc, c->method == METHOD_UGRADSL ? EPOCH_BY_FORGET : EPOCH_BY_RETAIN,
+                               g_dist.rank, g_dist.world);
+    }
+    int64_t steps = paired ? paired_steps_per_epoch(paired) : loader_steps_per_epoch(single);
+    double t_start = ug_now();
+    double alpha_sum = 0;
+    int64_t alpha_n = 0;
+    for (int epoch = 0; epoch < c->epochs && !out->diverged; epoch++) {
+        if (paired) paired_start_epoch(paired, epoch);
+        else loader_start_epoch(single, epoch);
+        Progress prog;
+        char label[64];
+        snprintf(label, sizeof label, "unlearn epoch %d/%d", epoch + 1, c->epochs);
+        progress_start(&prog, label, "step", steps);
+        int64_t cr = 0, cf = 0, nr = 0, nf = 0;
+        double loss_sum = 0;
+        for (int64_t s = 0;; s++) {
+            Batch r = {0}, f = {0};
+            double tw = ug_now();
+            int more = paired ? paired_next(paired, &r, &f) : loader_next(single, &r);
+            t->timers.data_wait += ug_now() - tw;
+            if (!more) break;
+            const Batch* br = &r;
+            const Batch* bf = paired ? &f : NULL;
+            if (c->method == METHOD_GA) bf = &r, br = NULL;
+            if (c->method == METHOD_RL)
+                for (int i = 0; i < r.n; i++)
+                    if (contains(sp->forget, sp->n_forget, r.index[i])) r.y[i] = rl_random_label(c->seed, r.index[i], K);
+            UnlearnStep st;
+            int ok = unlearn_step(c, t, br, bf, &st);
+            out->steps++;
+            if (!ok) {
+                out->diverged = 1;
+                snprintf(out->reason, sizeof out->reason, "non-finite loss or gradient at epoch %d step %lld; the "
+                         "model is the last finite one (lower --lr)", epoch + 1, (long long)s);
+                break;
+            }
+            cr += st.correct_r; cf += st.correct_f; nr += st.G_r; nf += st.G_f;
+            loss_sum += st.loss;
+            alpha_sum += st.alpha_sum;
+            alpha_n += st.G_f;
+            char extra[128];
+            snprintf(extra, sizeof extra, "loss %.4f", st.loss);
+            progress_update(&prog, s + 1, extra);
+            if (st.stop) {
+                out->diverged = 0;
+                snprintf(out->reason, sizeof out->reason, "stopped by a signal at epoch %d step %lld", epoch + 1,
+                         (long long)s);
+                out->early_stopped = 1;
+                break;
+            }
+        }
+        out->retain_acc = nr ? 100.0 * (double)cr / (double)nr : NAN;
+        out->forget_acc = nf ? 100.0 * (double)cf / (double)nf : NAN;
+        char extra[160];
+        snprintf(extra, sizeof extra, "loss %.4f  acc(D_r) %.2f%%  acc(D_f) %.2f%%", loss_sum / (double)(steps ? steps : 1),
+                 out->retain_acc, out->forget_acc);
+        progress_finish(&prog, steps, extra);
+        out->epochs_done = epoch + 1;
+        if (out->early_stopped) break;
+        // A collapsed model: the retain batches are no better than chance.
+        if (nr > 0 && out->retain_acc <= 100.0 / K + 1.0 && c->method != METHOD_GA) {
+            out->diverged = 1;
+            snprintf(out->reason, sizeof out->reason, "collapsed: retain accuracy %.2f%% (chance %.2f%%) after epoch %d",
+                     out->retain_acc, 100.0 / K, epoch + 1);
+        }
+        if (c->stop_forget_acc >= 0 && nf > 0 && out->forget_acc <= c->stop_forget_acc) {
+            out->early_stopped = 1;
+            ug_log("unlearn: forget accuracy %.2f%% <= --stop-forget-acc %.2f after epoch %d: stopping",
+                   out->forget_acc, c->stop_forget_acc, epoch + 1);
+            break;
+        }
+    }
+    out->rte_s = ug_now() - t_start;
+    if (alpha_n > 0) out->mean_alpha = alpha_sum / (double)alpha_n;
+    out->timers = t->timers;
+    if (paired) paired_destroy(paired);
+    if (single) loader_destroy(single);
+    free(uni);
+}
