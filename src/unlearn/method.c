@@ -233,6 +233,7 @@ void unlearn_run(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* s
     UG_CHECK(sp->n_forget > 0, "unlearn: the forget set of the split is empty (make a split with a non-empty D_f)");
     UG_CHECK(sp->n_retain > 0 || c->method == METHOD_GA, "unlearn: the retain set of the split is empty");
     t->die_on_nonfinite = 0;   // GA-type methods can diverge: report it instead of dying
+    double t_setup = ug_now();
 
     Loader* single = NULL;
     PairedLoader* paired = NULL;
@@ -253,6 +254,7 @@ void unlearn_run(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* s
     }
     int64_t steps = paired ? paired_steps_per_epoch(paired) : loader_steps_per_epoch(single);
     double t_start = ug_now();
+    out->setup_s = dist_max_f64(t_start - t_setup);
     double alpha_sum = 0;
     int64_t alpha_n = 0;
     for (int epoch = 0; epoch < c->epochs && !out->diverged; epoch++) {
@@ -321,7 +323,7 @@ void unlearn_run(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* s
             break;
         }
     }
-    out->rte_s = ug_now() - t_start;
+    out->rte_s = dist_max_f64(ug_now() - t_start);
     if (alpha_n > 0) out->mean_alpha = alpha_sum / (double)alpha_n;
     out->timers = t->timers;
     if (paired) paired_destroy(paired);
