@@ -25,12 +25,13 @@ int arch_parse(const char* s, Arch* out) {
 
 int model_config_equal(const ModelConfig* a, const ModelConfig* b) {
     return a->arch == b->arch && a->width == b->width && a->num_classes == b->num_classes && a->in_h == b->in_h &&
-           a->in_w == b->in_w && a->in_c == b->in_c && (a->arch != ARCH_RESNET18 || a->imagenet_stem == b->imagenet_stem);
+           a->in_w == b->in_w && a->in_c == b->in_c && a->no_bn == b->no_bn && (a->arch != ARCH_RESNET18 || a->imagenet_stem == b->imagenet_stem);
 }
 
 void model_config_describe(const ModelConfig* c, char* buf, size_t cap) {
-    snprintf(buf, cap, "%s w%d %d classes %dx%dx%d%s", arch_name(c->arch), c->width, c->num_classes, c->in_h, c->in_w,
-             c->in_c, c->arch == ARCH_RESNET18 ? (c->imagenet_stem ? " imagenet-stem" : " cifar-stem") : "");
+    snprintf(buf, cap, "%s w%d %d classes %dx%dx%d%s%s", arch_name(c->arch), c->width, c->num_classes, c->in_h, c->in_w,
+             c->in_c, c->arch == ARCH_RESNET18 ? (c->imagenet_stem ? " imagenet-stem" : " cifar-stem") : "",
+             c->no_bn ? " no-bn" : "");
 }
 
 Model* model_create(const ModelConfig* cfg, Backend backend) {

@@ -29,6 +29,7 @@ typedef struct {
     int num_classes;
     int in_h, in_w, in_c; // input size (NHWC)
     int imagenet_stem;    // ResNet: 7x7 s2 + maxpool (1) or CIFAR 3x3 s1 (0)
+    int no_bn;            // 1: leave out every BatchNorm layer (tests of exact data-parallel equivalence)
 } ModelConfig;
 
 typedef struct {
