@@ -71,13 +71,7 @@ static void evaluate(Model* m, Dataset* ds, const Split* sp, const char* data, c
     snprintf(path, sizeof path, "%s/metrics.json", eo->output_dir);
     Metrics met;
     eval_run(m, ds, sp, &ec, &mo, run, path, &met);
-    if (g_dist.rank == 0) {
-        metrics_log(&met, run->method);
-        if (eo->json_path) {
-            RunInfo copy = *run;
-            metrics_write_json(eo->json_path, &met, &mo, &copy);
-        }
-    }
+    if (g_dist.rank == 0 && eo->json_path) metrics_write_json(eo->json_path, &met, &mo, run);
 }
 
 // Retrain delegates to `ugradsl train --on retain` with the config's [train] recipe, then evaluates.
