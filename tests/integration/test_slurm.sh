@@ -21,7 +21,7 @@ all_cases="mpi_pmix afterok_chain requeue_usr1_resumes requeue_scontrol_resumes 
 cleanup() {
     trap - EXIT INT TERM
     if [ "$STARTED" = 1 ]; then "$ROOT/tools/slurm-local.sh" stop "$CLUSTER" >/dev/null 2>&1 || true; fi
-    rm -rf "$TMP"
+    if [ -n "${UG_TEST_KEEP:-}" ]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
 trap 'cleanup; exit 1' INT TERM
@@ -173,7 +173,15 @@ bad_input() {
     local before after out rc problems=""
     mkdir -p "$TMP/inputs"; echo "[train]" > "$TMP/inputs/exp1.ini"; echo "[train]
 epochs = 2" > "$TMP/inputs/exp2.ini"
+    # an experiment whose earlier jobs are still queued (a held job stands for them)
+    local held; held=$(sbatch --parsable --hold -n 1 -o /dev/null --wrap true)
+    echo "[train]" > "$TMP/inputs/exp4.ini"; mkdir -p "$TMP/runs/exp4"
+    printf 'config_sha256=%s\ndata=pack --from digits-csv\nsplit=--paradigm class --classes 3\n' \
+        "$(sha256sum "$TMP/inputs/exp4.ini" | cut -d' ' -f1)" > "$TMP/runs/exp4/experiment.id"
+    echo "$held exp4-original" > "$TMP/runs/exp4/jobs.txt"
     before=$(last_jobid)
+    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" "$TMP/inputs/exp4.ini" 2>&1); rc=$?
+    [ $rc -ne 0 ] && grep -q "still has jobs queued or running ($held" <<<"$out" || problems+="active jobs: rc $rc '$out'; "
     # a missing site value
     out=$(UG_PARTITION= bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" "$TMP/inputs/exp1.ini" 2>&1); rc=$?
     [ $rc -ne 0 ] && grep -q 'UG_PARTITION' <<<"$out" || problems+="missing partition: rc $rc '$out'; "
@@ -203,6 +211,7 @@ epochs = 2" > "$TMP/inputs/exp2.ini"
         || problems+="good dry run: rc $rc, $(grep -c '^sbatch ' <<<"$out") sbatch lines (want 16): $(tail -n 2 <<<"$out" | tr '\n' ' '); "
     after=$(last_jobid)
     [ "$before" = "$after" ] || problems+="jobs were submitted ($before → $after); "
+    scancel "$held"
     if [ -z "$problems" ]; then pass bad_input_checked_before_submit; else fail bad_input_checked_before_submit "$problems"; fi
 }
 bad_input
