@@ -97,6 +97,12 @@ elif [ -e "$run" ] && [ -n "$(ls -A "$run" 2>/dev/null)" ]; then
     ug_die "run directory $run exists and was not made by this pipeline (no experiment.id); choose another name or move it away"
 fi
 
+# A second submission while the first one's jobs are still queued or running would run every stage twice.
+if [ -f "$run/jobs.txt" ]; then
+    active=$(squeue -h -o '%i' 2>/dev/null | grep -x -F -f <(cut -d' ' -f1 "$run/jobs.txt") | tr '\n' ' ' || true)
+    [ -z "$active" ] || ug_die "experiment $name still has jobs queued or running ($active); wait for them or scancel them, then rerun to resume"
+fi
+
 if [ "$dry" = 0 ]; then
     mkdir -p "$run/logs"
     [ -f "$run/experiment.id" ] || { echo "$identity" > "$run/experiment.id.tmp" && mv "$run/experiment.id.tmp" "$run/experiment.id"; }

@@ -61,6 +61,57 @@ def time_bn_relu(side, C, N, reps, channels_last):
     return best
 
 
+class Block(torch.nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        nn = torch.nn
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.down = None
+        if stride != 1 or cin != cout:
+            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return F.relu(y + (self.down(x) if self.down is not None else x))
+
+
+def resnet18_cifar(w, classes=10):
+    """torchvision's ResNet-18 layout with the CIFAR stem (3x3 s1, no max-pool) and base width w."""
+    nn = torch.nn
+    layers = [nn.Conv2d(3, w, 3, 1, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU(inplace=True)]
+    cin = w
+    for i, cout in enumerate([w, 2 * w, 4 * w, 8 * w]):
+        layers += [Block(cin, cout, 1 if i == 0 else 2), Block(cout, cout, 1)]
+        cin = cout
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, classes)]
+    return nn.Sequential(*layers)
+
+
+def time_train_step(w, N, reps, channels_last):
+    model = resnet18_cifar(w)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    x = torch.randn(N, 3, 32, 32)
+    y = torch.randint(0, 10, (N,))
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.to(memory_format=torch.channels_last)
+    best = 1e30
+    for t in range(reps + 1):
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y, label_smoothing=0.1)
+        loss.backward()
+        opt.step()
+        dt = time.perf_counter() - t0
+        if t > 0:
+            best = min(best, dt)
+    return best
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--threads", type=int, default=2)
@@ -69,6 +120,7 @@ def main():
     ap.add_argument("--width", default="16,64")
     ap.add_argument("--shapes", action="store_true")
     ap.add_argument("--channels-last", action="store_true", help="NHWC tensors (default: NCHW)")
+    ap.add_argument("--train-step", action="store_true", help="also time a whole ResNet-18 SGD step")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -98,6 +150,9 @@ def main():
                 print(f"bench: bnrelu_r18w{w}_{side}x{side}x{C}_ms_torch {t * 1e3:.3f} ms (x5)")
         print(f"bench: bnrelu_r18w{w}_fwdbwd_ms_torch {bn_total * 1e3:.1f} ms per step "
               f"(20 x BN train fwd + ReLU + bwd)")
+        if a.train_step:
+            t = time_train_step(w, a.batch, a.reps, a.channels_last)
+            print(f"bench: train_r18w{w}_step_ms_torch {t * 1e3:.1f} ms ({a.batch / t:.1f} images/s)")
 
 
 if __name__ == "__main__":

@@ -32,8 +32,9 @@ own_pid() {
 }
 
 write_conf() {
-    local dir=$1 cpus=$2 host mem_mb
+    local dir=$1 cpus=$2 host mem_mb first_id
     host=$(hostname -s)
+    first_id=$(( (RANDOM * 32768 + RANDOM) % 60000 * 1000 + 1000 ))   # below MaxJobId (67043328)
     mem_mb=$(awk '/MemTotal/ {printf "%d", $2 / 1024 * 0.8}' /proc/meminfo)
     cat > "$dir/slurm.conf" <<CONF
 # Written by tools/slurm-local.sh: one node (this machine), for tests.
@@ -61,9 +62,15 @@ SlurmdParameters=config_overrides
 ReturnToService=2
 KillWait=15
 MinJobAge=600
+# Job ids start at a random point: two clusters on one host (say two worktrees testing at once) would
+# otherwise both run job 1, and per-job names outside DIR (PMIx's temp dirs) would collide.
+FirstJobId=$first_id
+TmpFS=$dir/tmp
 NodeName=$host CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
+    # PMIx (srun --mpi=pmix) keeps its per-job files under DIR, not in /tmp.
+    echo "PMIxCliTmpDirBase=$dir/pmix" > "$dir/mpi.conf"
 }
 
 start() {
@@ -72,7 +79,7 @@ start() {
     command -v slurmctld >/dev/null && command -v slurmd >/dev/null || die "slurmctld/slurmd not found: run 'make deps' (slurm-wlm)"
     mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
     [ -z "$(own_pid "$dir" ctld)$(own_pid "$dir" d)" ] || die "a cluster from $dir is already running (stop it first)"
-    mkdir -p "$dir/state" "$dir/spool"
+    mkdir -p "$dir/state" "$dir/spool" "$dir/tmp" "$dir/pmix"
     write_conf "$dir" "$cpus"
     export SLURM_CONF=$dir/slurm.conf
     # -D: stay in the foreground so that $! is the daemon itself; we background it here.

@@ -1,4 +1,281 @@
-// cmd_unlearn.c — placeholder until the owning issue lands; dies with a clear message.
+// cmd_unlearn.c — `ugradsl unlearn`: run one unlearning method from the original model, then evaluate.
+// Writes DIR/model.h5 (the unlearned model) and DIR/metrics.json (UA, MIA, RA, TA, ..., RTE, timings).
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cmd/commands.h"
+#include "common/opts.h"
 #include "common/util.h"
-int cmd_unlearn(int argc, char** argv) { (void)argc; (void)argv; ug_die("'unlearn' is not implemented in this build yet"); }
+#include "data/dataset.h"
+#include "data/split.h"
+#include "dist/dist.h"
+#include "metrics/eval.h"
+#include "train/checkpoint.h"
+#include "train/trainer.h"
+#include "unlearn/method.h"
+
+static Augment parse_augment(const char* s, const DatasetInfo* info) {
+    if (!strcmp(s, "none")) return AUG_NONE;
+    if (!strcmp(s, "crop-flip")) return AUG_CROP_FLIP;
+    if (!strcmp(s, "rrc-flip")) return AUG_RRC_FLIP;
+    UG_CHECK(!strcmp(s, "auto"), "unlearn: --augment '%s' unknown (auto, none, crop-flip, rrc-flip)", s);
+    // auto: as training: crop+flip for RGB images of 32 px and more; none for tiny grey digits.
+    return info->channels == 3 && info->height >= 32 ? AUG_CROP_FLIP : AUG_NONE;
+}
+
+static void set_threads(int threads) {
+    if (threads <= 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = (int)(cores / (g_dist.local_world > 0 ? g_dist.local_world : 1));
+        if (threads < 1) threads = 1;
+        if (getenv("OMP_NUM_THREADS")) threads = omp_get_max_threads();
+    }
+    omp_set_num_threads(threads);
+}
+
+typedef struct {
+    const char* output_dir;
+    const char* json_path;      // extra copy of metrics.json (may be NULL)
+    const char* config_text;
+    int eval_batch, skip, cache;
+    uint64_t seed;
+    int has_smoothing;
+    double alpha, p;
+} EvalOptions;
+
+// Evaluates m on D_r, D_f, test (and val) and writes DIR/metrics.json (+ the --json copy).  Collective.
+static void evaluate(Model* m, Dataset* ds, const Split* sp, const char* data, const char* split,
+                     const char* model_path, RunInfo* run, const EvalOptions* eo) {
+    if (eo->skip) return;
+    EvalConfig ec;
+    eval_config_default(&ec);
+    ec.batch = eo->eval_batch > 0 ? (eo->eval_batch + g_dist.world - 1) / g_dist.world : ec.batch;
+    ec.cache = eo->cache;
+    MetricsOptions mo;
+    metrics_options_default(&mo);
+    mo.num_classes = m->cfg.num_classes;
+    mo.seed = eo->seed;
+    mo.has_smoothing = eo->has_smoothing && !isnan(eo->alpha);
+    mo.alpha = eo->alpha;
+    mo.p = eo->p;
+    run->world_size = g_dist.world;
+    run->config_text = eo->config_text;
+    run->split_path = split;
+    run->model_path = model_path;
+    run->dataset_path = data;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/metrics.json", eo->output_dir);
+    Metrics met;
+    eval_run(m, ds, sp, &ec, &mo, run, path, &met);
+    if (g_dist.rank == 0 && eo->json_path) metrics_write_json(eo->json_path, &met, &mo, run);
+}
+
+// Retrain delegates to `ugradsl train --on retain` with the config's [train] recipe, then evaluates.
+static int run_retrain(const char* config, const char* data, const char* split, const char* out_dir, int64_t seed,
+                       const EvalOptions* eo, double t_cmd) {
+    UG_CHECK(config, "unlearn: --method retrain needs --config (the original model's [train] recipe)");
+    char seed_text[32];
+    snprintf(seed_text, sizeof seed_text, "%lld", (long long)seed);
+    char* argv[] = {"train", "--config", (char*)config, "--data", (char*)data, "--split", (char*)split,
+                    "--on", "retain", "--output", (char*)out_dir, "--seed", seed_text, NULL};
+    double t0 = ug_now();
+    int rc = cmd_train(13, argv);
+    double rte = dist_max_f64(ug_now() - t0);
+    if (rc != 0) return rc;
+    char model_path[4096];
+    snprintf(model_path, sizeof model_path, "%s/model.h5", out_dir);
+    Dataset ds;
+    dataset_open(&ds, data, g_dist.comm);
+    Split sp;
+    split_load(split, &ds, &sp);
+    ModelConfig mc;
+    checkpoint_read_config(model_path, &mc);
+    Model* m = model_create(&mc, BACKEND_FAST);
+    checkpoint_load(model_path, m, NULL, NULL);
+    RunInfo run;
+    run_info_init(&run);
+    run.method = "retrain";
+    run.seed = seed;
+    run.rte_s = rte;   // the whole `train --on retain` run (its own start-up and evaluations included)
+    run.startup_s = t0 - t_cmd;
+    evaluate(m, &ds, &sp, data, split, model_path, &run, eo);
+    model_destroy(m);
+    split_free(&sp);
+    dataset_close(&ds);
+    return 0;
+}
+
+int cmd_unlearn(int argc, char** argv) {
+    double t_cmd = ug_now();
+    char *data = NULL, *split = NULL, *model = NULL, *method = NULL, *output = NULL, *alpha_sign = ug_strdup("negative");
+    char *alpha_distance = ug_strdup("cosine"), *augment = ug_strdup("auto"), *backend = ug_strdup("fast");
+    char *device = ug_strdup("cpu"), *json = NULL;
+    int epochs = 5, batch = 256, nesterov = 0, pad = 0, cache = -1, threads = 0, eval_batch = 512, no_eval = 0;
+    double lr = 0.01, momentum = 0.9, wd = 5e-4, clip = 0, p = 0.5, alpha = NAN, beta = 0.5, alpha_scale = 1.0;
+    double stop_forget_acc = -1;
+    int64_t seed = 1;
+    OptSpec specs[] = {
+        {"data", OPT_STR, &data, "FILE", "the packed dataset (HDF5, from `ugradsl pack`)", 0},
+        {"split", OPT_STR, &split, "FILE", "the forget/retain split (`ugradsl split`)", 0},
+        {"model", OPT_STR, &model, "FILE", "the original model (model.h5 or checkpoint.h5 of `ugradsl train`)", 0},
+        {"method", OPT_STR, &method, "NAME", "retrain | ft | ga | rl | ugradsl | ugradsl+", 0},
+        {"output", OPT_STR, &output, "DIR", "run directory: model.h5, metrics.json", 0},
+        {"epochs", OPT_INT, &epochs, "N", "unlearning epochs (ugradsl: passes over D_f; ugradsl+, ft, rl: over D_r)", 0},
+        {"batch", OPT_INT, &batch, "N", "global batch (paired methods: |B_r| = |B_f| = N)", 0},
+        {"lr", OPT_DOUBLE, &lr, "LR", "constant learning rate", 0},
+        {"momentum", OPT_DOUBLE, &momentum, "M", "SGD momentum", 0},
+        {"weight-decay", OPT_DOUBLE, &wd, "WD", "weight decay (added to the gradient, PyTorch SGD)", 0},
+        {"nesterov", OPT_FLAG, &nesterov, NULL, "Nesterov momentum", 0},
+        {"clip-norm", OPT_DOUBLE, &clip, "N", "clip the global gradient norm to N (0: off)", 0},
+        {"p", OPT_DOUBLE, &p, "P", "ugradsl: weight of descent on D_r in Eq. 8, in [0,1] (ascent on D_f gets 1-p)", 0},
+        {"alpha", OPT_DOUBLE, &alpha, "A", "ugradsl: fixed smooth rate (<= 1, negative = NLS); nan = self-adaptive", 0},
+        {"alpha-sign", OPT_STR, &alpha_sign, "S", "self-adaptive convention: negative (-s·c_i/|B_f|) | literal (c_i/|B_f|)", 0},
+        {"alpha-distance", OPT_STR, &alpha_distance, "D", "self-adaptive distance: cosine (penultimate features) | pixel", 0},
+        {"beta", OPT_DOUBLE, &beta, "B", "self-adaptive distance threshold in [0,1]", 0},
+        {"alpha-scale", OPT_DOUBLE, &alpha_scale, "S", "s of the negative convention", 0},
+        {"stop-forget-acc", OPT_DOUBLE, &stop_forget_acc, "PCT", "stop after an epoch whose D_f batch accuracy is <= PCT (-1: off)", 0},
+        {"augment", OPT_STR, &augment, "NAME", "auto | none | crop-flip | rrc-flip (as training)", 0},
+        {"pad", OPT_INT, &pad, "P", "crop-flip padding (0: default 4)", 0},
+        {"seed", OPT_INT64, &seed, "N", "seed of data order, augmentation, RL labels, MIA bootstrap", 0},
+        {"eval-batch", OPT_INT, &eval_batch, "N", "evaluation batch (global)", 0},
+        {"no-eval", OPT_FLAG, &no_eval, NULL, "skip the evaluation (no metrics.json)", 0},
+        {"json", OPT_STR, &json, "FILE", "also write the metrics to FILE", 0},
+        {"device", OPT_STR, &device, "DEV", "cpu", 0},
+        {"backend", OPT_STR, &backend, "NAME", "fast (oneDNN / OpenBLAS) | ref (plain C reference)", 0},
+        {"threads", OPT_INT, &threads, "N", "threads per rank (0: cores / ranks on this node)", 0},
+        {"cache", OPT_INT, &cache, "0|1", "keep the images of D_r and D_f in RAM (-1: auto)", 0},
+        {NULL, 0, NULL, NULL, NULL, 0},
+    };
+    int npos = 0;
+    char** pos = NULL;
+    opts_parse("unlearn", "--config inputs/X.ini --model M.h5 --data D.h5 --split S.h5 --method NAME --output DIR",
+               "Runs one unlearning method data-parallel over all MPI ranks, starting from the original model, then\n"
+               "evaluates UA / RA / TA / MIA (docs/UNLEARNING.md, docs/METRICS.md).  Options also come from the\n"
+               "config's [unlearn] and [unlearn.METHOD] sections.  RTE = wall time of the unlearning loop alone.",
+               specs, argc, argv, &npos, &pos);
+    UG_CHECK(npos == 0, "unlearn: unexpected argument '%s' (options are long, e.g. --method ugradsl)", pos[0]);
+    UG_CHECK(method, "unlearn: --method is required (%s)", method_names());
+    UG_CHECK(data && split && output, "unlearn: --data, --split and --output are required");
+    UG_CHECK(!strcmp(device, "cpu"), "unlearn: --device '%s' is not available in this build (cpu)", device);
+    const MethodInfo* mi = method_find(method);
+    UG_CHECK(mi, "unlearn: unknown --method '%s' (%s)", method, method_names());
+    UG_CHECK(!strcmp(backend, "fast") || !strcmp(backend, "ref"), "unlearn: --backend must be fast or ref");
+    set_threads(threads);
+    if (g_dist.rank == 0) ug_mkdir_p(output);
+    dist_barrier();
+
+    EvalOptions eo;
+    memset(&eo, 0, sizeof eo);
+    eo.cache = cache > 0;
+    eo.output_dir = output;
+    eo.json_path = json;
+    eo.eval_batch = eval_batch;
+    eo.seed = (uint64_t)seed;
+    eo.skip = no_eval;
+
+    // Read the config text once for metrics.json (what exactly produced these numbers).
+    char* config_text = NULL;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--config") && i + 1 < argc) config_text = ug_read_file(argv[i + 1], NULL);
+        else if (!strncmp(argv[i], "--config=", 9)) config_text = ug_read_file(argv[i] + 9, NULL);
+    eo.config_text = config_text;
+
+    if (mi->kind == METHOD_RETRAIN) {
+        const char* cfg = NULL;
+        for (int i = 1; i < argc; i++)
+            if (!strcmp(argv[i], "--config") && i + 1 < argc) cfg = argv[i + 1];
+            else if (!strncmp(argv[i], "--config=", 9)) cfg = argv[i] + 9;
+        int rc = run_retrain(cfg, data, split, output, seed, &eo, t_cmd);
+        free(config_text);
+        return rc;
+    }
+    UG_CHECK(model, "unlearn: --model is required (the original model from `ugradsl train`)");
+
+    Dataset ds;
+    dataset_open(&ds, data, g_dist.comm);
+    Split sp;
+    split_load(split, &ds, &sp);
+    ModelConfig mc;
+    checkpoint_read_config(model, &mc);
+    char desc[256];
+    model_config_describe(&mc, desc, sizeof desc);
+    UG_CHECK(mc.num_classes == ds.info.num_classes, "unlearn: the model '%s' has %d classes but the dataset '%s' has %d "
+             "(was it trained on another dataset?)", model, mc.num_classes, data, ds.info.num_classes);
+    UG_CHECK(mc.in_c == ds.info.channels, "unlearn: the model '%s' expects %d channels but the dataset has %d",
+             model, mc.in_c, ds.info.channels);
+    Model* m = model_create(&mc, !strcmp(backend, "ref") ? BACKEND_REF : BACKEND_FAST);
+    checkpoint_load(model, m, NULL, NULL);
+
+    UnlearnConfig uc;
+    memset(&uc, 0, sizeof uc);
+    uc.method = mi->kind;
+    uc.epochs = epochs;
+    uc.lr = lr;
+    uc.batch = batch;
+    uc.sgd = (SgdConfig){.momentum = momentum, .weight_decay = wd, .nesterov = nesterov};
+    uc.clip_norm = clip;
+    uc.p = p;
+    uc.alpha = alpha;
+    UG_CHECK(alpha_sign_parse(alpha_sign, &uc.alpha_sign), "unlearn: --alpha-sign must be negative or literal (got '%s')", alpha_sign);
+    UG_CHECK(alpha_distance_parse(alpha_distance, &uc.alpha_distance), "unlearn: --alpha-distance must be cosine or pixel (got '%s')", alpha_distance);
+    uc.beta = beta;
+    uc.alpha_scale = alpha_scale;
+    uc.stop_forget_acc = stop_forget_acc;
+    uc.seed = (uint64_t)seed;
+    uc.augment = parse_augment(augment, &ds.info);
+    uc.pad = pad;
+    uc.out_h = mc.in_h;
+    uc.out_w = mc.in_w;
+    int64_t n_images = sp.n_retain + sp.n_forget;
+    uc.cache = cache >= 0 ? cache : (ds.info.mode == DS_DECODED &&
+               (double)n_images * ds.info.height * ds.info.width * ds.info.channels < 2e9);
+    unlearn_config_validate(&uc, mc.num_classes);
+
+    Trainer t;
+    trainer_init(&t, m, &uc.sgd);
+    t.clip_norm = clip;
+    trainer_install_signal_handlers();
+    double startup = dist_max_f64(ug_now() - t_cmd);
+    ug_log("unlearn: %s on %s  |D_f| %lld  |D_r| %lld  ranks %d  (%s)", mi->name, desc, (long long)sp.n_forget,
+           (long long)sp.n_retain, g_dist.world, mi->summary);
+    UnlearnResult res;
+    unlearn_run(&uc, &t, &ds, &sp, &res);
+    ug_log("unlearn: %s done in %.2f s (RTE; compute %.2f s, all-reduce %.2f s, data wait %.2f s)%s%s", mi->name,
+           res.rte_s, res.timers.compute, res.timers.allreduce, res.timers.data_wait, res.diverged ? "  DIVERGED: " : "",
+           res.diverged ? res.reason : "");
+
+    // Every rank must hold the same model before saving and evaluating (BN running stats are per rank).
+    trainer_sync_buffers(&t);
+    char model_out[4096];
+    snprintf(model_out, sizeof model_out, "%s/model.h5", output);
+    if (g_dist.rank == 0) checkpoint_save(model_out, m, NULL, NULL, config_text);
+
+    RunInfo run;
+    run_info_init(&run);
+    run.method = mi->name;
+    run.seed = seed;
+    run.rte_s = res.rte_s;
+    run.startup_s = startup + res.setup_s;
+    run.compute_s = res.timers.compute;
+    run.allreduce_s = res.timers.allreduce;
+    run.data_wait_s = res.timers.data_wait;
+    run.diverged = res.diverged;
+    run.diverged_reason = res.diverged ? res.reason : NULL;
+    run.epochs = res.epochs_done;
+    run.steps = res.steps;
+    eo.has_smoothing = (mi->kind == METHOD_UGRADSL || mi->kind == METHOD_UGRADSL_PLUS);
+    eo.alpha = isnan(alpha) ? res.mean_alpha : alpha;
+    eo.p = p;
+    evaluate(m, &ds, &sp, data, split, model_out, &run, &eo);
+
+    trainer_free(&t);
+    model_destroy(m);
+    split_free(&sp);
+    dataset_close(&ds);
+    free(config_text);
+    return 0;
+}

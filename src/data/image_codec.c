@@ -234,6 +234,19 @@ void image_resample(const Image* src, double x0, double y0, double rw, double rh
         for (int x = 0; x < dw; x++) {
             const float* wx = ax.weight + (size_t)x * ax.maxtaps;
             const float* base = col + (size_t)(ax.first[x] - cmin) * c;
+            if (c == 3) {   // the common case, three sums in one pass over the taps
+                float v0 = 0, v1 = 0, v2 = 0;
+                for (int t = 0; t < ax.count[x]; t++) {
+                    v0 += wx[t] * base[3 * t];
+                    v1 += wx[t] * base[3 * t + 1];
+                    v2 += wx[t] * base[3 * t + 2];
+                }
+                int q0 = (int)(v0 + 0.5f), q1 = (int)(v1 + 0.5f), q2 = (int)(v2 + 0.5f);
+                out[3 * x] = (uint8_t)(q0 < 0 ? 0 : q0 > 255 ? 255 : q0);
+                out[3 * x + 1] = (uint8_t)(q1 < 0 ? 0 : q1 > 255 ? 255 : q1);
+                out[3 * x + 2] = (uint8_t)(q2 < 0 ? 0 : q2 > 255 ? 255 : q2);
+                continue;
+            }
             for (int ch = 0; ch < c; ch++) {
                 float v = 0;
                 for (int t = 0; t < ax.count[x]; t++) v += wx[t] * base[t * c + ch];

@@ -45,7 +45,8 @@ typedef struct {
 } Batch;
 
 typedef struct Loader Loader;
-// Opens the split (every rank; reads are independent, no collective calls).  cfg.cache reads the subset now.
+// Call loader_create / loader_destroy on all ranks together (they open and close HDF5 objects of a file that
+// may be open with MPI-IO); loader_next's reads are independent.  cfg.cache reads the subset into RAM now.
 Loader* loader_create(Dataset* ds, const LoaderConfig* cfg, int rank, int world);
 void loader_destroy(Loader* l);
 int64_t loader_steps_per_epoch(const Loader* l);      // global steps (same on every rank)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <turbojpeg.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "data/augment.h"
@@ -252,6 +253,10 @@ static void fill_cache(Source* s) {
         }
     }
     size_t bytes = jpeg ? (size_t)s->cache_off[s->n] : (size_t)s->n * (size_t)s->row_bytes;
+    double ram = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    if (ram > 0 && (double)bytes > 0.5 * ram)
+        ug_die("loader: caching split '%s' of '%s' needs %.1f GiB, more than half of this machine's %.1f GiB: "
+               "stream it instead (cache off)", s->split.name, s->ds->path, bytes / 1073741824.0, ram / 1073741824.0);
     uint8_t* cache = ug_malloc(bytes > 0 ? bytes : 1);
     Job j;
     job_init(&j, s, CACHE_CHUNK);

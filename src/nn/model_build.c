@@ -93,6 +93,7 @@ int nb_conv(Model* m, const char* name, int in, int out_channels, int kernel, in
 }
 
 int nb_bn(Model* m, const char* name, int in) {
+    if (m->cfg.no_bn) return in;
     Net* n = net_of(m);
     Slot s = n->slots[in];
     Layer* l = new_layer(n, L_BN, in);

@@ -48,6 +48,8 @@ typedef struct {
     size_t aux_size;
     unsigned char* written;  // [num_slots] backward bookkeeping
     int last_n, last_train;
+    int profile;             // 1: accumulate seconds per layer kind (model_profile_*)
+    double prof_fwd[7], prof_bwd[7];
     // tensor table while building: params and buffers separately, merged at the end
     TensorInfo* tparams; int n_tparams, cap_tparams;
     TensorInfo* tbufs; int n_tbufs, cap_tbufs;

@@ -16,3 +16,12 @@ void add_forward(float* out, const float* a, const float* b, size_t n) {
 #pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
+
+// The residual junction of a ResNet block in one pass.
+void add_relu_forward(float* out, const float* a, const float* b, size_t n) {
+#pragma omp parallel for simd schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        float v = a[i] + b[i];
+        out[i] = v > 0.0f ? v : 0.0f;
+    }
+}

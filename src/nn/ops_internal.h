@@ -12,8 +12,7 @@ struct ConvOp {
 
 struct BnOp {
     int HW, C;
-    Backend backend;
-    void* fast;           // oneDNN state (ops_dnnl_bn.c); NULL for BACKEND_REF
+    Backend backend;      // FAST: ops_bn_nhwc.c (stateless)
 };
 
 // ---- reference path (ops_ref_*.c): double accumulation, the truth ----
@@ -37,23 +36,16 @@ void conv_fast_destroy(void* st);
 void conv_forward_fast(void* st, int N, float* out, const float* in, const float* w, const float* bias);
 void conv_backward_fast(void* st, int N, float* din, float* dw, float* dbias,
                         const float* dout, const float* in, const float* w);
-void* bn_fast_create(int HW, int C);
-void bn_fast_destroy(void* st);
-void bn_forward_train_fast(void* st, int N, float* out, float* save_mean, float* save_invstd, const float* in,
-                           const float* gamma, const float* beta, float* run_mean, float* run_var,
-                           float momentum, float eps);
-void bn_forward_eval_fast(void* st, int N, float* out, const float* in, const float* gamma, const float* beta,
-                          const float* run_mean, const float* run_var, float eps);
-void bn_backward_fast(void* st, int N, float* din, float* dgamma, float* dbeta, const float* dout,
-                      const float* in, const float* gamma, const float* save_mean, const float* save_invstd);
 void linear_forward_fast(int N, int In, int Out, float* out, const float* in, const float* w, const float* bias);
 void linear_backward_fast(int N, int In, int Out, float* din, float* dw, float* dbias,
                           const float* dout, const float* in, const float* w);
-// hand-written NHWC batch norm (ops_bn_nhwc.c), an alternative fast path to oneDNN's
+// hand-written NHWC batch norm (ops_bn_nhwc.c), optionally fused with a following ReLU (relu = 1;
+// backward: relu_out = the fused forward's output, NULL for plain BN)
 void bn_nhwc_forward_train(int HW, int C, int N, float* out, float* save_mean, float* save_invstd,
                            const float* in, const float* gamma, const float* beta, float* run_mean,
-                           float* run_var, float momentum, float eps);
+                           float* run_var, float momentum, float eps, int relu);
 void bn_nhwc_forward_eval(int HW, int C, int N, float* out, const float* in, const float* gamma,
-                          const float* beta, const float* run_mean, const float* run_var, float eps);
+                          const float* beta, const float* run_mean, const float* run_var, float eps, int relu);
 void bn_nhwc_backward(int HW, int C, int N, float* din, float* dgamma, float* dbeta, const float* dout,
-                      const float* in, const float* gamma, const float* save_mean, const float* save_invstd);
+                      const float* relu_out, const float* in, const float* gamma, const float* save_mean,
+                      const float* save_invstd);

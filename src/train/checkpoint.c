@@ -84,10 +84,11 @@ static char* read_str(hid_t obj, const char* name) {
             }
             H5Tclose(mt);
         } else {
+            // one more byte than stored: a NULLPAD string (h5py's np.bytes_) fills all sz bytes
             size_t sz = H5Tget_size(ft);
-            out = ug_calloc(sz + 1, 1);
+            out = ug_calloc(sz + 2, 1);
             hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, sz);
+            H5Tset_size(mt, sz + 1);
             if (H5Aread(a, mt, out) < 0) { free(out); out = NULL; }
             H5Tclose(mt);
         }
@@ -142,6 +143,7 @@ void checkpoint_save(const char* path, const Model* m, const Sgd* opt, const Tra
     attr_i64(g, "in_w", m->cfg.in_w);
     attr_i64(g, "in_c", m->cfg.in_c);
     attr_i64(g, "imagenet_stem", m->cfg.imagenet_stem);
+    if (m->cfg.no_bn) attr_i64(g, "no_bn", 1);
     for (int i = 0; i < m->num_tensors; i++) {
         const TensorInfo* t = &m->tensors[i];
         const float* src = (t->is_buffer ? m->buffers : m->params) + t->offset;
@@ -256,6 +258,8 @@ static void read_config_from(hid_t f, const char* path, ModelConfig* cfg) {
     cfg->in_w = (int)v[3];
     cfg->in_c = (int)v[4];
     cfg->imagenet_stem = (int)v[5];
+    int64_t no_bn = 0;
+    cfg->no_bn = read_i64(g, "no_bn", &no_bn) && no_bn;
     H5Gclose(g);
 }
 

@@ -1,7 +1,7 @@
 // checkpoint.h — model / optimizer / run state in one HDF5 file (docs/TRAINING.md "Checkpoint format").
 //
 //   /            attrs  format = "ugradsl-checkpoint", format_version, checksum (hash of every array below)
-//   /model       attrs  arch, width, num_classes, in_h, in_w, in_c, imagenet_stem
+//   /model       attrs  arch, width, num_classes, in_h, in_w, in_c, imagenet_stem (and no_bn = 1 for test models)
 //                one dataset per tensor under its torchvision name and layout (conv OIHW, linear [out][in]),
 //                float32; BN num_batches_tracked as a 0-dim int64 (as PyTorch)
 //   /optimizer   momentum_buffer float32 [num_params] in the order of the model's tensor table (optional)

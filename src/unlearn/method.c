@@ -62,9 +62,8 @@ int32_t rl_random_label(uint64_t seed, int64_t index, int K) {
 
 // Scratch space reused across steps (grown on demand).
 static struct {
-    OwnedBatch batch;
-    float *alpha, *weight, *loss, *dlogits, *alpha_forget, *retain_feat, *forget_feat;
-    size_t cap_n, cap_feat_r, cap_feat_f;
+    float *alpha, *weight, *loss, *dlogits, *retain_feat, *forget_feat, *grad_acc;
+    size_t cap_n, cap_feat_r, cap_feat_f, cap_grad;
     int* counts;
     int* displs;
 } W;
@@ -79,11 +78,10 @@ static void grow(float** p, size_t* cap, size_t need) {
 static void ensure_work(size_t n, int K) {
     if (n <= W.cap_n && W.alpha) return;
     size_t c = n ? n : 1;
-    free(W.alpha); free(W.weight); free(W.loss); free(W.dlogits); free(W.alpha_forget);
+    free(W.alpha); free(W.weight); free(W.loss); free(W.dlogits);
     W.alpha = ug_malloc(c * sizeof(float));
     W.weight = ug_malloc(c * sizeof(float));
     W.loss = ug_malloc(c * sizeof(float));
-    W.alpha_forget = ug_malloc(c * sizeof(float));
     W.dlogits = ug_aligned_alloc(c * (size_t)K * sizeof(float));
     W.cap_n = c;
 }
@@ -137,43 +135,60 @@ int unlearn_step(const UnlearnConfig* c, Trainer* t, const Batch* retain, const 
 
     t0 = ug_now();
     ensure_work((size_t)n, K);
-    owned_batch_concat(&W.batch, br, bf);
-    const float* alpha_forget = NULL;
     int adaptive = isnan(c->alpha) && (c->method == METHOD_UGRADSL || c->method == METHOD_UGRADSL_PLUS);
-    const float* logits = NULL;
-    if (n > 0) logits = model_forward(m, n, W.batch.b.x, 1);
-    if (adaptive && G[1] > 0) {
-        // Distances on penultimate features of this forward pass (free), or on the normalised pixels.
-        int dim = c->alpha_distance == DIST_COSINE ? m->feature_dim : br->h * br->w * br->c;
-        if (dim == 0) dim = bf->h * bf->w * bf->c;
-        const float* rows = c->alpha_distance == DIST_COSINE ? model_features(m) : W.batch.b.x;
-        const float* all_r = gather_retain(rows, n_r, dim, G[0]);
-        adaptive_alpha(W.alpha_forget, rows + (size_t)n_r * dim, n_f, all_r, (int)G[0], dim, (int)G[1],
-                       c->alpha_distance, c->beta, c->alpha_sign, c->alpha_scale);
-        alpha_forget = W.alpha_forget;
-    }
+    // Per-sample alpha and weight of the whole local batch [retain ; forget].
     if (c->method == METHOD_GA) {
         for (int i = 0; i < n; i++) W.alpha[i] = 0, W.weight[i] = -1.0f;
     } else if (c->method == METHOD_FT || c->method == METHOD_RL) {
         for (int i = 0; i < n; i++) W.alpha[i] = 0, W.weight[i] = 1.0f;
     } else {
-        eq8_terms(n_r, n_f, G[0], G[1], c->p, alpha_forget, isnan(c->alpha) ? 0.0f : (float)c->alpha, W.alpha,
-                  W.weight);
+        eq8_terms(n_r, n_f, G[0], G[1], c->p, NULL, isnan(c->alpha) ? 0.0f : (float)c->alpha, W.alpha, W.weight);
     }
+    // B_r and B_f go through separate forward passes (each with its own BatchNorm batch statistics, as two
+    // forward calls in PyTorch); their gradients are summed.
+    float scale = 1.0f / (float)(G[0] + G[1]);
     double stats[6] = {0};   // loss sum, correct_r, correct_f, alpha sum, stop, non-finite
-    if (n > 0) {
-        float scale = 1.0f / (float)(G[0] + G[1]);
-        stats[0] = gls_xent(n, K, W.loss, W.dlogits, logits, W.batch.b.y, W.alpha, W.weight, scale);
-        for (int i = 0; i < n; i++) {
-            int hit = argmax_row(logits + (size_t)i * K, K) == W.batch.b.y[i];
-            if (i < n_r) stats[1] += hit;
-            else stats[2] += hit;
+    int dim = c->alpha_distance == DIST_COSINE ? m->feature_dim : (n_r ? br->h * br->w * br->c : bf->h * bf->w * bf->c);
+    const float* retain_rows = NULL;
+    if (n_r > 0) {
+        const float* logits = model_forward(m, n_r, br->x, 1);
+        if (adaptive) {
+            grow(&W.forget_feat, &W.cap_feat_f, (size_t)n_r * dim);   // local retain rows, kept for the gather
+            memcpy(W.forget_feat, c->alpha_distance == DIST_COSINE ? model_features(m) : br->x,
+                   (size_t)n_r * dim * sizeof(float));
         }
-        for (int i = n_r; i < n; i++) stats[3] += W.alpha[i];
+        stats[0] += gls_xent(n_r, K, W.loss, W.dlogits, logits, br->y, W.alpha, W.weight, scale);
+        for (int i = 0; i < n_r; i++) stats[1] += argmax_row(logits + (size_t)i * K, K) == br->y[i];
         model_backward(m, W.dlogits);
-    } else {
-        memset(m->grads, 0, m->num_params * sizeof(float));   // this rank adds nothing to the global gradient
+        if (n_f > 0) {
+            grow(&W.grad_acc, &W.cap_grad, m->num_params);
+            memcpy(W.grad_acc, m->grads, m->num_params * sizeof(float));
+        }
     }
+    if (adaptive && G[1] > 0 && G[0] > 0) {
+        // Collective: every rank contributes its retain rows, even when it has none.
+        double tg = ug_now();
+        retain_rows = gather_retain(W.forget_feat, n_r, dim, G[0]);
+        t->timers.allreduce += ug_now() - tg;
+    }
+    if (n_f > 0) {
+        const float* logits = model_forward(m, n_f, bf->x, 1);
+        if (adaptive) {
+            const float* rows = c->alpha_distance == DIST_COSINE ? model_features(m) : bf->x;
+            if (retain_rows)
+                adaptive_alpha(W.alpha + n_r, rows, n_f, retain_rows, (int)G[0], dim, (int)G[1], c->alpha_distance,
+                               c->beta, c->alpha_sign, c->alpha_scale);
+            else
+                for (int i = 0; i < n_f; i++) W.alpha[n_r + i] = 0.0f;   // no retain batch: nothing near
+        }
+        stats[0] += gls_xent(n_f, K, W.loss + n_r, W.dlogits, logits, bf->y, W.alpha + n_r, W.weight + n_r, scale);
+        for (int i = 0; i < n_f; i++) stats[2] += argmax_row(logits + (size_t)i * K, K) == bf->y[i];
+        for (int i = 0; i < n_f; i++) stats[3] += W.alpha[n_r + i];
+        model_backward(m, W.dlogits);
+        if (n_r > 0)
+            for (size_t i = 0; i < m->num_params; i++) m->grads[i] += W.grad_acc[i];
+    }
+    if (n == 0) memset(m->grads, 0, m->num_params * sizeof(float));   // this rank adds nothing
     t->timers.compute += ug_now() - t0;
     trainer_allreduce_grads(t);
     stats[4] = trainer_signal_received();
@@ -233,6 +248,7 @@ void unlearn_run(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* s
     UG_CHECK(sp->n_forget > 0, "unlearn: the forget set of the split is empty (make a split with a non-empty D_f)");
     UG_CHECK(sp->n_retain > 0 || c->method == METHOD_GA, "unlearn: the retain set of the split is empty");
     t->die_on_nonfinite = 0;   // GA-type methods can diverge: report it instead of dying
+    double t_setup = ug_now();
 
     Loader* single = NULL;
     PairedLoader* paired = NULL;
@@ -253,6 +269,7 @@ void unlearn_run(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* s
     }
     int64_t steps = paired ? paired_steps_per_epoch(paired) : loader_steps_per_epoch(single);
     double t_start = ug_now();
+    out->setup_s = dist_max_f64(t_start - t_setup);
     double alpha_sum = 0;
     int64_t alpha_n = 0;
     for (int epoch = 0; epoch < c->epochs && !out->diverged; epoch++) {
@@ -303,8 +320,9 @@ void unlearn_run(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* s
         out->retain_acc = nr ? 100.0 * (double)cr / (double)nr : NAN;
         out->forget_acc = nf ? 100.0 * (double)cf / (double)nf : NAN;
         char extra[160];
-        snprintf(extra, sizeof extra, "loss %.4f  acc(D_r) %.2f%%  acc(D_f) %.2f%%", loss_sum / (double)(steps ? steps : 1),
-                 out->retain_acc, out->forget_acc);
+        int len = snprintf(extra, sizeof extra, "loss %.4f", loss_sum / (double)(steps ? steps : 1));
+        if (nr) len += snprintf(extra + len, sizeof extra - (size_t)len, "  acc(batches of D_r) %.2f%%", out->retain_acc);
+        if (nf) snprintf(extra + len, sizeof extra - (size_t)len, "  acc(batches of D_f) %.2f%%", out->forget_acc);
         progress_finish(&prog, steps, extra);
         out->epochs_done = epoch + 1;
         if (out->early_stopped) break;
@@ -321,7 +339,7 @@ void unlearn_run(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* s
             break;
         }
     }
-    out->rte_s = ug_now() - t_start;
+    out->rte_s = dist_max_f64(ug_now() - t_start);
     if (alpha_n > 0) out->mean_alpha = alpha_sum / (double)alpha_n;
     out->timers = t->timers;
     if (paired) paired_destroy(paired);

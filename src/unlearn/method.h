@@ -54,7 +54,8 @@ typedef struct {
 } UnlearnConfig;
 
 typedef struct {
-    double rte_s;              // wall time of the unlearning loop (no start-up, no evaluation)
+    double rte_s;              // wall time of the unlearning loop (no start-up, no evaluation), max over ranks
+    double setup_s;            // loader creation (opening the split, caching) before the loop
     int64_t steps;
     int epochs_done;
     int diverged;              // 1: NaN/Inf met (the model is the last finite one) or the model collapsed

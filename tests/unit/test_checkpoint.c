@@ -16,7 +16,7 @@
 static char g_dir[256];
 
 static Model* make_model(Arch a, int width, int classes, uint64_t seed) {
-    ModelConfig c = {a, width, classes, 16, 16, 3, 0};
+    ModelConfig c = {a, width, classes, 16, 16, 3, 0, 0};
     Model* m = model_create(&c, BACKEND_REF);
     model_init(m, seed);
     for (int t = 0; t < m->num_tensors; t++)   // running stats away from their init values

@@ -58,7 +58,7 @@ static int compare(const char* what, const char* name, const float* a, const flo
 }
 
 static void run_golden(Backend backend) {
-    ModelConfig c = {ARCH_RESNET18, 8, 10, 32, 32, 3, 0};
+    ModelConfig c = {ARCH_RESNET18, 8, 10, 32, 32, 3, 0, 0};
     Model* m = model_create(&c, backend);
     load_group(m, "initial", 1, 1);
     enum { N = 6, K = 10 };

@@ -132,6 +132,43 @@ static void test_bn_small(void) { bn_case(3, 5, 4); }
 static void test_bn_batch1(void) { bn_case(1, 9, 3); }
 static void test_bn_spatial1(void) { bn_case(6, 1, 5); }
 
+// ---------------- fused batch norm + relu ----------------
+typedef struct { BnCtx b; unsigned char* mask; } BnReluCtx;
+
+static double bn_relu_loss(void* p) {
+    BnReluCtx* r = p;
+    BnCtx* b = &r->b;
+    bn_relu_forward_train(b->op, b->N, b->out, b->mean, b->invstd, b->in, b->gamma, b->beta, b->rm, b->rv, 0.1f, 1e-5f);
+    size_t n = (size_t)b->N * b->HW * b->C;
+    for (size_t i = 0; i < n; i++)
+        if ((b->out[i] > 0) != r->mask[i]) return NAN;         // crossed the ReLU kink
+    return oc_dot(b->out, b->G, n);
+}
+
+static void test_bn_relu(void) {
+    int N = 3, HW = 6, C = 4;
+    size_t n = (size_t)N * HW * C;
+    BnReluCtx r = {{bn_create(HW, C, BACKEND_REF), N, HW, C, oc_rand(&g_rng, n, -2, 2), oc_rand(&g_rng, C, 0.5f, 1.5f),
+                    oc_rand(&g_rng, C, -0.5f, 0.5f), nan_buf(n), oc_rand(&g_rng, n, -1, 1), nan_buf(C), nan_buf(C),
+                    oc_rand(&g_rng, C, -1, 1), oc_rand(&g_rng, C, 0.5f, 2)}, ug_malloc(n)};
+    BnCtx* b = &r.b;
+    for (size_t i = 0; i < n; i++) r.mask[i] = 1;
+    bn_relu_forward_train(b->op, N, b->out, b->mean, b->invstd, b->in, b->gamma, b->beta, b->rm, b->rv, 0.1f, 1e-5f);
+    int zeros = 0;
+    for (size_t i = 0; i < n; i++) { r.mask[i] = b->out[i] > 0; zeros += !r.mask[i]; }
+    CHECK(zeros > 0 && zeros < (int)n, "want both sides of the ReLU, got %d zeros of %zu", zeros, n);
+    float *din = nan_buf(n), *dg = nan_buf(C), *dbeta = nan_buf(C), *out0 = ug_malloc(n * sizeof(float));
+    memcpy(out0, b->out, n * sizeof(float));
+    bn_relu_backward(b->op, N, din, dg, dbeta, b->G, out0, b->in, b->gamma, b->mean, b->invstd);
+    int c1 = oc_gradcheck("bn_relu din", bn_relu_loss, &r, b->in, din, n, 72, 1e-3, 1e-3, 1e-3, &g_rng);
+    oc_gradcheck("bn_relu dgamma", bn_relu_loss, &r, b->gamma, dg, C, 60, 1e-3, 1e-3, 1e-3, &g_rng);
+    oc_gradcheck("bn_relu dbeta", bn_relu_loss, &r, b->beta, dbeta, C, 60, 1e-3, 1e-3, 1e-3, &g_rng);
+    CHECK(c1 > 36, "only %d coordinates away from the kink", c1);
+    bn_destroy(b->op);
+    free(b->in); free(b->gamma); free(b->beta); free(b->out); free(b->G); free(b->mean); free(b->invstd);
+    free(b->rm); free(b->rv); free(r.mask); free(din); free(dg); free(dbeta); free(out0);
+}
+
 // ---------------- relu ----------------
 typedef struct { size_t n; float *in, *out, *G; unsigned char* mask; } ReluCtx;
 
@@ -306,6 +343,7 @@ int main(int argc, char** argv) {
     TEST_CASE(test_bn_small);
     TEST_CASE(test_bn_batch1);
     TEST_CASE(test_bn_spatial1);
+    TEST_CASE(test_bn_relu);
     TEST_CASE(test_relu);
     TEST_CASE(test_add);
     TEST_CASE(test_maxpool_3x3_s2_p1);

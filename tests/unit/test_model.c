@@ -8,7 +8,7 @@
 #include "nn/model.h"
 
 static ModelConfig cfg_of(Arch a, int width, int classes, int h, int c, int stem) {
-    ModelConfig cfg = {a, width, classes, h, h, c, stem};
+    ModelConfig cfg = {a, width, classes, h, h, c, stem, 0};
     return cfg;
 }
 

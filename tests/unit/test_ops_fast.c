@@ -1,11 +1,10 @@
 // test_ops_fast.c — the fast path (oneDNN conv/BN, OpenBLAS linear) against the reference, forward and
-// backward, on random shapes: odd sizes, stride 1/2, pad 0/1/3, 1x1/3x3/7x7, batch 1 and > 1, with and
+// backward, on random shapes (batch norm: also fused with ReLU): odd sizes, stride 1/2, pad 0/1/3, 1x1/3x3/7x7, batch 1 and > 1, with and
 // without bias.  Error = max|fast - ref| / max|ref| per tensor (normalised); tolerances below, fp32.
 #include <omp.h>
 #include <string.h>
 
 #include "nn/ops.h"
-#include "nn/ops_internal.h"
 #include "ops_check.h"
 
 static Rng g_rng;
@@ -152,10 +151,11 @@ static void test_linear(void) { linear_case(16, 64, 10, 1); }
 static void test_linear_odd_nobias(void) { linear_case(3, 17, 5, 0); }
 static void test_linear_batch1(void) { linear_case(1, 512, 100, 1); }
 
-// The hand-written NHWC batch norm (ops_bn_nhwc.c) against the reference, including a large channel mean
-// (cancellation) and many rows (several row blocks per thread).
-static void bn_nhwc_case(int N, int HW, int C, float offset) {
+// Fast batch norm (plain, then fused with ReLU) against the reference through the public API, including a
+// large channel mean (cancellation) and many rows (several row blocks per thread).
+static void bn_more_case(int N, int HW, int C, float offset, int relu) {
     size_t n = (size_t)N * HW * C;
+    BnOp *ref = bn_create(HW, C, BACKEND_REF), *fast = bn_create(HW, C, BACKEND_FAST);
     float *in = oc_rand(&g_rng, n, -1, 1), *g = oc_rand(&g_rng, n, -1, 1);
     for (size_t i = 0; i < n; i++) in[i] += offset;
     float *gamma = oc_rand(&g_rng, C, 0.5f, 1.5f), *beta = oc_rand(&g_rng, C, -1, 1);
@@ -164,31 +164,68 @@ static void bn_nhwc_case(int N, int HW, int C, float offset) {
     float *m2 = oc_rand(&g_rng, C, 0, 0), *s1 = oc_rand(&g_rng, C, 0, 0), *s2 = oc_rand(&g_rng, C, 0, 0);
     float *di1 = oc_rand(&g_rng, n, 9, 9), *di2 = oc_rand(&g_rng, n, 7, 7), *dg1 = oc_rand(&g_rng, C, 9, 9);
     float *dg2 = oc_rand(&g_rng, C, 7, 7), *dbt1 = oc_rand(&g_rng, C, 9, 9), *dbt2 = oc_rand(&g_rng, C, 7, 7);
-    bn_forward_train_ref(HW, C, N, o1, m1, s1, in, gamma, beta, rm1, rv1, 0.1f, 1e-5f);
-    bn_nhwc_forward_train(HW, C, N, o2, m2, s2, in, gamma, beta, rm2, rv2, 0.1f, 1e-5f);
-    expect_close("bn_nhwc out", o2, o1, n, TOL_FWD);
-    expect_close("bn_nhwc save_mean", m2, m1, C, TOL_FWD);
-    expect_close("bn_nhwc save_invstd", s2, s1, C, TOL_FWD);
-    expect_close("bn_nhwc running_mean", rm2, rm1, C, TOL_FWD);
-    expect_close("bn_nhwc running_var", rv2, rv1, C, TOL_FWD);
-    bn_backward_ref(HW, C, N, di1, dg1, dbt1, g, in, gamma, m1, s1);
-    bn_nhwc_backward(HW, C, N, di2, dg2, dbt2, g, in, gamma, m1, s1);
-    expect_close("bn_nhwc din", di2, di1, n, TOL_BWD);
-    expect_close("bn_nhwc dgamma", dg2, dg1, C, TOL_BWD);
-    expect_close("bn_nhwc dbeta", dbt2, dbt1, C, TOL_BWD);
-    bn_forward_eval_ref(HW, C, N, o1, in, gamma, beta, rm1, rv1, 1e-5f);
-    bn_nhwc_forward_eval(HW, C, N, o2, in, gamma, beta, rm1, rv1, 1e-5f);
-    expect_close("bn_nhwc eval out", o2, o1, n, TOL_FWD);
+    if (relu) {
+        bn_relu_forward_train(ref, N, o1, m1, s1, in, gamma, beta, rm1, rv1, 0.1f, 1e-5f);
+        bn_relu_forward_train(fast, N, o2, m2, s2, in, gamma, beta, rm2, rv2, 0.1f, 1e-5f);
+    } else {
+        bn_forward_train(ref, N, o1, m1, s1, in, gamma, beta, rm1, rv1, 0.1f, 1e-5f);
+        bn_forward_train(fast, N, o2, m2, s2, in, gamma, beta, rm2, rv2, 0.1f, 1e-5f);
+    }
+    expect_close("bn out", o2, o1, n, TOL_FWD);
+    expect_close("bn save_mean", m2, m1, C, TOL_FWD);
+    expect_close("bn save_invstd", s2, s1, C, TOL_FWD);
+    expect_close("bn running_mean", rm2, rm1, C, TOL_FWD);
+    expect_close("bn running_var", rv2, rv1, C, TOL_FWD);
+    if (relu) {
+        // same saved stats and the same mask on both sides, so only the backward itself is compared
+        bn_relu_backward(ref, N, di1, dg1, dbt1, g, o1, in, gamma, m1, s1);
+        bn_relu_backward(fast, N, di2, dg2, dbt2, g, o1, in, gamma, m1, s1);
+    } else {
+        bn_backward(ref, N, di1, dg1, dbt1, g, in, gamma, m1, s1);
+        bn_backward(fast, N, di2, dg2, dbt2, g, in, gamma, m1, s1);
+    }
+    expect_close("bn din", di2, di1, n, TOL_BWD);
+    expect_close("bn dgamma", dg2, dg1, C, TOL_BWD);
+    expect_close("bn dbeta", dbt2, dbt1, C, TOL_BWD);
+    if (relu) {                                   // in place: din == dout
+        memcpy(di2, g, n * sizeof(float));
+        bn_relu_backward(fast, N, di2, NULL, NULL, di2, o1, in, gamma, m1, s1);
+        expect_close("bn din (in place)", di2, di1, n, TOL_BWD);
+        bn_relu_forward_eval(ref, N, o1, in, gamma, beta, rm1, rv1, 1e-5f);
+        bn_relu_forward_eval(fast, N, o2, in, gamma, beta, rm1, rv1, 1e-5f);
+    } else {
+        bn_forward_eval(ref, N, o1, in, gamma, beta, rm1, rv1, 1e-5f);
+        bn_forward_eval(fast, N, o2, in, gamma, beta, rm1, rv1, 1e-5f);
+    }
+    expect_close("bn eval out", o2, o1, n, TOL_FWD);
+    bn_destroy(ref);
+    bn_destroy(fast);
     float* bufs[] = {in, g, gamma, beta, rm1, rv1, rm2, rv2, o1, o2, m1, m2, s1, s2, di1, di2, dg1, dg2, dbt1, dbt2};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
 }
 
-static void test_bn_nhwc(void) {
-    bn_nhwc_case(4, 64, 16, 0.0f);
-    bn_nhwc_case(3, 7, 5, 0.0f);
-    bn_nhwc_case(1, 3, 3, 0.0f);         // (M = 2 would make din ~0: pure rounding, nothing to compare)
-    bn_nhwc_case(16, 100, 8, 30.0f);     // mean 30 x std: the shifted sums must not lose the variance
-    bn_nhwc_case(8, 1, 64, -5.0f);
+static void test_bn_offsets_and_sizes(void) {
+    for (int relu = 0; relu < 2; relu++) {
+        bn_more_case(4, 64, 16, 0.0f, relu);
+        bn_more_case(3, 7, 5, 0.0f, relu);
+        bn_more_case(1, 3, 3, 0.0f, relu);       // (M = 2 would make din ~0: pure rounding, nothing to compare)
+        bn_more_case(16, 100, 8, 30.0f, relu);   // mean 30 x std: the shifted sums must not lose the variance
+        bn_more_case(8, 1, 64, -5.0f, relu);
+        bn_more_case(2, 300, 40, 0.5f, relu);    // 40 channels: two full chunks of 16 and a tail
+    }
+}
+
+static void test_add_relu(void) {
+    size_t n = 4099;
+    float *a = oc_rand(&g_rng, n, -1, 1), *b = oc_rand(&g_rng, n, -1, 1), *o = oc_rand(&g_rng, n, 0, 0);
+    float* want = oc_rand(&g_rng, n, 0, 0);
+    add_forward(want, a, b, n);
+    relu_forward(want, want, n);
+    add_relu_forward(o, a, b, n);
+    CHECK(memcmp(o, want, n * sizeof(float)) == 0, "add_relu differs from add then relu");
+    add_relu_forward(a, a, b, n);
+    CHECK(memcmp(a, want, n * sizeof(float)) == 0, "in-place add_relu differs");
+    free(a); free(b); free(o); free(want);
 }
 
 // Same inputs, same thread count -> bit-identical outputs and gradients (2 threads, fresh ops).
@@ -225,6 +262,31 @@ static void test_fast_deterministic(void) {
     omp_set_num_threads(saved);
 }
 
+// A rank may get no samples in a step: every op accepts N = 0 and gives zero parameter gradients.
+static void test_empty_batch(void) {
+    ConvDims d = conv_dims(5, 5, 3, 4, 3, 3, 1, 1);
+    for (int b = 0; b < 2; b++) {
+        Backend be = b ? BACKEND_FAST : BACKEND_REF;
+        ConvOp* c = conv_create(d, 1, be);
+        BnOp* bn = bn_create(25, 4, be);
+        float dw[108], db[4], dg[4], dbt[4], ldw[12], ldb[4], dummy[4] = {0};
+        for (int i = 0; i < 108; i++) dw[i] = 1;
+        for (int i = 0; i < 4; i++) db[i] = dg[i] = dbt[i] = ldb[i] = 1;
+        for (int i = 0; i < 12; i++) ldw[i] = 1;
+        conv_forward(c, 0, dummy, dummy, dw, db);
+        conv_backward(c, 0, dummy, dw, db, dummy, dummy, dw);
+        bn_backward(bn, 0, dummy, dg, dbt, dummy, dummy, dummy, dummy, dummy);
+        linear_backward(be, 0, 3, 4, dummy, ldw, ldb, dummy, dummy, ldw);
+        double s = 0;
+        for (int i = 0; i < 108; i++) s += fabs(dw[i]);
+        for (int i = 0; i < 4; i++) s += fabs(db[i]) + fabs(dg[i]) + fabs(dbt[i]) + fabs(ldb[i]);
+        for (int i = 0; i < 12; i++) s += fabs(ldw[i]);
+        CHECK(s == 0, "backend %d: gradients of an empty batch are not zero (sum |g| = %g)", b, s);
+        conv_destroy(c);
+        bn_destroy(bn);
+    }
+}
+
 // The comparison must be able to fail: a reference perturbed by 1e-3 of its scale is caught.
 static void test_comparison_catches_error(void) {
     float a[4] = {1, 2, 3, 4}, b[4] = {1, 2, 3.004f, 4};
@@ -254,8 +316,10 @@ int main(int argc, char** argv) {
     TEST_CASE(test_linear);
     TEST_CASE(test_linear_odd_nobias);
     TEST_CASE(test_linear_batch1);
-    TEST_CASE(test_bn_nhwc);
+    TEST_CASE(test_bn_offsets_and_sizes);
+    TEST_CASE(test_add_relu);
     TEST_CASE(test_fast_deterministic);
+    TEST_CASE(test_empty_batch);
     TEST_CASE(test_comparison_catches_error);
     return th_end();
 }

@@ -120,6 +120,12 @@ static void test_paradigms(void) {
     load(again, data_path, &t);
     CHECK(t.n_val == s.n_val && !memcmp(t.val, s.val, (size_t)s.n_val * 8) && !memcmp(t.forget, s.forget, (size_t)s.n_forget * 8),
           "same seed, different split");
+    size_t size_a = 0, size_b = 0;
+    char* bytes_a = ug_read_file(out, &size_a);
+    char* bytes_b = ug_read_file(again, &size_b);
+    CHECK(size_a == size_b && !memcmp(bytes_a, bytes_b, size_a), "same split, different file bytes");
+    free(bytes_a);
+    free(bytes_b);
     split_free(&s);
     split_free(&t);
 

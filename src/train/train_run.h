@@ -1,0 +1,43 @@
+// train_run.h — the whole training run behind `ugradsl train` (also used by `unlearn --method retrain`):
+// data, model, data-parallel SGD epochs, evaluation, metrics log, periodic / final / on-signal checkpoints,
+// exact resume.  Files in out_dir (docs/TRAINING.md):
+//   model.h5        final model (+ optimizer and state: a checkpoint that `--resume` accepts too)
+//   checkpoint.h5   the latest periodic / on-signal checkpoint
+//   metrics.jsonl   one JSON object per epoch (train loss/acc, lr, eval accuracies, timings)
+//   train.json      summary (final accuracies, wall time, images/s, compute / all-reduce / data-wait split)
+#pragma once
+#include <stdint.h>
+
+#include "nn/model.h"
+
+typedef struct {
+    const char* data;            // dataset .h5
+    const char* split;           // split .h5 or NULL
+    int on_retain;               // 1: train on D_r (the Retrain baseline); 0: train \ val
+    const char* out_dir;
+    ModelConfig model;           // arch, width, imagenet_stem; classes and input size come from the dataset
+    Backend backend;
+    int epochs, batch;           // batch = global batch (summed over ranks)
+    double lr, momentum, weight_decay;
+    int nesterov;
+    const char* schedule;        // constant | multistep | cosine
+    const char* milestones;      // "80,120" (multistep, epochs)
+    double gamma;
+    double warmup_epochs;
+    double clip_norm;
+    const char* augment;         // auto | none | crop-flip | rrc-flip
+    int pad;
+    uint64_t seed;
+    int eval_every;              // epochs between evaluations (0: only at the end)
+    int checkpoint_every;        // epochs between checkpoints (0: none besides the final one / signals)
+    int64_t checkpoint_every_steps;
+    const char* resume;          // checkpoint to continue from, or NULL
+    int64_t stop_after_steps;    // debug: checkpoint and exit 75 after this many global steps
+    int cache;                   // loader: 1 keep the training images in RAM, 0 stream, -1 auto
+    int eval_batch;
+    const char* config_text;     // the run's options as INI text (stored in checkpoints)
+    int drop_last;
+} TrainRunConfig;
+
+// Runs it.  Returns 0, or TRAIN_EXIT_REQUEUE (75) after a signal / stop_after_steps checkpoint.
+int train_run(const TrainRunConfig* c);

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Training on the embedded digits default (python3-sklearn's UCI digits), 2 MPI ranks:
+#   digits_accuracy   inputs/digits_small_cnn.ini reaches >= 95% test accuracy in < 60 s
+#   resume_exact      train K steps, stop (--stop-after-steps, exit 75), --resume: final parameters, BN buffers
+#                     and momentum bit-identical to an uninterrupted run
+#   signal_resume     SIGUSR1 mid-run: checkpoint + exit 75; resuming gives the uninterrupted result
+#   resume_mismatch   resuming with another width fails with a clear message
+set -u
+cd "$(dirname "$0")/../.."
+BIN=bin/ugradsl
+PY=/usr/bin/python3
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 OMP_NUM_THREADS=1
+MPI="mpirun -np 2 --oversubscribe"
+CSV=/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz
+if [ ! -f "$CSV" ]; then
+    for n in digits_accuracy resume_exact signal_resume resume_mismatch; do echo "SKIP $n: $CSV absent (python3-sklearn)"; done
+    exit 0
+fi
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+$BIN pack --from digits-csv --output "$T/digits.h5" > "$T/pack.log" 2>&1 || { echo "FAIL digits_accuracy: pack failed"; cat "$T/pack.log" >&2; exit 1; }
+
+# same_params A.h5 B.h5: 0 when /model and /optimizer arrays are bit-identical
+same_params() {
+    $PY - "$1" "$2" <<'PYEOF'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+bad = []
+for g in ("model", "optimizer"):
+    for k in a[g]:
+        x, y = np.asarray(a[g][k][()]), np.asarray(b[g][k][()])
+        if x.shape != y.shape or x.tobytes() != y.tobytes():
+            bad.append(g + "/" + k)
+if bad:
+    print("differ:", ", ".join(bad[:5]), "(%d)" % len(bad), file=sys.stderr)
+    sys.exit(1)
+PYEOF
+}
+
+# 1. accuracy and time
+start=$(date +%s.%N)
+if $MPI $BIN train --config inputs/digits_small_cnn.ini --data "$T/digits.h5" --output "$T/run" > "$T/train.log" 2>&1; then
+    end=$(date +%s.%N)
+    acc=$($PY -c "import json;print(json.load(open('$T/run/train.json'))['test_acc'])")
+    secs=$($PY -c "print(round($end-$start,1))")
+    if $PY -c "import sys; sys.exit(0 if $acc >= 95 and $secs < 60 else 1)"; then
+        echo "PASS digits_accuracy ($acc% in ${secs}s)"
+    else
+        echo "FAIL digits_accuracy: $acc% test accuracy in ${secs}s (want >= 95% in < 60 s)"
+    fi
+else
+    echo "FAIL digits_accuracy: train failed"; tail -5 "$T/train.log" >&2
+fi
+
+# 2. stop after K steps, resume, compare with an uninterrupted run (checkpoint every 2 epochs on both)
+common=(--config inputs/digits_small_cnn.ini --data "$T/digits.h5" --epochs 4 --checkpoint-every 2)
+$MPI $BIN train "${common[@]}" --output "$T/full" > "$T/full.log" 2>&1
+$MPI $BIN train "${common[@]}" --output "$T/part" --stop-after-steps 37 > "$T/part.log" 2>&1
+rc=$?
+if [ $rc -ne 75 ] || [ ! -f "$T/part/checkpoint.h5" ]; then
+    echo "FAIL resume_exact: --stop-after-steps exited $rc (want 75) or wrote no checkpoint"; tail -3 "$T/part.log" >&2
+else
+    $MPI $BIN train "${common[@]}" --output "$T/part" --resume "$T/part/checkpoint.h5" > "$T/resume.log" 2>&1
+    if [ $? -eq 0 ] && same_params "$T/full/model.h5" "$T/part/model.h5"; then
+        echo "PASS resume_exact"
+    else
+        echo "FAIL resume_exact: resumed run differs from the uninterrupted one"; tail -3 "$T/resume.log" >&2
+    fi
+fi
+
+# 3. a signal mid-run
+sig=(--config inputs/digits_small_cnn.ini --data "$T/digits.h5" --epochs 60 --eval-every 0 --checkpoint-every 0)
+$MPI $BIN train "${sig[@]}" --output "$T/sigfull" > "$T/sigfull.log" 2>&1
+$MPI $BIN train "${sig[@]}" --output "$T/sig" > "$T/sig.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do grep -q "^epoch 3/" "$T/sig.log" 2>/dev/null && break; sleep 0.05; done
+kill -USR1 $pid 2>/dev/null
+wait $pid
+rc=$?
+if [ $rc -eq 0 ]; then
+    echo "SKIP signal_resume: the run finished before the signal arrived"
+elif [ $rc -ne 75 ] || [ ! -f "$T/sig/checkpoint.h5" ]; then
+    echo "FAIL signal_resume: exit $rc after SIGUSR1 (want 75 and a checkpoint)"; tail -3 "$T/sig.log" >&2
+else
+    $MPI $BIN train "${sig[@]}" --output "$T/sig" --resume "$T/sig/checkpoint.h5" > "$T/sigres.log" 2>&1
+    if [ $? -eq 0 ] && same_params "$T/sigfull/model.h5" "$T/sig/model.h5"; then
+        echo "PASS signal_resume"
+    else
+        echo "FAIL signal_resume: resumed run differs"; tail -3 "$T/sigres.log" >&2
+    fi
+fi
+
+# 4. resuming a checkpoint of another model
+if $MPI $BIN train "${common[@]}" --width 8 --output "$T/mm" --resume "$T/full/model.h5" > "$T/mm.log" 2>&1; then
+    echo "FAIL resume_mismatch: resuming a w16 checkpoint with --width 8 succeeded"
+elif grep -q "holds a small_cnn w16 10 classes 8x8x1; this run expects a small_cnn w8" "$T/mm.log"; then
+    echo "PASS resume_mismatch"
+else
+    echo "FAIL resume_mismatch: unclear message"; tail -3 "$T/mm.log" >&2
+fi
