@@ -48,6 +48,7 @@ typedef struct {
     size_t aux_size;
     unsigned char* written;  // [num_slots] backward bookkeeping
     int last_n, last_train;
+    int want_dx;             // 1: backward also writes the gradient of the input slot (model_backward_input)
     // tensor table while building: params and buffers separately, merged at the end
     TensorInfo* tparams; int n_tparams, cap_tparams;
     TensorInfo* tbufs; int n_tbufs, cap_tbufs;
