@@ -79,16 +79,17 @@ printf '%-34s %s\n' "run" "job"
 for mode in $modes; do
     for n in $node_list; do
         ranks=$((n * tpn))
-        if [ "$mode" = strong ]; then batch=$((global_batch / ranks)); else batch=$batch_per_rank; fi
+        # the program's --batch is the global batch (summed over ranks)
+        if [ "$mode" = strong ]; then batch=$global_batch; else batch=$((batch_per_rank * ranks)); fi
         for m in $methods; do
             for s in $seeds; do
                 d=$sweep/$mode/nodes-$n/$m/seed-$s
                 if [ -f "$d/DONE" ]; then printf '%-34s %s\n' "$mode/nodes-$n/$m/seed-$s" done; continue; fi
                 mapfile -t flags < <(ug_sbatch_flags mpi-long "$n" "ug-$name-$mode-n$n-$m-s$s" "$logs")
                 if [ "$m" = retrain ]; then
-                    args=("$UG_ROOT/jobs/retrain.sbatch" --out "$d" --config "$config" --data "$data" --split "$split" --seed "$s" -- --batch-per-rank "$batch")
+                    args=("$UG_ROOT/jobs/retrain.sbatch" --out "$d" --config "$config" --data "$data" --split "$split" --seed "$s" -- --batch "$batch")
                 else
-                    args=("$UG_ROOT/jobs/unlearn.sbatch" --out "$d" --config "$config" --data "$data" --model "$orig" --split "$split" --method "$m" --seed "$s" -- --batch-per-rank "$batch")
+                    args=("$UG_ROOT/jobs/unlearn.sbatch" --out "$d" --config "$config" --data "$data" --model "$orig" --split "$split" --method "$m" --seed "$s" -- --batch "$batch")
                 fi
                 if [ "$dry" = 1 ]; then echo "sbatch ${flags[*]} ${args[*]}" >&2; id=dry; else
                     id=$(sbatch --parsable "${flags[@]}" "${args[@]}") || ug_die "sbatch failed for $d"

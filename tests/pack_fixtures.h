@@ -4,6 +4,7 @@
 //   train/cat: a0.jpg a1.png a2.jpg      train/dog: b0.png b1.jpg b2.png b3.jpg     train/emu: c0.jpg c1.jpg c2.jpg
 //   test/cat: t0.png t1.jpg              test/emu: t2.jpg                           (class folders, a subset)
 //   val/: v0.jpg v1.png v2.jpg v3.png + val_labels.txt (flat; labels by name and by index)
+//   groups.txt: group id 3·seed of every image (train by path below the split, val/test by bare name)
 // With bad files: train/dog/zz_bad.jpg (text), train/emu/zz_small.png (10x10), test/cat/zz_trunc.jpg (half a JPEG).
 #pragma once
 #include <stdint.h>
@@ -81,6 +82,18 @@ static void fx_make_tree(const char* root, int with_bad) {
     const char* labels = "# file class\nv2.jpg cat\nv0.jpg dog\nv1.png 2\nv3.png,emu\n";
     snprintf(path, sizeof path, "%s/val_labels.txt", root);
     fx_write(path, labels, strlen(labels));
+    // groups: train by relative path, the others by bare name; a bad file gets one too (it may be skipped)
+    snprintf(path, sizeof path, "%s/groups.txt", root);
+    FILE* g = fopen(path, "w");
+    if (!g) { fprintf(stderr, "fixture: cannot write %s\n", path); exit(2); }
+    fprintf(g, "# file group\n");
+    for (int i = 0; i < FX_COUNT; i++) {
+        const char* rel = FX_IMAGES[i].rel;
+        const char* base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+        fprintf(g, "%s %d\n", strcmp(FX_IMAGES[i].split, "train") ? base : rel, 3 * FX_IMAGES[i].seed);
+    }
+    fprintf(g, "dog/zz_bad.jpg 1\nemu/zz_small.png 2\nzz_trunc.jpg 3\n");
+    fclose(g);
     if (with_bad) {
         snprintf(path, sizeof path, "%s/train/dog/zz_bad.jpg", root);
         fx_write(path, "not an image\n", 13);

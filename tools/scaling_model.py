@@ -272,15 +272,23 @@ def cmd_collect(a):
             continue
         with open(path) as f:
             d = json.load(f)
-        rte = _find(d, "timing.rte_s", "rte_s")
-        startup = _find(d, "timing.startup_s", "startup_s")
-        allreduce = _find(d, "timing.allreduce_s", "allreduce_s")
-        images = _find(d, "timing.images", "images", "timing.samples")
-        ips = _find(d, "timing.images_per_s", "images_per_s")
+        # Retrain runs also leave train.json (wall time, images/s, all-reduce time of the training itself).
+        t = {}
+        if os.path.exists(os.path.join(dirpath, "train.json")):
+            with open(os.path.join(dirpath, "train.json")) as f:
+                t = json.load(f)
+        def pick(*keys):
+            v = _find(d, *keys)
+            return v if v is not None else _find(t, *keys)
+        rte = pick("timing.rte_s", "rte_s", "train_s")
+        startup = pick("timing.startup_s", "startup_s", "setup_s")
+        allreduce = pick("timing.allreduce_s", "allreduce_s")
+        images = pick("timing.images", "images", "timing.samples")
+        ips = pick("timing.images_per_s", "images_per_s", "img_per_s")
         if ips is None and images is not None and rte:
             ips = images / rte
         rows.append({"mode": m.group(1), "nodes": int(m.group(2)), "method": m.group(3), "seed": int(m.group(4)),
-                     "ranks": _find(d, "world_size"), "rte_s": rte, "startup_s": startup, "images_per_s": ips,
+                     "ranks": pick("world_size", "ranks"), "rte_s": rte, "startup_s": startup, "images_per_s": ips,
                      "allreduce_share": (allreduce / rte) if (allreduce is not None and rte) else None})
     if not rows:
         sys.exit(f"scaling_model: no sweep metrics.json under {a.root} (want <mode>/nodes-<N>/<method>/seed-<S>/)")

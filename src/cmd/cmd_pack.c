@@ -42,6 +42,7 @@ static void write_report_json(const char* path, const char* from, const char* in
     for (int c = 0; c < r->channels; c++) json_num(&j, NULL, r->std[c]);
     json_arr_close(&j);
     json_int(&j, "skipped", r->skipped);
+    if (r->skipped) json_str(&j, "first_skipped", r->first_skipped);
     json_int(&j, "jpeg_warnings", r->warned);
     json_int(&j, "png_reencoded", r->reencoded);
     json_int(&j, "ranks", r->ranks);
@@ -61,6 +62,7 @@ int cmd_pack(int argc, char** argv) {
     char* json = NULL;
     char* val_labels = NULL;
     char* test_labels = NULL;
+    char* groups_file = NULL;
     int resize = 0, skip_bad = 0, channels = 3, jpeg_quality = 95, batch = 256;
     double test_fraction = 0.2;
     int64_t seed = 1;
@@ -77,6 +79,8 @@ int cmd_pack(int argc, char** argv) {
         {"val-labels", OPT_STR, &val_labels, "FILE", "folder: labels of a flat val/ folder ('<file> <class name or index>' "
                                                    "lines; default <input>/val_labels.txt)", 0},
         {"test-labels", OPT_STR, &test_labels, "FILE", "folder: labels of a flat test/ folder (default <input>/test_labels.txt)", 0},
+        {"groups", OPT_STR, &groups_file, "FILE", "folder: group (identity) ids, '<file> <id>' lines (file: path below the "
+                                                  "split folder or bare name); stored as `groups` in every split", 0},
         {"jpeg-quality", OPT_INT, &jpeg_quality, "Q", "folder, jpeg mode: quality for re-encoding PNG files", 0},
         {"batch", OPT_INT, &batch, "N", "folder: images each rank decodes per collective write", 0},
         {"test-fraction", OPT_DOUBLE, &test_fraction, "F", "digits-csv: stratified test fraction (the CSV has no test split)", 0},
@@ -99,8 +103,9 @@ int cmd_pack(int argc, char** argv) {
     DatasetMode dmode = DS_DECODED;
     if (!strcmp(mode, "jpeg")) dmode = DS_JPEG;
     else if (strcmp(mode, "decoded")) ug_die("pack: --mode must be decoded or jpeg, not '%s'", mode);
-    if (!is_folder && (dmode == DS_JPEG || resize || opts_was_set(specs, "skip-bad") || opts_was_set(specs, "channels")))
-        ug_die("pack: --mode jpeg, --resize, --channels and --skip-bad apply to --from folder only");
+    if (!is_folder && (dmode == DS_JPEG || resize || opts_was_set(specs, "skip-bad") || opts_was_set(specs, "channels") ||
+                       groups_file))
+        ug_die("pack: --mode jpeg, --resize, --channels, --groups and --skip-bad apply to --from folder only");
     if (strcmp(from, "digits-csv") && (opts_was_set(specs, "test-fraction") || opts_was_set(specs, "seed")))
         ug_die("pack: --test-fraction and --seed apply to --from digits-csv only (the other sources have a test split)");
     if (resize < 0) ug_die("pack: --resize %d must be >= 0", resize);
@@ -116,7 +121,7 @@ int cmd_pack(int argc, char** argv) {
         FolderPackOptions fo = {
             .input = input, .output = output, .mode = dmode, .resize = resize, .channels = channels,
             .skip_bad = skip_bad, .jpeg_quality = jpeg_quality, .batch = batch,
-            .val_labels = val_labels, .test_labels = test_labels,
+            .val_labels = val_labels, .test_labels = test_labels, .groups_file = groups_file,
         };
         pack_folder(&fo, g_dist.comm, &report);
     } else {

@@ -39,6 +39,7 @@ typedef struct {
     int64_t nbytes, cap_bytes;
     int64_t* sizes;
     int32_t* labels;
+    int32_t* groups;             // group ids of the good rows (when the listing has groups)
     int64_t* item;               // listing index of each good row (for error messages)
 } Round;
 
@@ -189,6 +190,7 @@ static void pack_split(PackCtx* x, ParWriter* w, const FileList* fl, int s, int6
     r.images = ug_calloc((size_t)o->batch + 1, sizeof(Image));
     r.sizes = ug_malloc(((size_t)o->batch + 1) * sizeof(int64_t));
     r.labels = ug_malloc(((size_t)o->batch + 1) * sizeof(int32_t));
+    r.groups = ug_malloc(((size_t)o->batch + 1) * sizeof(int32_t));
     r.item = ug_malloc(((size_t)o->batch + 1) * sizeof(int64_t));
     ParSplit ps;
     int created = 0;
@@ -209,12 +211,14 @@ static void pack_split(PackCtx* x, ParWriter* w, const FileList* fl, int s, int6
         if (!created && (o->mode == DS_JPEG || x->ref_h > 0)) {
             int64_t row_bytes = (int64_t)x->ref_h * x->ref_w * o->channels;
             parw_split_create(w, &ps, SPLIT_NAMES[s], o->mode, x->ref_h, x->ref_w, o->channels,
-                              dataset_chunk_rows(row_bytes, fl->n));
+                              dataset_chunk_rows(row_bytes, fl->n), fl->groups != NULL);
             created = 1;
         }
         if (created) {
-            if (o->mode == DS_DECODED) parw_append_decoded(w, &ps, r.n, r.pixels, r.labels);
-            else parw_append_jpeg(w, &ps, r.n, r.bytes, r.sizes, r.labels);
+            if (fl->groups)
+                for (int64_t k = 0; k < r.n; k++) r.groups[k] = fl->groups[r.item[k]];
+            if (o->mode == DS_DECODED) parw_append_decoded(w, &ps, r.n, r.pixels, r.labels, r.groups);
+            else parw_append_jpeg(w, &ps, r.n, r.bytes, r.sizes, r.labels, r.groups);
         }
         *done += m;
         progress_update(prog, *done, SPLIT_NAMES[s]);
@@ -227,6 +231,7 @@ static void pack_split(PackCtx* x, ParWriter* w, const FileList* fl, int s, int6
     free(r.bytes);
     free(r.sizes);
     free(r.labels);
+    free(r.groups);
     free(r.item);
 }
 

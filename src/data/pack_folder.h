@@ -23,6 +23,7 @@ typedef struct {
     int batch;           // images per rank per collective write
     const char* val_labels;    // label file of a flat val/ (NULL: <input>/val_labels.txt)
     const char* test_labels;
+    const char* groups_file;   // "<file> <group id>" lines -> a groups dataset in every split (NULL: none)
 } FolderPackOptions;
 
 // Collective over comm (MPI_COMM_NULL: serial, no MPI).  Fills *report on every rank.
@@ -35,12 +36,14 @@ typedef struct {
     int64_t paths_bytes;
     int64_t* path_at;     // [n] start of path i in paths
     int32_t* labels;      // [n]
+    int32_t* groups;      // [n] when a groups file was given, else NULL
 } FileList;
 
 typedef struct {
     int num_classes;
     char** class_names;
     int has[3];           // train, val, test present
+    int has_groups;
     FileList split[3];
 } FolderListing;
 

@@ -146,6 +146,67 @@ static LabelEntry* read_label_file(const FolderListing* l, const char* path, int
     return e;
 }
 
+typedef struct { char* name; int32_t id; } GroupEntry;
+
+static int cmp_group(const void* a, const void* b) {
+    return strcmp(((const GroupEntry*)a)->name, ((const GroupEntry*)b)->name);
+}
+
+// Groups file: one "<file> <group id>" per line (space, tab or comma; # comments), the file named by its path
+// below the split folder ("cat/0001.jpg", "0001.jpg" when flat) or by its bare name (as CelebA's
+// identity_CelebA.txt does).
+static GroupEntry* read_groups_file(const char* path, int64_t* n_out) {
+    char* text = ug_read_file(path, NULL);
+    int64_t n = 0, cap = 1024, line_no = 0;
+    GroupEntry* e = ug_malloc((size_t)cap * sizeof(GroupEntry));
+    char* save = NULL;
+    for (char* line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        line_no++;
+        char* p = line;
+        while (isspace((unsigned char)*p)) p++;
+        if (!*p || *p == '#') continue;
+        char* name = p;
+        while (*p && !isspace((unsigned char)*p) && *p != ',') p++;
+        if (!*p) ug_die("%s line %lld: expected '<file> <group id>', got '%s'", path, (long long)line_no, name);
+        *p++ = 0;
+        while (isspace((unsigned char)*p) || *p == ',') p++;
+        char* end = NULL;
+        long v = strtol(p, &end, 10);
+        while (end && isspace((unsigned char)*end)) end++;
+        if (end == p || (end && *end) || v < 0 || v > 2147483647L)
+            ug_die("%s line %lld: group id '%s' of '%s' is not an integer >= 0", path, (long long)line_no, p, name);
+        if (n == cap) e = ug_realloc(e, (size_t)(cap *= 2) * sizeof(GroupEntry));
+        e[n].name = ug_strdup(name);
+        e[n].id = (int32_t)v;
+        n++;
+    }
+    free(text);
+    if (n > 1) qsort(e, (size_t)n, sizeof(GroupEntry), cmp_group);
+    for (int64_t i = 1; i < n; i++)
+        if (!strcmp(e[i].name, e[i - 1].name)) ug_die("%s: file '%s' is listed twice", path, e[i].name);
+    *n_out = n;
+    return e;
+}
+
+// Gives every listed file of one split its group id (by relative path, else by bare name).
+static void assign_groups(const FolderPackOptions* o, FileList* fl, const char* split, const GroupEntry* e, int64_t ne) {
+    fl->groups = ug_malloc((size_t)(fl->n > 0 ? fl->n : 1) * sizeof(int32_t));
+    size_t skip = strlen(o->input) + 1 + strlen(split) + 1;   // "<input>/<split>/"
+    for (int64_t i = 0; i < fl->n; i++) {
+        const char* full = fl->paths + fl->path_at[i];
+        const char* rel = full + skip;
+        const char* base = strrchr(full, '/') ? strrchr(full, '/') + 1 : full;
+        GroupEntry key = {(char*)rel, 0};
+        const GroupEntry* hit = ne ? bsearch(&key, e, (size_t)ne, sizeof(GroupEntry), cmp_group) : NULL;
+        if (!hit && ne) {
+            key.name = (char*)base;
+            hit = bsearch(&key, e, (size_t)ne, sizeof(GroupEntry), cmp_group);
+        }
+        if (!hit) ug_die("'%s' has no group id in '%s' (every image needs one)", full, o->groups_file);
+        fl->groups[i] = hit->id;
+    }
+}
+
 static void scan_split(const FolderPackOptions* o, FolderListing* l, int s) {
     const char* split = SPLIT_NAMES[s];
     char dir[8192], path[8192];
@@ -196,7 +257,7 @@ static void scan_split(const FolderPackOptions* o, FolderListing* l, int s) {
     names_free(&files);
 }
 
-static void bcast_list(MPI_Comm comm, int rank, FileList* fl) {
+static void bcast_list(MPI_Comm comm, int rank, FileList* fl, int has_groups) {
     int64_t sizes[2] = {fl->n, fl->paths_bytes};
     par_bcast(comm, sizes, sizeof sizes, 0);
     if (rank != 0) {
@@ -209,6 +270,10 @@ static void bcast_list(MPI_Comm comm, int rank, FileList* fl) {
     par_bcast(comm, fl->paths, fl->paths_bytes, 0);
     par_bcast(comm, fl->path_at, fl->n * (int64_t)sizeof(int64_t), 0);
     par_bcast(comm, fl->labels, fl->n * (int64_t)sizeof(int32_t), 0);
+    if (has_groups) {
+        if (rank != 0) fl->groups = ug_malloc((size_t)(fl->n > 0 ? fl->n : 1) * sizeof(int32_t));
+        par_bcast(comm, fl->groups, fl->n * (int64_t)sizeof(int32_t), 0);
+    }
 }
 
 void folder_list(const FolderPackOptions* o, MPI_Comm comm, FolderListing* out) {
@@ -224,9 +289,19 @@ void folder_list(const FolderPackOptions* o, MPI_Comm comm, FolderListing* out) 
             if (s == 0 && !out->has[0]) ug_die("'%s' not found (image-folder layout: <input>/train/<class>/<images>)", dir);
             if (out->has[s]) scan_split(o, out, s);
         }
+        if (o->groups_file) {
+            if (!ug_file_exists(o->groups_file)) ug_die("groups file '%s' not found", o->groups_file);
+            int64_t ne = 0;
+            GroupEntry* e = read_groups_file(o->groups_file, &ne);
+            for (int s = 0; s < 3; s++)
+                if (out->has[s]) assign_groups(o, &out->split[s], SPLIT_NAMES[s], e, ne);
+            for (int64_t i = 0; i < ne; i++) free(e[i].name);
+            free(e);
+            out->has_groups = 1;
+        }
     }
     // class names as one NUL-separated buffer
-    int64_t hdr[4] = {out->num_classes, out->has[0], out->has[1], out->has[2]};
+    int64_t hdr[5] = {out->num_classes, out->has[0], out->has[1], out->has[2], out->has_groups};
     par_bcast(comm, hdr, sizeof hdr, 0);
     int64_t names_bytes = 0;
     char* names = NULL;
@@ -245,6 +320,7 @@ void folder_list(const FolderPackOptions* o, MPI_Comm comm, FolderListing* out) 
         names = ug_malloc((size_t)names_bytes);
         out->num_classes = (int)hdr[0];
         for (int s = 0; s < 3; s++) out->has[s] = (int)hdr[1 + s];
+        out->has_groups = (int)hdr[4];
     }
     par_bcast(comm, names, names_bytes, 0);
     if (rank != 0) {
@@ -257,7 +333,7 @@ void folder_list(const FolderPackOptions* o, MPI_Comm comm, FolderListing* out) 
     }
     free(names);
     for (int s = 0; s < 3; s++)
-        if (out->has[s]) bcast_list(comm, rank, &out->split[s]);
+        if (out->has[s]) bcast_list(comm, rank, &out->split[s], out->has_groups);
 }
 
 void folder_listing_free(FolderListing* l) {
@@ -267,6 +343,7 @@ void folder_listing_free(FolderListing* l) {
         free(l->split[s].paths);
         free(l->split[s].path_at);
         free(l->split[s].labels);
+        free(l->split[s].groups);
     }
     memset(l, 0, sizeof *l);
 }

@@ -82,7 +82,7 @@ static hid_t create_growing(hid_t group, const char* name, hid_t type, int rank,
 }
 
 void parw_split_create(ParWriter* w, ParSplit* s, const char* name, DatasetMode mode, int h, int w_, int c,
-                       int64_t chunk_rows) {
+                       int64_t chunk_rows, int with_groups) {
     memset(s, 0, sizeof *s);
     s->mode = mode;
     s->h = h;
@@ -98,6 +98,7 @@ void parw_split_create(ParWriter* w, ParSplit* s, const char* name, DatasetMode 
         s->offsets = create_growing(s->group, "offsets", H5T_STD_I64LE, 1, NULL, 1 << 16);
     }
     s->labels = create_growing(s->group, "labels", H5T_STD_I32LE, 1, NULL, 1 << 16);
+    if (with_groups) s->groups = create_growing(s->group, "groups", H5T_STD_I32LE, 1, NULL, 1 << 16);
 }
 
 // Grows d to `new_len` rows and writes n_local rows at `start` from buf (mem_type elements of row_elems each).
@@ -135,18 +136,20 @@ static void write_rows(ParWriter* w, hid_t d, int rank, int64_t new_len, int64_t
     H5_CHECK(H5Sclose(fspace));
 }
 
-void parw_append_decoded(ParWriter* w, ParSplit* s, int64_t n_local, const uint8_t* images, const int32_t* labels) {
+void parw_append_decoded(ParWriter* w, ParSplit* s, int64_t n_local, const uint8_t* images, const int32_t* labels,
+                         const int32_t* groups) {
     UG_CHECK(s->mode == DS_DECODED, "parw_append_decoded on a JPEG split");
     int64_t below = par_exscan_i64(w->comm, n_local), total = par_sum_i64(w->comm, n_local);
     if (total == 0) return;
     int64_t start = s->rows + below, new_len = s->rows + total;
     write_rows(w, s->data, 4, new_len, start, n_local, H5T_NATIVE_UINT8, images);
     write_rows(w, s->labels, 1, new_len, start, n_local, H5T_NATIVE_INT32, labels);
+    if (s->groups > 0) write_rows(w, s->groups, 1, new_len, start, n_local, H5T_NATIVE_INT32, groups);
     s->rows = new_len;
 }
 
 void parw_append_jpeg(ParWriter* w, ParSplit* s, int64_t n_local, const uint8_t* bytes, const int64_t* sizes,
-                      const int32_t* labels) {
+                      const int32_t* labels, const int32_t* groups) {
     UG_CHECK(s->mode == DS_JPEG, "parw_append_jpeg on a decoded split");
     int64_t local_bytes = 0;
     for (int64_t k = 0; k < n_local; k++) local_bytes += sizes[k];
@@ -160,6 +163,7 @@ void parw_append_jpeg(ParWriter* w, ParSplit* s, int64_t n_local, const uint8_t*
     write_rows(w, s->data, 1, s->bytes + bytes_total, s->bytes + bytes_below, local_bytes, H5T_NATIVE_UINT8, bytes);
     write_rows(w, s->offsets, 1, new_len, start, n_local, H5T_NATIVE_INT64, offsets);
     write_rows(w, s->labels, 1, new_len, start, n_local, H5T_NATIVE_INT32, labels);
+    if (s->groups > 0) write_rows(w, s->groups, 1, new_len, start, n_local, H5T_NATIVE_INT32, groups);
     free(offsets);
     s->rows = new_len;
     s->bytes += bytes_total;
@@ -173,6 +177,7 @@ void parw_split_close(ParWriter* w, ParSplit* s) {
     }
     H5_CHECK(H5Dclose(s->data));
     H5_CHECK(H5Dclose(s->labels));
+    if (s->groups > 0) H5_CHECK(H5Dclose(s->groups));
     H5_CHECK(H5Gclose(s->group));
     memset(s, 0, sizeof *s);
 }

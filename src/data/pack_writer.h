@@ -22,6 +22,7 @@ typedef struct {
 typedef struct {
     DatasetMode mode;
     hid_t group, data, labels, offsets;   // data: images [N,H,W,C] or jpeg bytes [total]
+    hid_t groups;                         // 0 when the split has no groups dataset
     int h, w, c;
     int64_t rows, bytes;                  // written so far (same on every rank)
 } ParSplit;
@@ -35,13 +36,15 @@ void par_barrier(MPI_Comm comm);
 
 void parw_begin(ParWriter* w, const char* path, MPI_Comm comm);   // creates the temp file
 // Creates /name.  Decoded mode: images [0,h,w,c] growing along N, chunks of chunk_rows rows; JPEG mode: jpeg
-// bytes (1 MiB chunks) and offsets.
+// bytes (1 MiB chunks) and offsets.  with_groups: also a `groups` int32 dataset.
 void parw_split_create(ParWriter* w, ParSplit* s, const char* name, DatasetMode mode, int h, int w_, int c,
-                       int64_t chunk_rows);
-void parw_append_decoded(ParWriter* w, ParSplit* s, int64_t n_local, const uint8_t* images, const int32_t* labels);
+                       int64_t chunk_rows, int with_groups);
+// groups: [n_local] when the split was created with groups, else ignored (may be NULL).
+void parw_append_decoded(ParWriter* w, ParSplit* s, int64_t n_local, const uint8_t* images, const int32_t* labels,
+                         const int32_t* groups);
 // sizes[k]: encoded bytes of local row k; bytes: the local rows back to back.
 void parw_append_jpeg(ParWriter* w, ParSplit* s, int64_t n_local, const uint8_t* bytes, const int64_t* sizes,
-                      const int32_t* labels);
+                      const int32_t* labels, const int32_t* groups);
 void parw_split_close(ParWriter* w, ParSplit* s);   // JPEG mode: writes the closing offset (= total bytes)
 // Writes the root attributes, closes, and renames the temp file to the final path (rank 0), then a barrier.
 void parw_finish(ParWriter* w, const DatasetInfo* info);

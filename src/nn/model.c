@@ -170,6 +170,7 @@ const float* model_forward(Model* m, int N, const float* x, int train) {
         Layer* l = &n->layers[i];
         float* in = act(n, l->in);
         float* out = act(n, l->out);
+        double t0 = n->profile ? ug_now() : 0;
         switch (l->kind) {
         case L_CONV:
             conv_forward(l->conv, N, out, in, p + l->w, l->b != SIZE_MAX ? p + l->b : NULL);
@@ -190,6 +191,7 @@ const float* model_forward(Model* m, int N, const float* x, int train) {
         case L_LINEAR: linear_forward(m->backend, N, l->C, l->O, out, in, p + l->w, p + l->b); break;
         case L_ADD: add_forward(out, in, act(n, l->in2), (size_t)N * n->slots[l->in].per); break;
         }
+        if (n->profile) n->prof_fwd[l->kind] += ug_now() - t0;
     }
     return act(n, n->logits_slot);
 }
@@ -257,8 +259,10 @@ void model_backward(Model* m, const float* dlogits) {
         Layer* l = &n->layers[i];
         float* in = act(n, l->in);
         float* dout = dact(n, l->out);
+        double t0 = n->profile ? ug_now() : 0;
         if (l->kind == L_RELU) {   // in place: input and output share the slot
             relu_backward(dout, dout, act(n, l->out), (size_t)N * n->slots[l->out].per);
+            if (n->profile) n->prof_bwd[l->kind] += ug_now() - t0;
             continue;
         }
         if (l->kind == L_ADD) {
@@ -270,6 +274,7 @@ void model_backward(Model* m, const float* dlogits) {
                 memcpy(t, dout, cnt * sizeof(float));
                 finish_grad(n, srcs[k], t);
             }
+            if (n->profile) n->prof_bwd[l->kind] += ug_now() - t0;
             continue;
         }
         float* din = grad_target(n, l->in);
@@ -295,5 +300,25 @@ void model_backward(Model* m, const float* dlogits) {
         default: break;
         }
         if (din) finish_grad(n, l->in, din);
+        if (n->profile) n->prof_bwd[l->kind] += ug_now() - t0;
     }
+}
+
+void model_profile_enable(Model* m, int on) {
+    Net* n = m->impl;
+    n->profile = on;
+    memset(n->prof_fwd, 0, sizeof n->prof_fwd);
+    memset(n->prof_bwd, 0, sizeof n->prof_bwd);
+}
+
+double model_profile_print(const Model* m, FILE* f, const char* prefix) {
+    static const char* const KIND[7] = {"conv", "bn", "relu", "maxpool", "avgpool", "linear", "add"};
+    const Net* n = m->impl;
+    double total = 0;
+    for (int k = 0; k < 7; k++) {
+        total += n->prof_fwd[k] + n->prof_bwd[k];
+        if (n->prof_fwd[k] + n->prof_bwd[k] > 0)
+            fprintf(f, "%s%-8s forward %8.3f s  backward %8.3f s\n", prefix, KIND[k], n->prof_fwd[k], n->prof_bwd[k]);
+    }
+    return total;
 }

@@ -18,6 +18,7 @@
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "nn/ops.h"
 
@@ -85,5 +86,8 @@ void model_copy_state(Model* dst, const Model* src);
 int model_config_equal(const ModelConfig* a, const ModelConfig* b);
 // "resnet18 w16 10 classes 32x32x3 cifar-stem" — for messages.
 void model_config_describe(const ModelConfig* c, char* buf, size_t cap);
+// Profiling: seconds spent per layer kind (conv, bn, relu, maxpool, gap, linear, add), forward and backward.
+void model_profile_enable(Model* m, int on);   // also resets the counters
+double model_profile_print(const Model* m, FILE* f, const char* prefix);   // returns the total
 // Multiply-adds of one forward pass per sample (conv + linear), for GFLOP/s reports.
 double model_forward_macs(const Model* m);

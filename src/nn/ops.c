@@ -1,5 +1,6 @@
 // ops.c — shapes, op objects, and the choice between the reference and the fast path.
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/util.h"
 #include "nn/ops_internal.h"
@@ -32,6 +33,8 @@ void conv_destroy(ConvOp* op) {
 }
 
 void conv_forward(ConvOp* op, int N, float* out, const float* in, const float* w, const float* bias) {
+    UG_CHECK(N >= 0, "conv_forward: negative batch %d", N);
+    if (N == 0) return;
     const float* b = op->has_bias ? bias : NULL;     // a NULL bias on a biased conv counts as zero
     if (op->backend == BACKEND_FAST) conv_forward_fast(op->fast, N, out, in, w, b);
     else conv_forward_ref(op->d, N, out, in, w, b);
@@ -40,6 +43,13 @@ void conv_forward(ConvOp* op, int N, float* out, const float* in, const float* w
 void conv_backward(ConvOp* op, int N, float* din, float* dw, float* dbias,
                    const float* dout, const float* in, const float* w) {
     float* db = op->has_bias ? dbias : NULL;
+    UG_CHECK(N >= 0, "conv_backward: negative batch %d", N);
+    if (N == 0) {   // an empty batch has zero parameter gradients
+        const ConvDims d = op->d;
+        if (dw) memset(dw, 0, (size_t)d.K * d.C * d.R * d.S * sizeof(float));
+        if (db) memset(db, 0, (size_t)d.K * sizeof(float));
+        return;
+    }
     if (op->backend == BACKEND_FAST) conv_backward_fast(op->fast, N, din, dw, db, dout, in, w);
     else conv_backward_ref(op->d, N, din, dw, db, dout, in, w);
 }
@@ -73,6 +83,15 @@ void bn_forward_train(BnOp* op, int N, float* out, float* save_mean, float* save
                              momentum, eps);
 }
 
+// An empty batch (a rank without samples) has zero parameter gradients.
+static int bn_empty_backward(const BnOp* op, int N, float* dgamma, float* dbeta) {
+    UG_CHECK(N >= 0, "bn_backward: negative batch %d", N);
+    if (N > 0) return 0;
+    if (dgamma) memset(dgamma, 0, (size_t)op->C * sizeof(float));
+    if (dbeta) memset(dbeta, 0, (size_t)op->C * sizeof(float));
+    return 1;
+}
+
 void bn_forward_eval(BnOp* op, int N, float* out, const float* in, const float* gamma, const float* beta,
                      const float* run_mean, const float* run_var, float eps) {
     if (op->backend == BACKEND_FAST)
@@ -83,6 +102,7 @@ void bn_forward_eval(BnOp* op, int N, float* out, const float* in, const float* 
 
 void bn_backward(BnOp* op, int N, float* din, float* dgamma, float* dbeta, const float* dout, const float* in,
                  const float* gamma, const float* save_mean, const float* save_invstd) {
+    if (bn_empty_backward(op, N, dgamma, dbeta)) return;
     if (op->backend == BACKEND_FAST)
         bn_nhwc_backward(op->HW, op->C, N, din, dgamma, dbeta, dout, NULL, in, gamma, save_mean, save_invstd);
     else
@@ -116,6 +136,7 @@ void bn_relu_forward_eval(BnOp* op, int N, float* out, const float* in, const fl
 void bn_relu_backward(BnOp* op, int N, float* din, float* dgamma, float* dbeta, const float* dout,
                       const float* out, const float* in, const float* gamma, const float* save_mean,
                       const float* save_invstd) {
+    if (bn_empty_backward(op, N, dgamma, dbeta)) return;
     if (op->backend == BACKEND_FAST) {
         bn_nhwc_backward(op->HW, op->C, N, din, dgamma, dbeta, dout, out, in, gamma, save_mean, save_invstd);
     } else {

@@ -84,10 +84,11 @@ static char* read_str(hid_t obj, const char* name) {
             }
             H5Tclose(mt);
         } else {
+            // one more byte than stored: a NULLPAD string (h5py's np.bytes_) fills all sz bytes
             size_t sz = H5Tget_size(ft);
-            out = ug_calloc(sz + 1, 1);
+            out = ug_calloc(sz + 2, 1);
             hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, sz);
+            H5Tset_size(mt, sz + 1);
             if (H5Aread(a, mt, out) < 0) { free(out); out = NULL; }
             H5Tclose(mt);
         }

@@ -13,8 +13,6 @@
 #include "common/util.h"
 #include "nn/ops.h"
 
-void openblas_set_num_threads(int);
-
 typedef struct { const char* name; int H, C, K, R, stride, count, need_din; } Shape;
 
 // The convolutions of CIFAR ResNet-18 (3x3 stem, no max-pool) for base width w; count = how many per step.

@@ -40,6 +40,8 @@ static int compare_files(const char* a_path, const char* b_path) {
             diffs++;
         } else {
             diffs += memcmp(sa.labels, sb.labels, (size_t)sa.n * sizeof(int32_t)) != 0;
+            diffs += (sa.groups == NULL) != (sb.groups == NULL);
+            if (sa.groups && sb.groups) diffs += memcmp(sa.groups, sb.groups, (size_t)sa.n * sizeof(int32_t)) != 0;
             int64_t* idx = malloc((size_t)(sa.n + 1) * sizeof(int64_t));
             for (int64_t i = 0; i < sa.n; i++) idx[i] = i;
             if (ia->mode == DS_DECODED) {
@@ -111,12 +113,14 @@ static int compare_collective_read(const char* par, const char* ser) {
 }
 
 static void run_case(const char* name, const char* tree, DatasetMode mode, int resize, int skip_bad, int batch,
-                     int64_t expect_skipped) {
-    char par[700], ser[700];
+                     int64_t expect_skipped, int with_groups) {
+    char par[700], ser[700], groups[700];
+    snprintf(groups, sizeof groups, "%s/groups.txt", tree);
     snprintf(par, sizeof par, "%s/%s_par.h5", tmpdir, name);
     snprintf(ser, sizeof ser, "%s/%s_ser.h5", tmpdir, name);
     FolderPackOptions o = {.input = tree, .output = par, .mode = mode, .resize = resize, .channels = 3,
-                           .skip_bad = skip_bad, .jpeg_quality = 90, .batch = batch};
+                           .skip_bad = skip_bad, .jpeg_quality = 90, .batch = batch,
+                           .groups_file = with_groups ? groups : NULL};
     PackReport rp, rs;
     pack_folder(&o, MPI_COMM_WORLD, &rp);
     CHECK_EQ_INT(rp.skipped, expect_skipped);
@@ -130,15 +134,22 @@ static void run_case(const char* name, const char* tree, DatasetMode mode, int r
         CHECK(strcmp(rs.first_skipped, rp.first_skipped) == 0, "first skipped '%s' vs '%s'", rs.first_skipped, rp.first_skipped);
         int d = compare_files(par, ser);
         CHECK(d == 0, "%s: %d differences between the np %d and the serial file", name, d, th_world);
+        Dataset ds;
+        DatasetSplit sp;
+        dataset_open(&ds, par, MPI_COMM_NULL);
+        dataset_split_open(&ds, "train", &sp);
+        CHECK((sp.groups != NULL) == with_groups, "%s: groups present %d, expected %d", name, sp.groups != NULL, with_groups);
+        dataset_split_close(&sp);
+        dataset_close(&ds);
     }
     MPI_Barrier(MPI_COMM_WORLD);
     CHECK(compare_collective_read(par, ser) == 0, "%s: MPI-IO read differs", name);
 }
 
-static void test_decoded_skip_bad(void) { run_case("dec_skip", bad_tree, DS_DECODED, 0, 1, 2, 3); }
-static void test_decoded_resize(void) { run_case("dec_resize", bad_tree, DS_DECODED, 6, 1, 1, 2); }
-static void test_jpeg_mode(void) { run_case("jpeg", bad_tree, DS_JPEG, 0, 1, 3, 2); }
-static void test_one_round(void) { run_case("one_round", good_tree, DS_DECODED, 0, 0, 1000, 0); }
+static void test_decoded_skip_bad(void) { run_case("dec_skip", bad_tree, DS_DECODED, 0, 1, 2, 3, 1); }
+static void test_decoded_resize(void) { run_case("dec_resize", bad_tree, DS_DECODED, 6, 1, 1, 2, 0); }
+static void test_jpeg_mode(void) { run_case("jpeg", bad_tree, DS_JPEG, 0, 1, 3, 2, 1); }
+static void test_one_round(void) { run_case("one_round", good_tree, DS_DECODED, 0, 0, 1000, 0, 0); }
 
 int main(int argc, char** argv) {
     th_begin(&argc, &argv, 1);

@@ -262,6 +262,31 @@ static void test_fast_deterministic(void) {
     omp_set_num_threads(saved);
 }
 
+// A rank may get no samples in a step: every op accepts N = 0 and gives zero parameter gradients.
+static void test_empty_batch(void) {
+    ConvDims d = conv_dims(5, 5, 3, 4, 3, 3, 1, 1);
+    for (int b = 0; b < 2; b++) {
+        Backend be = b ? BACKEND_FAST : BACKEND_REF;
+        ConvOp* c = conv_create(d, 1, be);
+        BnOp* bn = bn_create(25, 4, be);
+        float dw[108], db[4], dg[4], dbt[4], ldw[12], ldb[4], dummy[4] = {0};
+        for (int i = 0; i < 108; i++) dw[i] = 1;
+        for (int i = 0; i < 4; i++) db[i] = dg[i] = dbt[i] = ldb[i] = 1;
+        for (int i = 0; i < 12; i++) ldw[i] = 1;
+        conv_forward(c, 0, dummy, dummy, dw, db);
+        conv_backward(c, 0, dummy, dw, db, dummy, dummy, dw);
+        bn_backward(bn, 0, dummy, dg, dbt, dummy, dummy, dummy, dummy, dummy);
+        linear_backward(be, 0, 3, 4, dummy, ldw, ldb, dummy, dummy, ldw);
+        double s = 0;
+        for (int i = 0; i < 108; i++) s += fabs(dw[i]);
+        for (int i = 0; i < 4; i++) s += fabs(db[i]) + fabs(dg[i]) + fabs(dbt[i]) + fabs(ldb[i]);
+        for (int i = 0; i < 12; i++) s += fabs(ldw[i]);
+        CHECK(s == 0, "backend %d: gradients of an empty batch are not zero (sum |g| = %g)", b, s);
+        conv_destroy(c);
+        bn_destroy(bn);
+    }
+}
+
 // The comparison must be able to fail: a reference perturbed by 1e-3 of its scale is caught.
 static void test_comparison_catches_error(void) {
     float a[4] = {1, 2, 3, 4}, b[4] = {1, 2, 3.004f, 4};
@@ -294,6 +319,7 @@ int main(int argc, char** argv) {
     TEST_CASE(test_bn_offsets_and_sizes);
     TEST_CASE(test_add_relu);
     TEST_CASE(test_fast_deterministic);
+    TEST_CASE(test_empty_batch);
     TEST_CASE(test_comparison_catches_error);
     return th_end();
 }

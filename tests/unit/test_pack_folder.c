@@ -205,14 +205,39 @@ static void test_skip_bad(void) {
     CHECK_EQ_INT(r.n_test, 3);
 }
 
+static void test_groups(void) {
+    char out[600], groups[700];
+    snprintf(out, sizeof out, "%s/groups.h5", tmpdir);
+    snprintf(groups, sizeof groups, "%s/groups.txt", good_tree);
+    FolderPackOptions o = options(good_tree, out, DS_DECODED, 0);
+    o.groups_file = groups;
+    PackReport r;
+    pack_folder(&o, MPI_COMM_NULL, &r);
+    Dataset ds;
+    dataset_open(&ds, out, MPI_COMM_NULL);
+    const char* splits[3] = {"train", "val", "test"};
+    for (int s = 0; s < 3; s++) {
+        DatasetSplit sp;
+        dataset_split_open(&ds, splits[s], &sp);
+        CHECK(sp.groups != NULL, "/%s has no groups", splits[s]);
+        for (int64_t i = 0; sp.groups && i < sp.n; i++) {
+            const FxImage* fx = &FX_IMAGES[fx_row(splits[s], (int)i)];
+            CHECK(sp.groups[i] == 3 * fx->seed, "%s: group %d, expected %d", fx->rel, sp.groups[i], 3 * fx->seed);
+        }
+        dataset_split_close(&sp);
+    }
+    dataset_close(&ds);
+}
+
 // ---- errors
 
-typedef struct { char root[512]; char out[600]; int resize, mode; const char* val_labels; } ErrCase;
+typedef struct { char root[512]; char out[600]; int resize, mode; const char* val_labels, *groups; } ErrCase;
 
 static void run_case(void* arg) {
     ErrCase* e = arg;
     FolderPackOptions o = options(e->root, e->out, (DatasetMode)e->mode, e->resize);
     o.val_labels = e->val_labels;
+    o.groups_file = e->groups;
     PackReport r;
     pack_folder(&o, MPI_COMM_NULL, &r);
 }
@@ -273,6 +298,15 @@ static void test_errors(void) {
     fx_write(p, "x", 1);
     CHECK(dies_with(run_case, &e, "val/v9.jpg' has no label"), "val file without label");
 
+    make_case(&e, "nogroup");
+    snprintf(p, sizeof p, "%s/groups_short.txt", tmpdir);
+    fx_write(p, "cat/a0.jpg 1\n", 13);
+    e.groups = p;
+    CHECK(dies_with(run_case, &e, "train/cat/a1.png' has no group id"), "image without group");
+    fx_write(p, "cat/a0.jpg x\n", 13);
+    CHECK(dies_with(run_case, &e, "group id 'x' of 'cat/a0.jpg' is not an integer"), "bad group id");
+    e.groups = NULL;
+
     memset(&e, 0, sizeof e);
     snprintf(e.root, sizeof e.root, "%s/nothing-here", tmpdir);
     snprintf(e.out, sizeof e.out, "%s/x.h5", tmpdir);
@@ -298,6 +332,7 @@ int main(int argc, char** argv) {
     TEST_CASE(test_resize);
     TEST_CASE(test_jpeg_mode);
     TEST_CASE(test_skip_bad);
+    TEST_CASE(test_groups);
     TEST_CASE(test_errors);
     image_codec_destroy(codec);
     char cmd[600];
