@@ -208,7 +208,7 @@ golden:
 	@bash tools/make-golden.sh
 
 clean:
-	rm -rf build build-asan build-gpu build-gpu-sa bin
+	rm -rf build build-asan build-gpu build-gpu-sa build-gpu-full build-gpu-check bin
 
 .PHONY: test-run
 test-run:

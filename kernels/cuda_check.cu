@@ -78,7 +78,9 @@ void* gpu_malloc(size_t bytes, const char* what) {
         ug_die("out of GPU memory: %.1f MiB asked for %s, %.1f MiB free of %.1f MiB (lower the batch size)",
                bytes / 1048576.0, what ? what : "a buffer", free_b / 1048576.0, total_b / 1048576.0);
     }
-    CUDA_CHECK(e);
+    if (e != cudaSuccess)
+        ug_die("cudaMalloc of %.1f MiB for %s failed: %s (%s)", bytes / 1048576.0, what ? what : "a buffer",
+               cudaGetErrorString(e), ug_gpu_hint("CUDA", (int)e));
     return p;
 }
 

@@ -211,7 +211,25 @@ static void test_elementwise(void) {
     gpu_free(d_x); gpu_free(d_y); gpu_free(d_o);
     free(x); free(y); free(want); free(sums);
 }
+static const char* g_self;   // this binary, re-run as the child of the OOM test
+
+// A child process asks for 1 PiB: it must die (not hang, not crash) naming the size and what it was for.
+static void test_oom_message(void) {
+    GPU_CASE_BEGIN();
+    char cmd[4096], out[8192] = "";
+    snprintf(cmd, sizeof cmd, "'%s' --oom-child 2>&1", g_self);
+    FILE* f = popen(cmd, "r");
+    CHECK(f != NULL, "popen failed");
+    if (!f) return;
+    size_t len = fread(out, 1, sizeof out - 1, f);
+    out[len] = 0;
+    int status = pclose(f);
+    CHECK(status != 0, "the child exited with status 0; output: %s", out);
+    CHECK(strstr(out, "out of GPU memory") && strstr(out, "1073741824.0 MiB") && strstr(out, "batch size 4096"),
+          "the OOM message lacks the size or the cause: %s", out);
+}
 #else
+static void test_oom_message(void) { GPU_CASE_BEGIN(); }
 static void test_gls_xent(void) { GPU_CASE_BEGIN(); }
 static void test_sgd_step(void) { GPU_CASE_BEGIN(); }
 static void test_adaptive_alpha(void) { GPU_CASE_BEGIN(); }
@@ -219,12 +237,20 @@ static void test_elementwise(void) { GPU_CASE_BEGIN(); }
 #endif
 
 int main(int argc, char** argv) {
+#ifdef UG_HAVE_CUDA
+    g_self = argv[0];
+    if (argc > 1 && !strcmp(argv[1], "--oom-child")) {
+        gpu_malloc((size_t)1 << 50, "the OOM test (batch size 4096)");
+        return 0;
+    }
+#endif
     th_begin(&argc, &argv, 0);
     gc_begin();
     TEST_CASE(test_gls_xent);
     TEST_CASE(test_sgd_step);
     TEST_CASE(test_adaptive_alpha);
     TEST_CASE(test_elementwise);
+    TEST_CASE(test_oom_message);
     gc_end();
     return th_end();
 }
