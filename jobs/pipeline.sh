@@ -157,10 +157,12 @@ fi
 orig=$run/original
 orig_job=""
 if [ -f "$orig/DONE" ]; then printf '%-28s %s\n' "train original" "done ($orig)"; else
-    orig_job=$(submit "$name-original" mpi-long "$(join $pack_job $split_job)" train.sbatch --out "$orig" --config "$config" --data "$data")
+    orig_job=$(submit "$name-original" mpi-long "$(join $pack_job $split_job)" train.sbatch --out "$orig" --config "$config" --data "$data" --split "$split" --eval yes)
     printf '%-28s %s\n' "train original" "$orig_job"
 fi
 
+report_dirs+=("$orig")
+[ -z "$orig_job" ] || report_deps+=("$orig_job")
 # Retrain × seeds (needs only the split), methods × seeds (need the original)
 for s in $seeds; do
     d=$run/retrain/seed-$s

@@ -2,6 +2,7 @@
 // A dataset file (docs/DATA.md) gets a summary: attributes, splits, counts, class histogram.  Any HDF5 file
 // (split files, checkpoints, ...) gets the generic listing: every group and dataset with its shape, type and
 // attributes.  Runs on rank 0; --json FILE writes the same as JSON.
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +75,29 @@ static void show_attr(InspectCtx* c, hid_t attr, const char* name, const char* i
     H5T_class_t cls = H5Tget_class(t);
     printf("%s@%s (%s %s) =", indent, name, type_name(t), shape);
     int64_t shown = n < MAX_JSON ? n : MAX_JSON;
-    if (cls == H5T_INTEGER || cls == H5T_FLOAT) {
+    if (cls == H5T_INTEGER) {   // exact: 64-bit ids and hashes must not pass through a double
+        int is_unsigned = H5Tget_sign(t) == H5T_SGN_NONE;
+        uint64_t* v = ug_calloc((size_t)(n > 0 ? n : 1), sizeof(uint64_t));
+        if (n > 0 && H5Aread(attr, is_unsigned ? H5T_NATIVE_UINT64 : H5T_NATIVE_INT64, v) < 0) n = 0;
+        char num[32];
+        for (int64_t k = 0; k < n && k < MAX_SHOWN; k++) {
+            if (is_unsigned) printf(" %llu", (unsigned long long)v[k]);
+            else printf(" %lld", (long long)(int64_t)v[k]);
+        }
+        if (c->j) {
+            int scalar = n == 1 && strcmp(shape, "scalar") == 0;
+            if (!scalar) json_arr_open(c->j, name);
+            for (int64_t k = 0; k < (scalar ? 1 : shown); k++) {
+                const char* key = scalar ? name : NULL;
+                if (is_unsigned && v[k] > (uint64_t)INT64_MAX) {   // JSON numbers are doubles: keep it exact as text
+                    snprintf(num, sizeof num, "%llu", (unsigned long long)v[k]);
+                    json_str(c->j, key, num);
+                } else json_int(c->j, key, (int64_t)v[k]);
+            }
+            if (!scalar) json_arr_close(c->j);
+        }
+        free(v);
+    } else if (cls == H5T_FLOAT) {
         double* v = ug_malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
         if (n > 0 && H5Aread(attr, H5T_NATIVE_DOUBLE, v) < 0) n = 0;
         for (int64_t k = 0; k < n && k < MAX_SHOWN; k++) printf(" %.6g", v[k]);

@@ -42,6 +42,7 @@ static void write_report_json(const char* path, const char* from, const char* in
     for (int c = 0; c < r->channels; c++) json_num(&j, NULL, r->std[c]);
     json_arr_close(&j);
     json_int(&j, "skipped", r->skipped);
+    if (r->skipped) json_str(&j, "first_skipped", r->first_skipped);
     json_int(&j, "jpeg_warnings", r->warned);
     json_int(&j, "png_reencoded", r->reencoded);
     json_int(&j, "ranks", r->ranks);

@@ -56,3 +56,23 @@ expect_error all_bad "no readable image" $U pack --from folder --input "$T/tree"
 expect_error cifar_missing "data_batch_1.bin' is missing" $U pack --from cifar10-bin --input "$T" --output "$T/out.h5"
 expect_error inspect_missing "not found" $U inspect "$T/nope.h5"
 expect_error inspect_not_h5 "is not an HDF5 file" $U inspect "$T/tree/train/cat/x.jpg"
+
+# inspect on any HDF5 file (split files, checkpoints): generic listing with exact attribute values
+if /usr/bin/python3 -c "import h5py" 2> /dev/null; then
+    /usr/bin/python3 - "$T/generic.h5" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "w") as f:
+    f.attrs["hash"] = np.uint64(13354262110179115912)
+    f.attrs["name"] = "ckpt"   # h5py writes variable-length UTF-8 strings
+    f.create_group("params").create_dataset("w", data=np.zeros((3, 4), np.float32)).attrs["layer"] = "conv1"
+PY
+    if $U inspect "$T/generic.h5" --json "$T/g.json" > "$T/g.txt" 2> "$T/g.err" \
+        && grep -q '/params/w  float32 \[3,4\]' "$T/g.txt" && grep -q '@layer (string scalar) = "conv1"' "$T/g.txt" \
+        && grep -q '"hash": "13354262110179115912"' "$T/g.json" && grep -q '"name": "ckpt"' "$T/g.json"; then
+        echo "PASS test_pack_cli/inspect_generic"
+    else
+        echo "FAIL test_pack_cli/inspect_generic"; cat "$T/g.txt" "$T/g.err"
+    fi
+else
+    echo "SKIP test_pack_cli/inspect_generic: h5py not installed for /usr/bin/python3"
+fi

@@ -261,7 +261,8 @@ sweep_case
 # ---------------------------------------------------------------- the real program (when its commands exist)
 # has_cmd C: the command exists in this build (placeholders die without --help).
 has_cmd() { [ -x "$BIN" ] && "$BIN" "$1" --help >/dev/null 2>&1; }
-digits_ini=$ROOT/inputs/digits_small_cnn.ini
+digits_ini=$ROOT/inputs/digits_small_cnn.ini     # the small CNN recipe (train only)
+demo_ini=$ROOT/inputs/demo-digits.ini          # the digits default: split, train and every method
 
 # A real training job (2 tasks) requeued mid-run with `scontrol requeue`: it must resume from its checkpoint
 # and end with the same model (parameters, BN buffers, optimizer state) as an uninterrupted job.
@@ -302,10 +303,10 @@ pipeline_real() {
     local name=pipeline_digits missing="" c
     for c in pack split train unlearn eval report; do has_cmd $c || missing+="$c "; done
     [ -z "$missing" ] || { skip $name "ugradsl commands not implemented yet: $missing"; return; }
-    [ -f "$digits_ini" ] || { skip $name "inputs/digits_small_cnn.ini (the digits default) not in the tree"; return; }
+    [ -f "$demo_ini" ] || { skip $name "inputs/demo-digits.ini (the digits default) not in the tree"; return; }
     local out rc methods="ga ft rl ugradsl ugradsl+"
-    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/pruns" --methods "$methods" --seeds 1 --wait 600 "$digits_ini" 2>&1); rc=$?
-    local run=$TMP/pruns/digits_small_cnn
+    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/pruns" --methods "$methods" --seeds 1 --wait 600 "$demo_ini" 2>&1); rc=$?
+    local run=$TMP/pruns/demo-digits
     if [ $rc -ne 0 ]; then
         local failed_log; failed_log=$(grep -l -E 'error|FAILED|CANCELLED' "$run"/logs/*.out 2>/dev/null | head -1)
         fail $name "pipeline rc $rc: $(tail -n 2 <<<"$out" | tr '\n' ' ') ${failed_log:+— $failed_log: $(tail -n 3 "$failed_log" | tr '\n' ' ')}"; return
@@ -313,9 +314,9 @@ pipeline_real() {
     [ -s "$run/report/report.md" ] || { fail $name "no $run/report/report.md"; return; }
     local got want m
     got=$(python3 -c 'import json,sys; print(" ".join(sorted(o["method"].lower() for o in json.load(open(sys.argv[1])))))' "$run/report/report.json" 2>&1)
-    want=$(echo retrain $methods | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')
+    want=$(echo original retrain $methods | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')
     [ "$got" = "$want" ] || { fail $name "report.json methods '$got', want '$want'"; return; }
-    for m in Retrain GA FT RL UGradSL UGradSL+; do
+    for m in Original Retrain GA FT RL UGradSL UGradSL+; do
         grep -q "^| $m |" "$run/report/report.md" || { fail $name "report.md has no row for $m"; return; }
     done
     pass $name
