@@ -37,33 +37,108 @@ else
   BUILD_GPU := $(GPU)
 endif
 
+# ---- CUDA build: kernels/*.cu -> $(BUILD)/libugcuda.a (nvcc, CUDA_ARCHS), linked into bin/ugradsl and the
+# tests; src/gpu/*.c and tests/gpu/*.c get -DUG_HAVE_CUDA.  GPU=0: none of this, the CPU build as before. ----
+CUDA_ARCHS   ?= 80 90
+CUDA_LIBDIRS ?= $(CUDA_HOME)/lib64 $(CUDNN_HOME)/lib $(CUDNN_HOME)/lib64 $(NCCL_HOME)/lib $(NCCL_HOME)/lib64
+GPU_LIBDIRS  := $(sort $(realpath $(wildcard $(CUDA_LIBDIRS))))
+CUDA_EXTRA_INC ?=
+GPU_INC      := -I$(CUDA_HOME)/include -I$(CUDNN_HOME)/include -I$(NCCL_HOME)/include $(CUDA_EXTRA_INC) -Ikernels
+NVCCFLAGS    ?= -O3
+NVCCFLAGS    += -std=c++17 $(foreach a,$(CUDA_ARCHS),-gencode arch=compute_$(a),code=sm_$(a)) \
+                -Xcompiler -Wall,-Wextra,-Wno-unused-parameter -Isrc $(GPU_INC)
+KERNEL_SRCS  := $(sort $(wildcard kernels/*.cu))
+KERNEL_OBJS  := $(KERNEL_SRCS:%.cu=$(BUILD)/%.o)
+GPU_LIB      := $(BUILD)/libugcuda.a
+GPU_TEST_SRCS := $(sort $(wildcard tests/gpu/test_*.c tests/gpu/bench_*.c))
+GPU_TEST_BINS := $(GPU_TEST_SRCS:%.c=$(BUILD)/%)
+# Records which kind of build $(BUILD) holds, so switching GPU=0/1 rebuilds what depends on it.
+GPU_STAMP    := $(BUILD)/gpu-build-flag
+$(shell mkdir -p $(BUILD); [ "$$(cat $(GPU_STAMP) 2>/dev/null)" = "$(BUILD_GPU)" ] || echo $(BUILD_GPU) > $(GPU_STAMP))
+ifeq ($(BUILD_GPU),1)
+  GPU_LIB_DEP := $(GPU_LIB)
+  # --as-needed: programs that call no CUDA code (all of them, until the device model lands) load no CUDA library
+  GPU_LDLIBS  := $(GPU_LIB) -Wl,--as-needed $(foreach d,$(GPU_LIBDIRS),-L$(d) -Wl,-rpath,$(d)) \
+                 -lcudnn -lcublas -lnccl -lcudart -lstdc++ -Wl,--no-as-needed
+endif
+
 SRCS      := $(shell find src -name '*.c' | sort)
 OBJS      := $(SRCS:%.c=$(BUILD)/%.o)
-LIB_OBJS  := $(filter-out $(BUILD)/src/main.o,$(OBJS))
+# src/gpu/*.o (host glue of the CUDA backend) go only into the GPU tests until the device model uses them,
+# so the CPU program and tests do not load the CUDA libraries.
+GPU_HOST_OBJS := $(filter $(BUILD)/src/gpu/%,$(OBJS))
+LIB_OBJS  := $(filter-out $(BUILD)/src/main.o $(GPU_HOST_OBJS),$(OBJS))
 DEPS      := $(OBJS:.o=.d)
 
-TEST_SRCS := $(shell find tests/unit tests/mpi -name 'test_*.c' 2>/dev/null | sort)
+TEST_SRCS := $(shell find tests/unit tests/mpi tests/gpu -name 'test_*.c' 2>/dev/null | sort)
 TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/%)
-BENCH_SRCS := $(shell find tests/bench -name 'bench_*.c' 2>/dev/null | sort)
+BENCH_SRCS := $(shell find tests/bench tests/gpu -name 'bench_*.c' 2>/dev/null | sort)
 BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 
-.PHONY: all deps config test test-unit test-asan test-mpi test-integration test-slurm demo bench bench-data golden clean help
+.PHONY: all deps config test test-unit test-asan test-mpi test-integration test-slurm demo demo-all bench bench-data golden clean help
 
 all: $(BIN)/ugradsl $(TEST_BINS) $(BENCH_BINS)
 
-$(BIN)/ugradsl: $(OBJS)
+$(BIN)/ugradsl: $(OBJS) $(GPU_LIB_DEP) $(GPU_STAMP)
 	@mkdir -p $(BIN)
-	$(CC) -o $@ $^ $(LDLIBS)
+	$(CC) -o $@ $(filter-out $(GPU_HOST_OBJS),$(OBJS)) $(GPU_LDLIBS) $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/tests/%: tests/%.c $(LIB_OBJS) tests/harness.h
+$(BUILD)/tests/%: tests/%.c $(LIB_OBJS) tests/harness.h $(GPU_LIB_DEP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -o $@ $< $(LIB_OBJS) $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests -o $@ $< $(LIB_OBJS) $(GPU_EXTRA) $(GPU_LDLIBS) $(LDLIBS)
 
 -include $(DEPS)
+
+# ---- the CUDA part ----
+$(filter $(BUILD)/src/gpu/%,$(OBJS)): $(GPU_STAMP)
+$(GPU_TEST_BINS): $(GPU_STAMP) $(GPU_HOST_OBJS) $(wildcard tests/gpu/*.h) $(wildcard kernels/*.h)
+$(GPU_TEST_BINS): GPU_EXTRA := $(GPU_HOST_OBJS)
+ifeq ($(BUILD_GPU),1)
+$(BUILD)/src/gpu/%.o: CFLAGS += -DUG_HAVE_CUDA $(GPU_INC)
+$(BUILD)/tests/gpu/%: CFLAGS += -DUG_HAVE_CUDA $(GPU_INC)
+endif
+
+$(BUILD)/kernels/%.o: kernels/%.cu $(wildcard kernels/*.h)
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCCFLAGS) -c $< -o $@
+
+$(GPU_LIB): $(KERNEL_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# Compile and link the CUDA build only (CI: `make GPU=1 BUILD=build-gpu gpu-build`; no GPU needed).
+.PHONY: gpu-build gpu-standalone bench-gpu
+gpu-build:
+	@[ "$(BUILD_GPU)" = 1 ] || { echo "gpu-build: no CUDA build here (nvcc $(HAVE_NVCC), cudnn.h $(HAVE_CUDNN), nccl.h $(HAVE_NCCL)); see make config" >&2; exit 1; }
+	@$(MAKE) --no-print-directory $(GPU_LIB) $(GPU_TEST_BINS)
+
+# The GPU tests without HDF5 / oneDNN / OpenBLAS, and without MPI when there is no mpicc (stub mpi.h):
+# what tools/gpu-check.sh builds on a GPU machine that has only the CUDA toolkit and a C compiler.
+SA_BUILD ?= build-gpu-sa
+SA_CC    ?= $(if $(shell command -v mpicc 2>/dev/null),mpicc,cc)
+SA_MPI   := $(if $(filter mpicc,$(notdir $(SA_CC))),,-Itests/gpu/nompi)
+SA_SRCS  := src/common/util.c src/common/rng.c src/nn/ops_ref_conv.c src/nn/ops_ref_bn.c src/nn/ops_ref_linear.c \
+            src/nn/ops_pool.c src/nn/ops_elementwise.c src/nn/loss_gls.c src/train/optim.c \
+            src/unlearn/adaptive_alpha.c $(if $(SA_MPI),,src/gpu/gpu_dist.c)
+gpu-standalone:
+	@mkdir -p $(SA_BUILD)/tests/gpu
+	@$(MAKE) --no-print-directory BUILD=$(SA_BUILD) GPU=1 $(SA_BUILD)/libugcuda.a
+	@set -e; for t in $(GPU_TEST_SRCS); do \
+	  echo "$(SA_CC) $$t -> $(SA_BUILD)/tests/gpu/$$(basename $$t .c)"; \
+	  $(SA_CC) $(OPT) -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fopenmp -pthread $(SA_MPI) \
+	    -DUG_HAVE_CUDA $(GPU_INC) -Isrc -Itests -o $(SA_BUILD)/tests/gpu/$$(basename $$t .c) $$t $(SA_SRCS) \
+	    $(SA_BUILD)/libugcuda.a $(foreach d,$(GPU_LIBDIRS),-L$(d) -Wl,-rpath,$(d)) \
+	    -lcudnn -lcublas -lnccl -lcudart -lstdc++ -lm; \
+	done
+
+# Ours vs PyTorch on this machine's GPU (SKIP lines without one).  BENCH_GPU_ARGS: see --help of the script.
+PYTHON ?= python3
+bench-gpu: $(BUILD)/tests/gpu/bench_gpu_layers
+	@$(PYTHON) tools/bench_gpu_torch.py --ours $(BUILD)/tests/gpu/bench_gpu_layers $(BENCH_GPU_ARGS)
 
 help:
 	@echo "make deps        install the Debian packages (apt-get; idempotent)"
@@ -73,8 +148,11 @@ help:
 	@echo "make test-asan   unit tests under AddressSanitizer + UBSan"
 	@echo "make test-slurm  job scripts against a real local Slurm (tools/slurm-local.sh; root)"
 	@echo "make demo        pack the digits default, split, train, unlearn, report"
+	@echo "make demo-all    the same with every baseline of the paper (docs/BASELINES.md)"
 	@echo "make bench       benchmarks vs PyTorch (prints 'bench: name value unit')"
 	@echo "make bench-data  loader throughput"
+	@echo "make gpu-build   compile + link the CUDA part only (GPU=1; no GPU needed)"
+	@echo "make bench-gpu   cuDNN layers vs PyTorch on this machine's GPU (prints 'bench: ...')"
 	@echo "make golden      regenerate PyTorch / scikit-learn golden data under tests/golden"
 
 deps:
@@ -87,7 +165,7 @@ config:
 	@echo "nvcc        $(HAVE_NVCC) ($(NVCC))"
 	@echo "cuDNN       $(HAVE_CUDNN) ($(CUDNN_HOME))"
 	@echo "NCCL        $(HAVE_NCCL) ($(NCCL_HOME))"
-	@echo "GPU build   $(BUILD_GPU) (GPU=$(GPU))"
+	@echo "GPU build   $(BUILD_GPU) (GPU=$(GPU), archs $(CUDA_ARCHS), kernels -> $(GPU_LIB))"
 
 test: deps
 	@$(MAKE) --no-print-directory all
@@ -116,6 +194,10 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash tools/demo.sh
 
+demo-all: deps
+	@$(MAKE) --no-print-directory all
+	@bash tools/demo.sh --all
+
 bench: all
 	@bash tools/bench.sh
 
@@ -126,7 +208,7 @@ golden:
 	@bash tools/make-golden.sh
 
 clean:
-	rm -rf build build-asan bin
+	rm -rf build build-asan build-gpu build-gpu-sa build-gpu-full build-gpu-check bin
 
 .PHONY: test-run
 test-run:
@@ -135,5 +217,5 @@ test-run:
 
 .PHONY: test-asan-build
 test-asan-build:
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	@$(MAKE) --no-print-directory BUILD=build-asan GPU=0 OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	  LDLIBS="$(LDLIBS) -fsanitize=address,undefined" build-asan-tests

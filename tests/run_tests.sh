@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the test suites and prints one closing line "N passed, N failed, N skipped".
-# Suites: unit (tests/unit/test_*), mpi (tests/mpi/test_* at np 1, 2, 3), integration (tests/integration/*.sh),
+# Suites: unit (tests/unit/test_*), mpi (tests/mpi/test_* at np 1, 2, 3), gpu (tests/gpu/test_*: SKIP without a
+# GPU; test_gpu_nccl also at np 2), integration (tests/integration/*.sh),
 # asan (unit tests built with sanitizers in build-asan/).  With no argument: all of them, asan included.
 set -u
 cd "$(dirname "$0")/.."
@@ -9,7 +10,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 LOG=${TEST_LOG:-$BUILD/test-log.txt}
 mkdir -p "$BUILD"; : > "$LOG"
-suites=("$@"); [ ${#suites[@]} -eq 0 ] && suites=(unit mpi integration asan)
+suites=("$@"); [ ${#suites[@]} -eq 0 ] && suites=(unit mpi gpu integration asan)
 pass=0; fail=0; skip=0; failed_names=()
 
 # run_one LABEL TIMEOUT CMD...: runs a test program, echoes its PASS/FAIL/SKIP lines, counts them.
@@ -45,12 +46,18 @@ for suite in "${suites[@]}"; do
                 run_one "mpi:$(basename "$t")@np$np" 600 mpirun -np $np --oversubscribe "$t"
             done
         done ;;
+    gpu)
+        for t in "$BUILD"/tests/gpu/test_*; do
+            [ -x "$t" ] || continue
+            run_one "gpu:$(basename "$t")" 600 "$t"
+            [ "$(basename "$t")" = test_gpu_nccl ] && run_one "gpu:test_gpu_nccl@np2" 600 mpirun -np 2 --oversubscribe "$t"
+        done ;;
     integration)
         for t in tests/integration/*.sh; do
             [ -f "$t" ] || continue
             run_one "integration:$(basename "$t")" 1500 bash "$t"
         done ;;
-    *) echo "unknown suite '$suite' (unit, mpi, integration, asan)" >&2; exit 2 ;;
+    *) echo "unknown suite '$suite' (unit, mpi, gpu, integration, asan)" >&2; exit 2 ;;
     esac
 done
 

@@ -1,0 +1,144 @@
+// cudnn_bn_pool.cu — batch norm (train / eval / backward) and max-pool (forward / backward) on cuDNN, NHWC.
+// cuDNN's batch norm has PyTorch's semantics: biased variance to normalise, unbiased in the running average,
+// saved inverse standard deviation 1/sqrt(var+eps).
+#include <stdlib.h>
+
+#include "ug_layers.h"
+
+extern "C" {
+#include "common/util.h"
+}
+
+struct GpuBn {
+    GpuCtx* ctx;
+    int HW, C, N;        // N: the batch the x descriptor is set for
+    int H, W;            // a factorisation of HW (cuDNN wants 4-d; the spatial split does not matter)
+    cudnnBatchNormMode_t mode;
+    float eps;           // last training eps (cuDNN's backward wants it even with saved statistics)
+    cudnnTensorDescriptor_t x, param;
+    float* scratch;      // [2C] for dgamma/dbeta when the caller does not want them
+};
+
+GpuBn* gpu_bn_create(GpuCtx* ctx, int HW, int C) {
+    GpuBn* op = (GpuBn*)ug_calloc(1, sizeof *op);
+    op->ctx = ctx;
+    op->HW = HW;
+    op->C = C;
+    op->H = HW;
+    op->W = 1;
+    op->eps = 1e-5f;
+    // Persistent mode is faster on NHWC but not guaranteed deterministic: opt in with UG_CUDNN_BN_PERSISTENT=1.
+    const char* p = getenv("UG_CUDNN_BN_PERSISTENT");
+    op->mode = (p && atoi(p) && !ctx->deterministic) ? CUDNN_BATCHNORM_SPATIAL_PERSISTENT : CUDNN_BATCHNORM_SPATIAL;
+    CUDNN_CHECK(cudnnCreateTensorDescriptor(&op->x));
+    CUDNN_CHECK(cudnnCreateTensorDescriptor(&op->param));
+    CUDNN_CHECK(cudnnSetTensor4dDescriptor(op->param, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, 1, C, 1, 1));
+    return op;
+}
+
+void gpu_bn_destroy(GpuBn* op) {
+    if (!op) return;
+    gpu_free(op->scratch);
+    CUDNN_CHECK(cudnnDestroyTensorDescriptor(op->x));
+    CUDNN_CHECK(cudnnDestroyTensorDescriptor(op->param));
+    free(op);
+}
+
+static void bn_set_batch(GpuBn* op, int N) {
+    if (op->N == N) return;
+    CUDNN_CHECK(cudnnSetTensor4dDescriptor(op->x, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, N, op->C, op->H, op->W));
+    op->N = N;
+}
+
+void gpu_bn_forward_train(GpuBn* op, int N, float* out, float* save_mean, float* save_invstd, const float* in,
+                          const float* gamma, const float* beta, float* run_mean, float* run_var,
+                          float momentum, float eps) {
+    UG_CHECK((size_t)N * op->HW > 1, "batch norm: training needs more than one value per channel (N*H*W = %zu)",
+             (size_t)N * op->HW);
+    UG_CHECK(eps >= CUDNN_BN_MIN_EPSILON, "batch norm: eps %g is below cuDNN's minimum %g", eps,
+             CUDNN_BN_MIN_EPSILON);
+    bn_set_batch(op, N);
+    op->eps = eps;
+    const float one = 1.0f, zero = 0.0f;
+    CUDNN_CHECK(cudnnBatchNormalizationForwardTraining(op->ctx->cudnn, op->mode, &one, &zero, op->x, in, op->x, out,
+                                                       op->param, gamma, beta, momentum, run_mean, run_var, eps,
+                                                       save_mean, save_invstd));
+}
+
+void gpu_bn_forward_eval(GpuBn* op, int N, float* out, const float* in, const float* gamma, const float* beta,
+                         const float* run_mean, const float* run_var, float eps) {
+    UG_CHECK(eps >= CUDNN_BN_MIN_EPSILON, "batch norm: eps %g is below cuDNN's minimum %g", eps,
+             CUDNN_BN_MIN_EPSILON);
+    bn_set_batch(op, N);
+    const float one = 1.0f, zero = 0.0f;
+    // Eval has no persistent variant: plain spatial.
+    CUDNN_CHECK(cudnnBatchNormalizationForwardInference(op->ctx->cudnn, CUDNN_BATCHNORM_SPATIAL, &one, &zero, op->x,
+                                                        in, op->x, out, op->param, gamma, beta, run_mean, run_var,
+                                                        eps));
+}
+
+void gpu_bn_backward(GpuBn* op, int N, float* din, float* dgamma, float* dbeta, const float* dout,
+                     const float* in, const float* gamma, const float* save_mean, const float* save_invstd) {
+    UG_CHECK(din, "gpu_bn_backward: din is required (cuDNN always computes it)");
+    bn_set_batch(op, N);
+    if ((!dgamma || !dbeta) && !op->scratch)
+        op->scratch = (float*)gpu_malloc(2 * (size_t)op->C * sizeof(float), "batch-norm gradient scratch");
+    const float one = 1.0f, zero = 0.0f;
+    CUDNN_CHECK(cudnnBatchNormalizationBackward(op->ctx->cudnn, op->mode, &one, &zero, &one, &zero, op->x, in,
+                                                op->x, dout, op->x, din, op->param, gamma,
+                                                dgamma ? dgamma : op->scratch, dbeta ? dbeta : op->scratch + op->C,
+                                                op->eps, save_mean, save_invstd));
+}
+
+struct GpuPool {
+    GpuCtx* ctx;
+    PoolDims d;
+    int N;
+    cudnnPoolingDescriptor_t pool;
+    cudnnTensorDescriptor_t x, y;
+};
+
+GpuPool* gpu_maxpool_create(GpuCtx* ctx, PoolDims d) {
+    GpuPool* op = (GpuPool*)ug_calloc(1, sizeof *op);
+    op->ctx = ctx;
+    op->d = d;
+    CUDNN_CHECK(cudnnCreatePoolingDescriptor(&op->pool));
+    // Deterministic max; NaN propagates (as the CPU path and PyTorch).
+    CUDNN_CHECK(cudnnSetPooling2dDescriptor(op->pool, CUDNN_POOLING_MAX_DETERMINISTIC, CUDNN_PROPAGATE_NAN, d.R, d.R,
+                                            d.pad, d.pad, d.stride, d.stride));
+    CUDNN_CHECK(cudnnCreateTensorDescriptor(&op->x));
+    CUDNN_CHECK(cudnnCreateTensorDescriptor(&op->y));
+    return op;
+}
+
+void gpu_maxpool_destroy(GpuPool* op) {
+    if (!op) return;
+    CUDNN_CHECK(cudnnDestroyPoolingDescriptor(op->pool));
+    CUDNN_CHECK(cudnnDestroyTensorDescriptor(op->x));
+    CUDNN_CHECK(cudnnDestroyTensorDescriptor(op->y));
+    free(op);
+}
+
+static void pool_set_batch(GpuPool* op, int N) {
+    if (op->N == N) return;
+    const PoolDims d = op->d;
+    CUDNN_CHECK(cudnnSetTensor4dDescriptor(op->x, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, N, d.C, d.H, d.W));
+    int n, c, p, q;
+    CUDNN_CHECK(cudnnGetPooling2dForwardOutputDim(op->pool, op->x, &n, &c, &p, &q));
+    UG_CHECK(p == d.P && q == d.Q, "cuDNN max-pool: output %dx%d, expected %dx%d", p, q, d.P, d.Q);
+    CUDNN_CHECK(cudnnSetTensor4dDescriptor(op->y, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, N, d.C, d.P, d.Q));
+    op->N = N;
+}
+
+void gpu_maxpool_forward(GpuPool* op, int N, float* out, const float* in) {
+    pool_set_batch(op, N);
+    const float one = 1.0f, zero = 0.0f;
+    CUDNN_CHECK(cudnnPoolingForward(op->ctx->cudnn, op->pool, &one, op->x, in, &zero, op->y, out));
+}
+
+void gpu_maxpool_backward(GpuPool* op, int N, float* din, const float* dout, const float* out, const float* in) {
+    pool_set_batch(op, N);
+    const float one = 1.0f, zero = 0.0f;
+    CUDNN_CHECK(cudnnPoolingBackward(op->ctx->cudnn, op->pool, &one, op->y, out, op->y, dout, op->x, in, &zero, op->x,
+                                     din));
+}

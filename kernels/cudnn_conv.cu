@@ -1,0 +1,170 @@
+// cudnn_conv.cu — convolution on cuDNN: NHWC activations, OIHW (or OHWI) weights, algorithms found once per
+// batch size with cudnnFind*Ex and cached, workspace shared through the context, deterministic-only on request.
+#include <stdlib.h>
+#include <string.h>
+
+#include "ug_kernels.h"
+#include "ug_layers.h"
+
+extern "C" {
+#include "common/util.h"
+}
+
+enum { ALGO_CACHE = 8, MAX_FOUND = 16 };
+
+typedef struct {
+    int N;                                   // 0: empty slot
+    cudnnTensorDescriptor_t x, y;
+    int fwd, bwd_data, bwd_filter;           // algorithm ids, -1 until found
+    cudnnMathType_t fwd_math, data_math, filter_math;
+    size_t fwd_ws, data_ws, filter_ws;
+} ConvShape;
+
+struct GpuConv {
+    GpuCtx* ctx;
+    ConvDims d;
+    int has_bias;
+    cudnnFilterDescriptor_t w;
+    cudnnConvolutionDescriptor_t conv;
+    ConvShape cache[ALGO_CACHE];
+    int next_slot;
+};
+
+GpuConv* gpu_conv_create(GpuCtx* ctx, ConvDims d, int has_bias, int filter_ohwi) {
+    GpuConv* op = (GpuConv*)ug_calloc(1, sizeof *op);
+    op->ctx = ctx;
+    op->d = d;
+    op->has_bias = has_bias;
+    CUDNN_CHECK(cudnnCreateFilterDescriptor(&op->w));
+    CUDNN_CHECK(cudnnSetFilter4dDescriptor(op->w, CUDNN_DATA_FLOAT, filter_ohwi ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW,
+                                           d.K, d.C, d.R, d.S));
+    CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&op->conv));
+    CUDNN_CHECK(cudnnSetConvolution2dDescriptor(op->conv, d.pad, d.pad, d.stride, d.stride, 1, 1,
+                                                CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+    return op;
+}
+
+void gpu_conv_destroy(GpuConv* op) {
+    if (!op) return;
+    for (int i = 0; i < ALGO_CACHE; i++)
+        if (op->cache[i].N) {
+            CUDNN_CHECK(cudnnDestroyTensorDescriptor(op->cache[i].x));
+            CUDNN_CHECK(cudnnDestroyTensorDescriptor(op->cache[i].y));
+        }
+    CUDNN_CHECK(cudnnDestroyConvolutionDescriptor(op->conv));
+    CUDNN_CHECK(cudnnDestroyFilterDescriptor(op->w));
+    free(op);
+}
+
+// The descriptors for batch size N (created on first use; the oldest slot is reused when the cache is full).
+static ConvShape* shape_for(GpuConv* op, int N) {
+    for (int i = 0; i < ALGO_CACHE; i++)
+        if (op->cache[i].N == N) return &op->cache[i];
+    ConvShape* s = &op->cache[op->next_slot];
+    op->next_slot = (op->next_slot + 1) % ALGO_CACHE;
+    if (s->N) {
+        CUDNN_CHECK(cudnnDestroyTensorDescriptor(s->x));
+        CUDNN_CHECK(cudnnDestroyTensorDescriptor(s->y));
+    }
+    memset(s, 0, sizeof *s);
+    s->N = N;
+    s->fwd = s->bwd_data = s->bwd_filter = -1;
+    const ConvDims d = op->d;
+    CUDNN_CHECK(cudnnCreateTensorDescriptor(&s->x));
+    CUDNN_CHECK(cudnnCreateTensorDescriptor(&s->y));
+    CUDNN_CHECK(cudnnSetTensor4dDescriptor(s->x, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, N, d.C, d.H, d.W));
+    int n, k, p, q;
+    CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(op->conv, s->x, op->w, &n, &k, &p, &q));
+    UG_CHECK(n == N && k == d.K && p == d.P && q == d.Q, "cuDNN conv: output %dx%dx%dx%d, expected %dx%dx%dx%d",
+             n, p, q, k, N, d.P, d.Q, d.K);
+    CUDNN_CHECK(cudnnSetTensor4dDescriptor(s->y, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, N, d.K, d.P, d.Q));
+    return s;
+}
+
+// The first result cudnnFind ranked fastest that ran, fits the workspace limit and, when asked, is deterministic.
+#define PICK(results, count, ctx, what, algo_out, math_out, ws_out) do { \
+    int found_ = 0; \
+    for (int i_ = 0; i_ < (count) && !found_; i_++) { \
+        if ((results)[i_].status != CUDNN_STATUS_SUCCESS || (results)[i_].memory > (ctx)->ws_limit) continue; \
+        if ((ctx)->deterministic && (results)[i_].determinism != CUDNN_DETERMINISTIC) continue; \
+        (algo_out) = (int)(results)[i_].algo; (math_out) = (results)[i_].mathType; \
+        (ws_out) = (results)[i_].memory; found_ = 1; \
+    } \
+    UG_CHECK(found_, "cuDNN conv %s: no %salgorithm fits %zu MiB of workspace (raise UG_CUDNN_WS_MB)", what, \
+             (ctx)->deterministic ? "deterministic " : "", (ctx)->ws_limit >> 20); \
+} while (0)
+
+static cudnnMathType_t math_for(const GpuCtx* ctx, cudnnMathType_t found) {
+    return ctx->tf32 ? found : CUDNN_FMA_MATH;
+}
+
+void gpu_conv_forward(GpuConv* op, int N, float* out, const float* in, const float* w, const float* bias) {
+    GpuCtx* ctx = op->ctx;
+    ConvShape* s = shape_for(op, N);
+    const float one = 1.0f, zero = 0.0f;
+    if (s->fwd < 0) {
+        cudnnConvolutionFwdAlgoPerf_t r[MAX_FOUND];
+        int count = 0;
+        CUDNN_CHECK(cudnnSetConvolutionMathType(op->conv, ctx->tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
+        void* ws = gpu_ctx_workspace(ctx, ctx->ws_limit);
+        CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(ctx->cudnn, s->x, in, op->w, w, op->conv, s->y, out,
+                                                           MAX_FOUND, &count, r, ws, ctx->ws_limit));
+        PICK(r, count, ctx, "forward", s->fwd, s->fwd_math, s->fwd_ws);
+    }
+    CUDNN_CHECK(cudnnSetConvolutionMathType(op->conv, math_for(ctx, s->fwd_math)));
+    void* ws = gpu_ctx_workspace(ctx, s->fwd_ws);
+    CUDNN_CHECK(cudnnConvolutionForward(ctx->cudnn, &one, s->x, in, op->w, w, op->conv,
+                                        (cudnnConvolutionFwdAlgo_t)s->fwd, ws, s->fwd_ws, &zero, s->y, out));
+    if (op->has_bias && bias) ug_bias_add_rows(out, bias, N * op->d.P * op->d.Q, op->d.K, ctx->stream);
+}
+
+void gpu_conv_backward(GpuConv* op, int N, float* din, float* dw, float* dbias, const float* dout,
+                       const float* in, const float* w) {
+    GpuCtx* ctx = op->ctx;
+    ConvShape* s = shape_for(op, N);
+    const float one = 1.0f, zero = 0.0f;
+    if (din) {
+        if (s->bwd_data < 0) {
+            cudnnConvolutionBwdDataAlgoPerf_t r[MAX_FOUND];
+            int count = 0;
+            CUDNN_CHECK(cudnnSetConvolutionMathType(op->conv, ctx->tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
+            void* ws = gpu_ctx_workspace(ctx, ctx->ws_limit);
+            CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(ctx->cudnn, op->w, w, s->y, dout, op->conv, s->x,
+                                                                    din, MAX_FOUND, &count, r, ws, ctx->ws_limit));
+            PICK(r, count, ctx, "backward-data", s->bwd_data, s->data_math, s->data_ws);
+        }
+        CUDNN_CHECK(cudnnSetConvolutionMathType(op->conv, math_for(ctx, s->data_math)));
+        void* ws = gpu_ctx_workspace(ctx, s->data_ws);
+        CUDNN_CHECK(cudnnConvolutionBackwardData(ctx->cudnn, &one, op->w, w, s->y, dout, op->conv,
+                                                 (cudnnConvolutionBwdDataAlgo_t)s->bwd_data, ws, s->data_ws, &zero,
+                                                 s->x, din));
+    }
+    if (dw) {
+        if (s->bwd_filter < 0) {
+            cudnnConvolutionBwdFilterAlgoPerf_t r[MAX_FOUND];
+            int count = 0;
+            CUDNN_CHECK(cudnnSetConvolutionMathType(op->conv, ctx->tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
+            void* ws = gpu_ctx_workspace(ctx, ctx->ws_limit);
+            CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(ctx->cudnn, s->x, in, s->y, dout, op->conv,
+                                                                      op->w, dw, MAX_FOUND, &count, r, ws,
+                                                                      ctx->ws_limit));
+            PICK(r, count, ctx, "backward-filter", s->bwd_filter, s->filter_math, s->filter_ws);
+        }
+        CUDNN_CHECK(cudnnSetConvolutionMathType(op->conv, math_for(ctx, s->filter_math)));
+        void* ws = gpu_ctx_workspace(ctx, s->filter_ws);
+        CUDNN_CHECK(cudnnConvolutionBackwardFilter(ctx->cudnn, &one, s->x, in, s->y, dout, op->conv,
+                                                   (cudnnConvolutionBwdFilterAlgo_t)s->bwd_filter, ws, s->filter_ws,
+                                                   &zero, op->w, dw));
+    }
+    if (dbias) ug_sum_rows(dbias, dout, N * op->d.P * op->d.Q, op->d.K, ctx->stream);
+}
+
+void gpu_conv_algos(const GpuConv* op, int N, int* fwd, int* bwd_data, int* bwd_filter) {
+    *fwd = *bwd_data = *bwd_filter = -1;
+    for (int i = 0; i < ALGO_CACHE; i++)
+        if (op->cache[i].N == N) {
+            *fwd = op->cache[i].fwd;
+            *bwd_data = op->cache[i].bwd_data;
+            *bwd_filter = op->cache[i].bwd_filter;
+        }
+}

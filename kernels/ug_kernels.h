@@ -1,0 +1,46 @@
+// ug_kernels.h — our own CUDA kernels (launchers take the stream; all pointers are device pointers).
+// Each one mirrors a CPU function; tests/gpu/test_gpu_kernels.c checks it against that function.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cuda_runtime.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Fused GLS cross-entropy (mirrors gls_xent, src/nn/loss_gls.c; same formula, double inside).
+// loss [N] and dlogits [N,K] may be NULL.  total (one double) may be NULL; when given, scratch must hold N
+// doubles and total receives sum_i weight_i·loss_i summed in a fixed order (deterministic).
+// Labels are not range-checked here (the host checked them when the batch was formed).
+void ug_gls_xent(int N, int K, float* loss, float* dlogits, double* total, double* scratch, const float* logits,
+                 const int32_t* labels, const float* alpha, const float* weight, float scale, cudaStream_t s);
+
+// SGD momentum / weight decay / Nesterov with optional update mask (mirrors sgd_step, src/train/optim.c;
+// same rounding order, no FMA contraction: bit-identical).  momentum_buf may be NULL when momentum == 0.
+void ug_sgd_step(size_t n, float* params, float* momentum_buf, const float* grads, const uint8_t* mask,
+                 float lr, float momentum, float weight_decay, int nesterov, cudaStream_t s);
+
+// Self-adaptive alpha (mirrors adaptive_alpha, src/unlearn/adaptive_alpha.c): counts[i] = #{j : d(r_j,f_i) < beta}
+// and alpha[i] from it.  kind: 0 cosine, 1 pixel; sign: 0 literal, 1 negative.  counts may be NULL.
+void ug_adaptive_alpha(float* alpha, int32_t* counts, const float* forget, int n_forget_local,
+                       const float* retain, int n_retain, int dim, int n_forget_global, int kind, double beta,
+                       int sign, double scale, cudaStream_t s);
+
+// Elementwise glue (mirror src/nn/ops.h).
+void ug_relu_forward(float* out, const float* in, size_t n, cudaStream_t s);
+void ug_relu_backward(float* din, const float* dout, const float* out, size_t n, cudaStream_t s);
+void ug_add_forward(float* out, const float* a, const float* b, size_t n, cudaStream_t s);
+void ug_avgpool_global_forward(int N, int HW, int C, float* out, const float* in, cudaStream_t s);
+void ug_avgpool_global_backward(int N, int HW, int C, float* din, const float* dout, cudaStream_t s);
+void ug_bias_add_rows(float* out, const float* bias, int rows, int cols, cudaStream_t s);   // out[r,c] += b[c]
+void ug_sum_rows(float* out, const float* in, int rows, int cols, cudaStream_t s);          // out[c] = sum_r in[r,c]
+void ug_scale(float* x, float a, size_t n, cudaStream_t s);
+// Weight layouts: OIHW [K][C][R][S] <-> OHWI [K][R][S][C] (cuDNN's NHWC filter format).
+void ug_oihw_to_ohwi(float* dst, const float* src, int K, int C, int R, int S, cudaStream_t s);
+void ug_ohwi_to_oihw(float* dst, const float* src, int K, int C, int R, int S, cudaStream_t s);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,50 @@
+// ug_layers.h — cuDNN / cuBLAS layers with the semantics of src/nn/ops.h (NHWC activations, OIHW weights
+// unless filter_ohwi, backward writes every gradient it is given, NULL = not needed).  Device pointers.
+#pragma once
+#include "ug_cuda.h"
+#include "nn/ops.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---- convolution: algorithms found once per batch size (cudnnFind*, cached), workspace from ctx ----
+typedef struct GpuConv GpuConv;
+// filter_ohwi: weights are [K][R][S][C] (cuDNN's fast NHWC filter format; convert with ug_oihw_to_ohwi).
+GpuConv* gpu_conv_create(GpuCtx* ctx, ConvDims d, int has_bias, int filter_ohwi);
+void gpu_conv_destroy(GpuConv* op);
+void gpu_conv_forward(GpuConv* op, int N, float* out, const float* in, const float* w, const float* bias);
+void gpu_conv_backward(GpuConv* op, int N, float* din, float* dw, float* dbias,
+                       const float* dout, const float* in, const float* w);
+// Which algorithms the cache picked for N (for logs and the benchmark); -1 when not chosen yet.
+void gpu_conv_algos(const GpuConv* op, int N, int* fwd, int* bwd_data, int* bwd_filter);
+
+// ---- batch norm (spatial, PyTorch semantics as bn_* in ops.h) ----
+typedef struct GpuBn GpuBn;
+GpuBn* gpu_bn_create(GpuCtx* ctx, int HW, int C);
+void gpu_bn_destroy(GpuBn* op);
+void gpu_bn_forward_train(GpuBn* op, int N, float* out, float* save_mean, float* save_invstd, const float* in,
+                          const float* gamma, const float* beta, float* run_mean, float* run_var,
+                          float momentum, float eps);
+void gpu_bn_forward_eval(GpuBn* op, int N, float* out, const float* in, const float* gamma, const float* beta,
+                         const float* run_mean, const float* run_var, float eps);
+void gpu_bn_backward(GpuBn* op, int N, float* din, float* dgamma, float* dbeta, const float* dout,
+                     const float* in, const float* gamma, const float* save_mean, const float* save_invstd);
+
+// ---- max-pool (cuDNN, deterministic mode; padding never wins) ----
+typedef struct GpuPool GpuPool;
+GpuPool* gpu_maxpool_create(GpuCtx* ctx, PoolDims d);
+void gpu_maxpool_destroy(GpuPool* op);
+void gpu_maxpool_forward(GpuPool* op, int N, float* out, const float* in);
+// out: the forward's output (cuDNN finds the maximum from it).
+void gpu_maxpool_backward(GpuPool* op, int N, float* din, const float* dout, const float* out, const float* in);
+
+// ---- linear (cuBLAS sgemm; TF32 when ctx->tf32): out[N,Out] = in[N,In] · W[Out,In]^T + b ----
+void gpu_linear_forward(GpuCtx* ctx, int N, int In, int Out, float* out, const float* in, const float* w,
+                        const float* bias);
+void gpu_linear_backward(GpuCtx* ctx, int N, int In, int Out, float* din, float* dw, float* dbias,
+                         const float* dout, const float* in, const float* w);
+
+#ifdef __cplusplus
+}
+#endif

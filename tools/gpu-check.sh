@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# tools/gpu-check.sh — the GPU check of issue 5, one script for a GPU machine (< 8 minutes on an H100):
+#   1. finds the CUDA toolkit, cuDNN, cuBLAS and NCCL (system paths, else the Python wheels nvidia/* that
+#      PyTorch brings), 2. builds the GPU tests with nvcc (`make gpu-standalone`: no HDF5 / oneDNN needed, no
+#      MPI needed), and the whole program with GPU=1 when its CPU dependencies are there too, 3. runs the
+#      GPU-vs-CPU kernel and layer tests and the NCCL test, 4. runs the GPU layer benchmark vs PyTorch.
+# Logs go to $OUT when set (else build-gpu-check/); the summary is printed at the end and kept as summary.txt.
+# Exit status: 0 when nothing failed (SKIPs included), 1 otherwise.
+set -u
+cd "$(dirname "$0")/.."
+T0=$(date +%s)
+LOG=${OUT:-build-gpu-check}
+mkdir -p "$LOG"
+LOG=$(cd "$LOG" && pwd)
+SUMMARY=$LOG/summary.txt
+: > "$SUMMARY"
+JOBS=$(nproc 2>/dev/null || echo 4)
+SA=build-gpu-sa
+failed=0
+say() { echo "$*" | tee -a "$SUMMARY"; }
+elapsed() { echo $(( $(date +%s) - T0 )); }
+
+# ---- 1. the GPU ----
+if nvidia-smi > "$LOG/nvidia-smi.txt" 2>&1; then
+    say "gpu: $(nvidia-smi --query-gpu=name,memory.total,driver_version,compute_cap --format=csv,noheader | head -1)"
+    CC_CAP=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -1 | tr -d ' .')
+else
+    say "gpu: nvidia-smi failed (see nvidia-smi.txt): the tests will SKIP"
+    CC_CAP=
+fi
+
+# ---- 2. toolchain discovery ----
+PY=
+for p in python3 /usr/bin/python3 python; do
+    command -v "$p" >/dev/null 2>&1 || continue
+    if "$p" -c 'import torch' >/dev/null 2>&1; then PY=$p; break; fi
+    [ -z "$PY" ] && PY=$p
+done
+# wheel_dir NAME: the directory of the nvidia.NAME wheel package, or nothing
+wheel_dir() {
+    [ -n "$PY" ] || return 0
+    "$PY" -c "import nvidia.$1 as m, os; print(os.path.dirname(m.__file__) if getattr(m, '__file__', None) else list(m.__path__)[0])" 2>/dev/null
+}
+CUDA_HOME=${CUDA_HOME:-}
+for c in "$CUDA_HOME" /usr/local/cuda /usr/local/cuda-* /opt/cuda "$(dirname "$(dirname "$(readlink -f "$(command -v nvcc 2>/dev/null || echo /nonexistent)")")")" "$(wheel_dir cuda_nvcc)"; do
+    [ -n "$c" ] && [ -x "$c/bin/nvcc" ] && { CUDA_HOME=$c; break; }
+done
+if [ -z "$CUDA_HOME" ] || [ ! -x "$CUDA_HOME/bin/nvcc" ]; then
+    say "FAIL gpu-check: no nvcc found (CUDA_HOME, /usr/local/cuda*, PATH, the nvidia-cuda-nvcc wheel)"
+    exit 1
+fi
+say "nvcc: $CUDA_HOME/bin/nvcc ($("$CUDA_HOME/bin/nvcc" --version | grep -o 'release [0-9.]*'))"
+EXTRA_INC=
+# find_header FILE DIR...: prints the first DIR holding FILE
+find_header() { local f=$1; shift; for d in "$@"; do [ -n "$d" ] && [ -f "$d/$f" ] && { echo "$d"; return; }; done; }
+CUDNN_W=$(wheel_dir cudnn); NCCL_W=$(wheel_dir nccl); CUBLAS_W=$(wheel_dir cublas); CUDART_W=$(wheel_dir cuda_runtime)
+inc=$(find_header cudnn.h "${CUDNN_HOME:+$CUDNN_HOME/include}" "$CUDA_HOME/include" /usr/include /usr/include/x86_64-linux-gnu "${CUDNN_W:+$CUDNN_W/include}")
+[ -n "$inc" ] || { say "FAIL gpu-check: cudnn.h not found (system, CUDNN_HOME, nvidia.cudnn wheel)"; exit 1; }
+CUDNN_HOME=$(dirname "$inc"); [ "$inc" = "$CUDNN_HOME/include" ] || EXTRA_INC="$EXTRA_INC -I$inc"
+inc=$(find_header nccl.h "${NCCL_HOME:+$NCCL_HOME/include}" "$CUDA_HOME/include" /usr/include "${NCCL_W:+$NCCL_W/include}")
+[ -n "$inc" ] || { say "FAIL gpu-check: nccl.h not found (system, NCCL_HOME, nvidia.nccl wheel)"; exit 1; }
+NCCL_HOME=$(dirname "$inc")
+inc=$(find_header cublas_v2.h "$CUDA_HOME/include" /usr/include "${CUBLAS_W:+$CUBLAS_W/include}")
+[ -n "$inc" ] || { say "FAIL gpu-check: cublas_v2.h not found"; exit 1; }
+[ "$inc" = "$CUDA_HOME/include" ] || EXTRA_INC="$EXTRA_INC -I$inc"
+
+# Libraries: wheels ship only versioned names (libcudnn.so.9), so link through a folder of plain-name links;
+# the real folders go into the rpath and LD_LIBRARY_PATH (cuDNN loads its sub-libraries at run time).
+LINKS=$PWD/$SA/gpulibs
+mkdir -p "$LINKS"
+LIBDIRS="$LINKS"
+for lib in cudart cublas cublasLt cudnn nccl; do
+    found=
+    for d in "$CUDA_HOME/lib64" "$CUDA_HOME/lib" "$CUDNN_HOME/lib" "$CUDNN_HOME/lib64" "$NCCL_HOME/lib" \
+             "$NCCL_HOME/lib64" /usr/lib/x86_64-linux-gnu "${CUDNN_W:+$CUDNN_W/lib}" "${NCCL_W:+$NCCL_W/lib}" \
+             "${CUBLAS_W:+$CUBLAS_W/lib}" "${CUDART_W:+$CUDART_W/lib}"; do
+        [ -d "$d" ] || continue
+        found=$(ls "$d/lib$lib.so" "$d"/lib$lib.so.[0-9]* 2>/dev/null | head -1)
+        [ -n "$found" ] && break
+    done
+    [ -n "$found" ] || { say "FAIL gpu-check: lib$lib.so not found"; exit 1; }
+    ln -sf "$(readlink -f "$found")" "$LINKS/lib$lib.so"
+    real=$(dirname "$(readlink -f "$found")")
+    case " $LIBDIRS " in *" $real "*) ;; *) LIBDIRS="$LIBDIRS $real" ;; esac
+    say "lib$lib: $found"
+done
+export LD_LIBRARY_PATH=$(echo $LIBDIRS | tr ' ' ':')${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+ARCHS="80 90"
+[ -n "$CC_CAP" ] && case " $ARCHS " in *" $CC_CAP "*) ;; *) ARCHS="$ARCHS $CC_CAP" ;; esac
+MAKEVARS=(CUDA_HOME="$CUDA_HOME" CUDNN_HOME="$CUDNN_HOME" NCCL_HOME="$NCCL_HOME" CUDA_EXTRA_INC="$EXTRA_INC"
+          CUDA_LIBDIRS="$LIBDIRS" CUDA_ARCHS="$ARCHS")
+
+# ---- 3. build ----
+if make -j"$JOBS" gpu-standalone SA_BUILD=$SA "${MAKEVARS[@]}" > "$LOG/build-gpu-tests.log" 2>&1; then
+    say "PASS build: GPU tests (make gpu-standalone, archs $ARCHS, $(elapsed) s)"
+else
+    say "FAIL build: GPU tests (see build-gpu-tests.log)"; tail -30 "$LOG/build-gpu-tests.log"
+    exit 1
+fi
+if command -v mpicc >/dev/null 2>&1 && [ -f /usr/include/dnnl.h ] && [ -f /usr/include/hdf5/openmpi/H5FDmpio.h ]; then
+    if make -j"$JOBS" GPU=1 BUILD=build-gpu-full all "${MAKEVARS[@]}" > "$LOG/build-full.log" 2>&1; then
+        say "PASS build: bin/ugradsl with GPU=1"
+    else
+        say "FAIL build: bin/ugradsl with GPU=1 (see build-full.log)"; failed=1
+    fi
+else
+    say "SKIP build: bin/ugradsl with GPU=1: this machine lacks mpicc / oneDNN / parallel HDF5 (the CPU deps)"
+fi
+
+# ---- 4. GPU tests ----
+pass=0; fail=0; skip=0
+run_test() {   # run_test LABEL CMD...: counts the harness's PASS/FAIL/SKIP lines
+    local label=$1; shift
+    local out=$LOG/$label.log rc
+    timeout -k 10 300 "$@" > "$out" 2>&1; rc=$?
+    grep -E '^(PASS|FAIL|SKIP) ' "$out" | tee -a "$SUMMARY"
+    local p f s
+    p=$(grep -c '^PASS ' "$out"); f=$(grep -c '^FAIL ' "$out"); s=$(grep -c '^SKIP ' "$out")
+    pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
+    if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then say "FAIL $label: exit status $rc (see $label.log)"; tail -5 "$out"; fail=$((fail + 1)); fi
+}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+for t in $SA/tests/gpu/test_*; do
+    [ -x "$t" ] && run_test "$(basename "$t")" "$t"
+done
+if command -v mpirun >/dev/null 2>&1 && grep -q gpu_comm_init_mpi <(nm "$SA/tests/gpu/test_gpu_nccl" 2>/dev/null); then
+    run_test test_gpu_nccl_np2 mpirun -np 2 --oversubscribe "$SA/tests/gpu/test_gpu_nccl"
+fi
+say "tests: $pass passed, $fail failed, $skip skipped ($(elapsed) s)"
+[ $fail -eq 0 ] || failed=1
+if [ -n "$CC_CAP" ] && [ $pass -eq 0 ]; then   # a GPU is there but nothing ran: say why, count it as failed
+    say "FAIL tests: nvidia-smi sees a GPU but every test skipped (driver CUDA $(grep -o 'CUDA Version: [0-9.]*' "$LOG/nvidia-smi.txt" | head -1), nvcc $("$CUDA_HOME/bin/nvcc" --version | grep -o 'release [0-9.]*'): a driver older than the toolkit? set CUDA_HOME to a matching toolkit)"
+    failed=1
+fi
+
+# ---- 5. benchmark vs PyTorch (layer level; shrunk when time is short) ----
+if [ -n "$PY" ] && "$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+    quick=; [ "$(elapsed)" -gt 200 ] && quick=--quick
+    timeout -k 10 270 "$PY" tools/bench_gpu_torch.py --ours $SA/tests/gpu/bench_gpu_layers $quick \
+        > "$LOG/bench-gpu.log" 2>&1 || say "FAIL bench: exit status $? (see bench-gpu.log)"
+    grep -E '^(bench|SKIP)' "$LOG/bench-gpu.log" | tee -a "$SUMMARY"
+else
+    say "SKIP bench: no PyTorch with CUDA for ${PY:-python3}"
+fi
+
+say "not yet (later steps of issue 5): full training step GPU vs CPU, digits demo on the GPU, full-model benchmark"
+say "gpu-check: $([ $failed -eq 0 ] && echo OK || echo FAILED) in $(elapsed) s; logs in $LOG"
+exit $failed
