@@ -76,7 +76,7 @@ TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/%)
 BENCH_SRCS := $(shell find tests/bench tests/gpu -name 'bench_*.c' 2>/dev/null | sort)
 BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 
-.PHONY: all deps config test test-unit test-asan test-mpi test-integration test-slurm demo bench bench-data golden clean help
+.PHONY: all deps config test test-unit test-asan test-mpi test-integration test-slurm demo demo-all bench bench-data golden clean help
 
 all: $(BIN)/ugradsl $(TEST_BINS) $(BENCH_BINS)
 
@@ -149,6 +149,7 @@ help:
 	@echo "make test-asan   unit tests under AddressSanitizer + UBSan"
 	@echo "make test-slurm  job scripts against a real local Slurm (tools/slurm-local.sh; root)"
 	@echo "make demo        pack the digits default, split, train, unlearn, report"
+	@echo "make demo-all    the same with every baseline of the paper (docs/BASELINES.md)"
 	@echo "make bench       benchmarks vs PyTorch (prints 'bench: name value unit')"
 	@echo "make bench-data  loader throughput"
 	@echo "make gpu-build   compile + link the CUDA part only (GPU=1; no GPU needed)"
@@ -193,6 +194,10 @@ build-asan-tests: $(TEST_BINS)
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash tools/demo.sh
+
+demo-all: deps
+	@$(MAKE) --no-print-directory all
+	@bash tools/demo.sh --all
 
 bench: all
 	@bash tools/bench.sh

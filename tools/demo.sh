@@ -2,7 +2,15 @@
 # `make demo`: the embedded default end to end on 2 MPI ranks — pack the UCI digits set (python3-sklearn),
 # split class-wise (one class), train the small CNN, then Retrain, GA, FT, RL, UGradSL and UGradSL+, evaluate
 # everything and print the report table.  Leaves runs/demo/report.{md,csv,json}.
+# `tools/demo.sh --all` (`make demo-all`) also runs the other baselines: l1-sparse, eu-k, cf-k, scrub, salun,
+# be, bs, iu (docs/BASELINES.md).
 set -euo pipefail
+METHODS=(retrain ga ft rl ugradsl ugradsl+)
+if [ "${1:-}" = "--all" ]; then
+    METHODS+=(l1-sparse eu-k cf-k scrub salun be bs iu)
+elif [ -n "${1:-}" ]; then
+    echo "usage: tools/demo.sh [--all]" >&2; exit 2
+fi
 cd "$(dirname "$0")/.."
 RUN=${RUN:-runs/demo}
 NP=${NP:-2}
@@ -23,7 +31,7 @@ step "train the original model ($NP ranks)"
 "${MPI[@]}" "$UG" train --config "$CFG" --data "$RUN/digits.h5" --split "$RUN/split.h5" --on all --output "$RUN/original"
 "${MPI[@]}" "$UG" eval --model "$RUN/original/model.h5" --data "$RUN/digits.h5" --split "$RUN/split.h5" \
     --method original --output "$RUN/original"
-for method in retrain ga ft rl ugradsl ugradsl+; do
+for method in "${METHODS[@]}"; do
     step "unlearn: $method ($NP ranks)"
     "${MPI[@]}" "$UG" unlearn --config "$CFG" --method "$method" --model "$RUN/original/model.h5" \
         --data "$RUN/digits.h5" --split "$RUN/split.h5" --output "$RUN/$method"

@@ -117,12 +117,18 @@ int cmd_unlearn(int argc, char** argv) {
     int epochs = 5, batch = 256, nesterov = 0, pad = 0, cache = -1, threads = 0, eval_batch = 512, no_eval = 0;
     double lr = 0.01, momentum = 0.9, wd = 5e-4, clip = 0, p = 0.5, alpha = NAN, beta = 0.5, alpha_scale = 1.0;
     double stop_forget_acc = -1;
+    // the other baselines (docs/BASELINES.md; defaults of the public code where it has one)
+    int k = 1, scrub_max_epochs = 2, iu_samples = 1000;
+    double l1_alpha = 1e-4, mask_fraction = 0.5, scrub_t = 4, scrub_gamma = 0.99, scrub_alpha = 0.001;
+    double iu_scale = 1, iu_damping = 1, bs_step = 0.1;
+    char* mask_file = NULL;
     int64_t seed = 1;
     OptSpec specs[] = {
         {"data", OPT_STR, &data, "FILE", "the packed dataset (HDF5, from `ugradsl pack`)", 0},
         {"split", OPT_STR, &split, "FILE", "the forget/retain split (`ugradsl split`)", 0},
         {"model", OPT_STR, &model, "FILE", "the original model (model.h5 or checkpoint.h5 of `ugradsl train`)", 0},
-        {"method", OPT_STR, &method, "NAME", "retrain | ft | ga | rl | ugradsl | ugradsl+", 0},
+        {"method", OPT_STR, &method, "NAME", "retrain | ft | ga | rl | ugradsl | ugradsl+ | l1-sparse | eu-k | cf-k | "
+         "scrub | salun | be | bs | iu", 0},
         {"output", OPT_STR, &output, "DIR", "run directory: model.h5, metrics.json", 0},
         {"epochs", OPT_INT, &epochs, "N", "unlearning epochs (ugradsl: passes over D_f; ugradsl+, ft, rl: over D_r)", 0},
         {"batch", OPT_INT, &batch, "N", "global batch (paired methods: |B_r| = |B_f| = N)", 0},
@@ -138,6 +144,18 @@ int cmd_unlearn(int argc, char** argv) {
         {"beta", OPT_DOUBLE, &beta, "B", "self-adaptive distance threshold in [0,1]", 0},
         {"alpha-scale", OPT_DOUBLE, &alpha_scale, "S", "s of the negative convention", 0},
         {"stop-forget-acc", OPT_DOUBLE, &stop_forget_acc, "PCT", "stop after an epoch whose D_f batch accuracy is <= PCT (-1: off)", 0},
+        {"k", OPT_INT, &k, "K", "eu-k, cf-k: the last K parametrised layers (conv, bn, linear) are trained", 0},
+        {"l1-alpha", OPT_DOUBLE, &l1_alpha, "A", "l1-sparse: α of the ℓ1 weight α_t = α(1 - epoch/epochs)", 0},
+        {"mask-fraction", OPT_DOUBLE, &mask_fraction, "F", "salun: fraction of all parameters the saliency mask keeps", 0},
+        {"mask-file", OPT_STR, &mask_file, "FILE", "salun: reuse this mask (DIR/salun_mask.h5 of an earlier run)", 0},
+        {"scrub-t", OPT_DOUBLE, &scrub_t, "T", "scrub: distillation temperature", 0},
+        {"scrub-gamma", OPT_DOUBLE, &scrub_gamma, "G", "scrub: weight of CE in the min-steps", 0},
+        {"scrub-alpha", OPT_DOUBLE, &scrub_alpha, "A", "scrub: weight of the KL in the min-steps", 0},
+        {"scrub-max-epochs", OPT_INT, &scrub_max_epochs, "N", "scrub: the first N epochs begin with a max-pass over D_f", 0},
+        {"iu-samples", OPT_INT, &iu_samples, "N", "iu: retain samples of the WoodFisher (empirical Fisher) estimate", 0},
+        {"iu-scale", OPT_DOUBLE, &iu_scale, "S", "iu: θ += S·F⁻¹v", 0},
+        {"iu-damping", OPT_DOUBLE, &iu_damping, "L", "iu: F = L·I + (1/N)Σ g gᵀ", 0},
+        {"bs-step", OPT_DOUBLE, &bs_step, "E", "bs: FGSM step on the (normalised) input", 0},
         {"augment", OPT_STR, &augment, "NAME", "auto | none | crop-flip | rrc-flip (as training)", 0},
         {"pad", OPT_INT, &pad, "P", "crop-flip padding (0: default 4)", 0},
         {"seed", OPT_INT64, &seed, "N", "seed of data order, augmentation, RL labels, MIA bootstrap", 0},
@@ -230,6 +248,21 @@ int cmd_unlearn(int argc, char** argv) {
     uc.pad = pad;
     uc.out_h = mc.in_h;
     uc.out_w = mc.in_w;
+    uc.k = k;
+    uc.l1_alpha = l1_alpha;
+    uc.mask_fraction = mask_fraction;
+    uc.mask_file = mask_file;
+    char mask_out[4096];
+    snprintf(mask_out, sizeof mask_out, "%s/salun_mask.h5", output);
+    uc.mask_out = mi->kind == METHOD_SALUN && !mask_file ? mask_out : NULL;
+    uc.scrub_t = scrub_t;
+    uc.scrub_gamma = scrub_gamma;
+    uc.scrub_alpha = scrub_alpha;
+    uc.scrub_max_epochs = scrub_max_epochs;
+    uc.iu_samples = iu_samples;
+    uc.iu_scale = iu_scale;
+    uc.iu_damping = iu_damping;
+    uc.bs_step = bs_step;
     int64_t n_images = sp.n_retain + sp.n_forget;
     uc.cache = cache >= 0 ? cache : (ds.info.mode == DS_DECODED &&
                (double)n_images * ds.info.height * ds.info.width * ds.info.channels < 2e9);

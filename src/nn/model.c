@@ -204,12 +204,12 @@ const float* model_features(const Model* m) {
 // Where a layer writes the gradient of its input slot s: the slot itself when it is the first gradient to
 // arrive there, otherwise scratch (then added by finish_grad).
 static float* grad_target(Net* n, int s) {
-    if (s == 0) return NULL;   // the network input needs no gradient
+    if (s == 0 && !n->want_dx) return NULL;   // the network input needs no gradient (unless asked for)
     return n->written[s] ? n->scratch : dact(n, s);
 }
 
 static void finish_grad(Net* n, int s, float* target) {
-    if (s == 0) return;
+    if (s == 0 && !n->want_dx) return;
     if (n->written[s]) {
         size_t cnt = (size_t)n->last_n * n->slots[s].per;
         float* d = dact(n, s);
@@ -218,9 +218,33 @@ static void finish_grad(Net* n, int s, float* target) {
     n->written[s] = 1;
 }
 
+// Eval-mode BatchNorm is a fixed per-channel affine map y = γ·(x - μ_run)·s + β, s = 1/sqrt(σ²_run + eps):
+// dx = dy·γ·s, dγ = Σ dy·(x - μ_run)·s, dβ = Σ dy (NHWC: the channel is the fastest index).
+static void bn_backward_eval(int N, int HW, int C, float* din, float* dgamma, float* dbeta, const float* dout,
+                             const float* in, const float* gamma, const float* run_mean, const float* run_var) {
+    for (int c = 0; c < C; c++) {
+        double s = 1.0 / sqrt((double)run_var[c] + (double)BN_EPS), dg = 0, db = 0;
+        float k = (float)((double)gamma[c] * s);
+        for (size_t i = (size_t)c; i < (size_t)N * HW * C; i += (size_t)C) {
+            dg += (double)dout[i] * ((double)in[i] - run_mean[c]) * s;
+            db += dout[i];
+            if (din) din[i] = dout[i] * k;
+        }
+        dgamma[c] = (float)dg;
+        dbeta[c] = (float)db;
+    }
+}
+
+void model_backward_input(Model* m, const float* dlogits, float* dx) {
+    Net* n = m->impl;
+    n->want_dx = 1;
+    model_backward(m, dlogits);
+    n->want_dx = 0;
+    memcpy(dx, dact(n, 0), (size_t)n->last_n * n->slots[0].per * sizeof(float));
+}
+
 void model_backward(Model* m, const float* dlogits) {
     Net* n = m->impl;
-    UG_CHECK(n->last_train, "model_backward: the last forward was not in train mode");
     int N = n->last_n;
     float* p = m->params;
     float* g = m->grads;
@@ -259,8 +283,12 @@ void model_backward(Model* m, const float* dlogits) {
             conv_backward(l->conv, N, din, g + l->w, l->b != SIZE_MAX ? g + l->b : NULL, dout, in, p + l->w);
             break;
         case L_BN:
-            bn_backward(l->bn, N, din, g + l->w, g + l->b, dout, in, p + l->w, n->aux + l->save,
-                        n->aux + l->save + l->C);
+            if (n->last_train)
+                bn_backward(l->bn, N, din, g + l->w, g + l->b, dout, in, p + l->w, n->aux + l->save,
+                            n->aux + l->save + l->C);
+            else
+                bn_backward_eval(N, l->HW, l->C, din, g + l->w, g + l->b, dout, in, p + l->w, m->buffers + l->rmean,
+                                 m->buffers + l->rvar);
             break;
         case L_MAXPOOL:
             if (din) maxpool_backward(l->pd, N, din, dout, n->argmax + (size_t)N * l->argmax);

@@ -72,8 +72,12 @@ void model_init_layers(Model* m, uint64_t seed, int first_layer);
 const float* model_forward(Model* m, int N, const float* x, int train);
 // Penultimate features [N, feature_dim] of the last forward (after global pooling / before the classifier).
 const float* model_features(const Model* m);
-// Backward from dlogits [N,K] of the last forward (which must have train=1).  Writes m->grads (=).
+// Backward from dlogits [N,K] of the last forward.  Writes m->grads (=).  After a train-mode forward BatchNorm
+// backpropagates through its batch statistics; after an eval-mode forward (train=0) it is the fixed affine map
+// of its running statistics (the gradients PyTorch gives in model.eval(): IU, SalUn's saliency, BS's FGSM).
 void model_backward(Model* m, const float* dlogits);
+// The same backward, also giving the gradient w.r.t. the input, dx [N,H,W,C] (FGSM of boundary shrink).
+void model_backward_input(Model* m, const float* dlogits, float* dx);
 size_t model_max_batch(const Model* m);             // activations are sized for this; grows on demand
 const TensorInfo* model_find_tensor(const Model* m, const char* name);
 // Copies parameters and buffers of src into dst (same config).  Used for teachers / frozen copies.

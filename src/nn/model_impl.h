@@ -48,6 +48,7 @@ typedef struct {
     size_t aux_size;
     unsigned char* written;  // [num_slots] backward bookkeeping
     int last_n, last_train;
+    int want_dx;             // 1: backward also writes the gradient of the input slot (model_backward_input)
     int profile;             // 1: accumulate seconds per layer kind (model_profile_*)
     double prof_fwd[7], prof_bwd[7];
     // tensor table while building: params and buffers separately, merged at the end

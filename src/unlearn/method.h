@@ -9,6 +9,11 @@
 //   rl                   CE on D_r ∪ D_f where every forget sample carries a fixed uniformly random label
 //                        (it may equal the true one), as the public code: one shuffled stream over the union
 //   retrain              not a step: `ugradsl train --on retain` with the original recipe
+// The other baselines of the paper (docs/BASELINES.md; src/unlearn/baselines.h):
+//   l1-sparse, eu-k, cf-k  FT steps on D_r (+ the ℓ1 gradient hook / frozen layers)
+//   salun                  RL steps updating only the saliency-masked weights
+//   be, bs                 descent steps on D_f towards a shadow class / the FGSM nearest wrong label
+//   scrub                  its own loop (scrub.c);  iu  a one-shot update (iu.c)
 // B_r and B_f go through ONE forward pass (concatenated; [ours]): BatchNorm batch statistics cover both parts.
 // A part whose weight is zero (p = 1 or p = 0) is left out of the batch, so p = 1 is exactly an FT step and
 // p = 0 with alpha = 0 exactly a GA step, BatchNorm included.
@@ -21,7 +26,11 @@
 #include "train/trainer.h"
 #include "unlearn/adaptive_alpha.h"
 
-typedef enum { METHOD_RETRAIN = 0, METHOD_FT, METHOD_GA, METHOD_RL, METHOD_UGRADSL, METHOD_UGRADSL_PLUS, METHOD_COUNT } MethodKind;
+typedef enum {
+    METHOD_RETRAIN = 0, METHOD_FT, METHOD_GA, METHOD_RL, METHOD_UGRADSL, METHOD_UGRADSL_PLUS,
+    METHOD_L1_SPARSE, METHOD_EU_K, METHOD_CF_K, METHOD_SCRUB, METHOD_SALUN, METHOD_BE, METHOD_BS, METHOD_IU,
+    METHOD_COUNT
+} MethodKind;
 
 typedef struct {
     const char* name;
@@ -30,7 +39,7 @@ typedef struct {
 } MethodInfo;
 
 const MethodInfo* method_find(const char* name);   // NULL when unknown
-const char* method_names(void);                     // "retrain, ft, ga, rl, ugradsl, ugradsl+"
+const char* method_names(void);                     // "retrain, ft, ga, rl, ugradsl, ugradsl+, l1-sparse, ..."
 
 typedef struct {
     MethodKind method;
@@ -51,6 +60,17 @@ typedef struct {
     int pad;
     int cache;
     int out_h, out_w;
+    // the other baselines (docs/BASELINES.md)
+    int k;                     // eu-k / cf-k: parametrised layers left trainable (the last k)
+    double l1_alpha;           // l1-sparse: α of α_t = α(1 - epoch/epochs)
+    double mask_fraction;      // salun: fraction of all parameters the saliency mask keeps
+    const char* mask_file;     // salun: load this mask (HDF5) instead of computing it (NULL: compute)
+    const char* mask_out;      // salun: write the mask used here (NULL: don't)
+    double scrub_t, scrub_gamma, scrub_alpha;   // scrub: temperature, CE weight and KL weight of the min-steps
+    int scrub_max_epochs;      // scrub: the first N epochs start with a max-step pass over D_f
+    int iu_samples;            // iu: retain samples of the empirical Fisher
+    double iu_scale, iu_damping;   // iu: θ += scale·F⁻¹v with F = damping·I + (1/N)Σ g gᵀ
+    double bs_step;            // bs: FGSM step
 } UnlearnConfig;
 
 typedef struct {
@@ -80,6 +100,10 @@ int32_t rl_random_label(uint64_t seed, int64_t index, int K);
 
 // Runs the method (not retrain) on the model held by t (data-parallel over all ranks).  Every rank calls it.
 void unlearn_run(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* sp, UnlearnResult* out);
+// The generic loop behind unlearn_run (every method that is a sequence of unlearn_step calls).
+void unlearn_loop(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* sp, UnlearnResult* out);
+// Loader config over a subset of the training split with the method's batch, augmentation and seed.
+LoaderConfig unlearn_loader_config(const UnlearnConfig* c, const int64_t* subset, int64_t n, uint64_t seed_offset);
 
 // One step on a retain part and a forget part (either may be NULL or empty on this rank).  Exposed for tests.
 // Returns 0 when the loss or gradient was non-finite (nothing updated).

@@ -1,0 +1,129 @@
+// salun.c — SalUn's weight saliency mask (Fan et al. 2023): |∇θ of -CE summed over D_f|, ranked globally over
+// all parameters, the top fraction kept; saved to / loaded from a small HDF5 file.
+#include <hdf5.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/atomic_file.h"
+#include "common/util.h"
+#include "dist/dist.h"
+#include "nn/ops.h"
+#include "unlearn/baselines.h"
+
+float* salun_saliency(const UnlearnConfig* c, Model* m, Dataset* ds, const Split* sp) {
+    const int K = m->cfg.num_classes;
+    LoaderConfig lc = unlearn_loader_config(c, sp->forget, sp->n_forget, 1000003);
+    lc.shuffle = 0;
+    lc.augment = AUG_NONE;
+    Loader* l = loader_create(ds, &lc, g_dist.rank, g_dist.world);
+    float* acc = ug_aligned_alloc((m->num_params ? m->num_params : 1) * sizeof(float));
+    memset(acc, 0, m->num_params * sizeof(float));
+    float *dl = NULL, *minus_one = NULL;   // weight -1: the gradient of -CE
+    size_t cap = 0;
+    loader_start_epoch(l, 0);
+    Batch b;
+    while (loader_next(l, &b)) {
+        if (b.n == 0) continue;
+        if ((size_t)b.n > cap) {
+            free(dl); free(minus_one);
+            cap = (size_t)b.n;
+            dl = ug_aligned_alloc(cap * K * sizeof(float));
+            minus_one = ug_malloc(cap * sizeof(float));
+            for (size_t i = 0; i < cap; i++) minus_one[i] = -1.0f;
+        }
+        const float* z = model_forward(m, b.n, b.x, 0);   // eval mode, as the public code (model.eval())
+        gls_xent(b.n, K, NULL, dl, z, b.y, NULL, minus_one, 1.0f);
+        model_backward(m, dl);
+        for (size_t i = 0; i < m->num_params; i++) acc[i] += m->grads[i];
+    }
+    loader_destroy(l);
+    free(dl);
+    free(minus_one);
+    dist_allreduce_sum_f32(acc, m->num_params);
+    for (size_t i = 0; i < m->num_params; i++) acc[i] = acc[i] < 0 ? -acc[i] : acc[i];
+    return acc;
+}
+
+typedef struct { float s; size_t i; } Scored;
+
+static int by_score_desc(const void* a, const void* b) {
+    const Scored *x = a, *y = b;
+    if (x->s != y->s) return x->s > y->s ? -1 : 1;
+    return x->i < y->i ? -1 : (x->i > y->i);
+}
+
+uint8_t* salun_mask_from_scores(const float* score, size_t n, double fraction) {
+    UG_CHECK(fraction >= 0 && fraction <= 1, "salun: --mask-fraction must be in [0, 1] (got %g)", fraction);
+    size_t keep = (size_t)(fraction * (double)n);   // floor, as int(len·threshold) of the public code
+    Scored* s = ug_malloc((n ? n : 1) * sizeof(Scored));
+    for (size_t i = 0; i < n; i++) s[i] = (Scored){score[i] != score[i] ? 0.0f : score[i], i};   // NaN ranks last
+    qsort(s, n, sizeof *s, by_score_desc);
+    uint8_t* mask = ug_calloc(n ? n : 1, 1);
+    for (size_t r = 0; r < keep; r++) mask[s[r].i] = 1;
+    free(s);
+    return mask;
+}
+
+// File: dataset "mask" uint8 [num_params] (parameters in the model's flat order), attributes "model" (its
+// description) and "fraction".
+void salun_mask_save(const char* path, const uint8_t* mask, const Model* m, double fraction) {
+    char tmp[4096], desc[256];
+    atomic_tmp_name(path, tmp, sizeof tmp);
+    model_config_describe(&m->cfg, desc, sizeof desc);
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    UG_CHECK(f >= 0, "salun: cannot create the mask file '%s' (is the directory writable?)", tmp);
+    hsize_t dims[1] = {m->num_params};
+    hid_t sp = H5Screate_simple(1, dims, NULL);
+    H5_CHECK(sp);
+    hid_t d = H5Dcreate2(f, "mask", H5T_NATIVE_UINT8, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5_CHECK(d);
+    H5_CHECK(H5Dwrite(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, mask));
+    hid_t scalar = H5Screate(H5S_SCALAR);
+    H5_CHECK(scalar);
+    hid_t a = H5Acreate2(f, "fraction", H5T_NATIVE_DOUBLE, scalar, H5P_DEFAULT, H5P_DEFAULT);
+    H5_CHECK(a);
+    H5_CHECK(H5Awrite(a, H5T_NATIVE_DOUBLE, &fraction));
+    H5_CHECK(H5Aclose(a));
+    hid_t st = H5Tcopy(H5T_C_S1);
+    H5_CHECK(st);
+    H5_CHECK(H5Tset_size(st, strlen(desc) + 1));
+    a = H5Acreate2(f, "model", st, scalar, H5P_DEFAULT, H5P_DEFAULT);
+    H5_CHECK(a);
+    H5_CHECK(H5Awrite(a, st, desc));
+    H5_CHECK(H5Aclose(a));
+    H5_CHECK(H5Tclose(st));
+    H5_CHECK(H5Sclose(scalar));
+    H5_CHECK(H5Dclose(d));
+    H5_CHECK(H5Sclose(sp));
+    H5_CHECK(H5Fclose(f));
+    atomic_rename(tmp, path);
+}
+
+uint8_t* salun_mask_load(const char* path, const Model* m) {
+    // Every rank checks the same file: a bad file ends all ranks with the same message.
+    H5E_auto2_t func;
+    void* data;
+    H5Eget_auto2(H5E_DEFAULT, &func, &data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = f >= 0 ? H5Dopen2(f, "mask", H5P_DEFAULT) : -1;
+    H5Eset_auto2(H5E_DEFAULT, func, data);
+    UG_CHECK(f >= 0, "salun: --mask-file '%s' is not a readable HDF5 file", path);
+    UG_CHECK(d >= 0, "salun: --mask-file '%s' has no 'mask' dataset (not a mask written by `unlearn --method salun`)",
+             path);
+    hid_t sp = H5Dget_space(d);
+    H5_CHECK(sp);
+    hsize_t dims[1] = {0};
+    UG_CHECK(H5Sget_simple_extent_ndims(sp) == 1, "salun: the mask in '%s' is not one-dimensional", path);
+    H5_CHECK(H5Sget_simple_extent_dims(sp, dims, NULL));
+    char desc[256];
+    model_config_describe(&m->cfg, desc, sizeof desc);
+    UG_CHECK(dims[0] == m->num_params, "salun: the mask in '%s' has %llu entries but the model (%s) has %zu "
+             "parameters (made for another model?)", path, (unsigned long long)dims[0], desc, m->num_params);
+    uint8_t* mask = ug_malloc(m->num_params ? m->num_params : 1);
+    H5_CHECK(H5Dread(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, mask));
+    H5_CHECK(H5Sclose(sp));
+    H5_CHECK(H5Dclose(d));
+    H5_CHECK(H5Fclose(f));
+    return mask;
+}

@@ -1,0 +1,177 @@
+// scrub.c — SCRUB (Kurmanji et al. 2023): the student starts as the original model, the teacher is a frozen
+// copy of it.  Each of the first scrub_max_epochs epochs starts with a max-pass over D_f (ascent on the KL
+// between teacher and student), then every epoch makes a min-pass over D_r (γ·CE + α·KL).  As the public
+// code: teacher in eval mode, student in train mode, KL(p_teacher ‖ p_student) at temperature T times T².
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/progress.h"
+#include "common/util.h"
+#include "dist/dist.h"
+#include "nn/ops.h"
+#include "unlearn/baselines.h"
+
+double scrub_kl(int n, int K, const float* student, const float* teacher, double T, double weight,
+                int64_t n_global, float* dlogits) {
+    double total = 0;
+    double* q = ug_malloc((size_t)K * 2 * sizeof(double));
+    double* pt = q + K;
+    for (int i = 0; i < n; i++) {
+        const float *zs = student + (size_t)i * K, *zt = teacher + (size_t)i * K;
+        double ms = -INFINITY, mt = -INFINITY, ss = 0, st = 0;
+        for (int k = 0; k < K; k++) ms = fmax(ms, zs[k] / T), mt = fmax(mt, zt[k] / T);
+        for (int k = 0; k < K; k++) ss += exp(zs[k] / T - ms), st += exp(zt[k] / T - mt);
+        double kl = 0;
+        for (int k = 0; k < K; k++) {
+            double log_q = zs[k] / T - ms - log(ss), log_p = zt[k] / T - mt - log(st);
+            q[k] = exp(log_q);
+            pt[k] = exp(log_p);
+            kl += pt[k] * (log_p - log_q);
+        }
+        total += kl * T * T / (double)n_global;
+        if (dlogits)
+            for (int k = 0; k < K; k++) dlogits[(size_t)i * K + k] += (float)(weight * (q[k] - pt[k]) * T / (double)n_global);
+    }
+    free(q);
+    return total;
+}
+
+static struct { float* dl; size_t cap; } S;
+
+static float* dlogits_for(int n, int K) {
+    size_t need = (size_t)(n > 0 ? n : 1) * K;
+    if (need > S.cap) free(S.dl), S.cap = need, S.dl = ug_aligned_alloc(need * sizeof(float));
+    memset(S.dl, 0, need * sizeof(float));
+    return S.dl;
+}
+
+// One step; max = 1: ascent on the KL over a forget batch; max = 0: γ·CE + α·KL over a retain batch.
+// stats[0] += the global objective, stats[1] += correct predictions, stats[2] = 1 when non-finite.
+static int scrub_step(const UnlearnConfig* c, Trainer* t, Model* teacher, const Batch* b, int max, double* stats) {
+    Model* m = t->model;
+    const int K = m->cfg.num_classes;
+    int64_t G = trainer_global_count(t, b->n);
+    UG_CHECK(G > 0, "scrub step %lld: the global batch is empty", (long long)t->step);
+    double t0 = ug_now();
+    float* dl = dlogits_for(b->n, K);
+    double local[2] = {0, 0};
+    const float* zs = model_forward(m, b->n, b->x, 1);
+    if (b->n > 0) {
+        const float* zt = model_forward(teacher, b->n, b->x, 0);
+        if (max) {
+            local[0] = -scrub_kl(b->n, K, zs, zt, c->scrub_t, -1.0, G, dl);
+        } else {
+            float* w = ug_malloc((size_t)b->n * sizeof(float));
+            for (int i = 0; i < b->n; i++) w[i] = (float)c->scrub_gamma;
+            local[0] = gls_xent(b->n, K, NULL, dl, zs, b->y, NULL, w, 1.0f / (float)G) / (double)G;
+            free(w);
+            local[0] += c->scrub_alpha * scrub_kl(b->n, K, zs, zt, c->scrub_t, c->scrub_alpha, G, dl);
+        }
+        for (int i = 0; i < b->n; i++) {
+            const float* z = zs + (size_t)i * K;
+            int best = 0;
+            for (int k = 1; k < K; k++)
+                if (z[k] > z[best]) best = k;
+            local[1] += best == b->y[i];
+        }
+    }
+    model_backward(m, dl);
+    t->timers.compute += ug_now() - t0;
+    trainer_allreduce_grads(t);
+    double red[3] = {local[0], local[1], (double)trainer_signal_received()};
+    t0 = ug_now();
+    dist_allreduce_sum_f64(red, 3);
+    t->timers.allreduce += ug_now() - t0;
+    stats[0] += red[0];
+    stats[1] += red[1];
+    if (red[2] > 0) stats[3] = 1;
+    if (!isfinite(red[0])) return 0;
+    return isfinite(trainer_apply(t, c->lr));
+}
+
+double scrub_max_step(const UnlearnConfig* c, Trainer* t, Model* teacher, const Batch* forget) {
+    double stats[4] = {0};
+    scrub_step(c, t, teacher, forget, 1, stats);
+    return -stats[0];
+}
+
+// One pass of a loader; returns 0 when a step diverged or a signal arrived (out says which).
+static int scrub_pass(const UnlearnConfig* c, Trainer* t, Model* teacher, Loader* l, int epoch, int max,
+                      UnlearnResult* out, double* acc) {
+    loader_start_epoch(l, epoch);
+    int64_t steps = loader_steps_per_epoch(l), n = 0;
+    Progress prog;
+    char label[64];
+    snprintf(label, sizeof label, "scrub epoch %d/%d %s", epoch + 1, c->epochs, max ? "max D_f" : "min D_r");
+    progress_start(&prog, label, "step", steps);
+    double stats[4] = {0};
+    Batch b;
+    for (int64_t s = 0;; s++) {
+        double tw = ug_now();
+        int more = loader_next(l, &b);
+        t->timers.data_wait += ug_now() - tw;
+        if (!more) break;
+        n += trainer_global_count(t, b.n);
+        int ok = scrub_step(c, t, teacher, &b, max, stats);
+        out->steps++;
+        if (!ok) {
+            out->diverged = 1;
+            snprintf(out->reason, sizeof out->reason, "non-finite loss or gradient at epoch %d step %lld; the model "
+                     "is the last finite one (lower --lr)", epoch + 1, (long long)s);
+            return 0;
+        }
+        char extra[64];
+        snprintf(extra, sizeof extra, "%s %.4f", max ? "KL" : "loss", max ? -stats[0] / (double)(s + 1) : stats[0] / (double)(s + 1));
+        progress_update(&prog, s + 1, extra);
+        if (stats[3] > 0) {
+            out->early_stopped = 1;
+            snprintf(out->reason, sizeof out->reason, "stopped by a signal at epoch %d step %lld", epoch + 1, (long long)s);
+            return 0;
+        }
+    }
+    *acc = n ? 100.0 * stats[1] / (double)n : NAN;
+    char extra[96];
+    snprintf(extra, sizeof extra, "%s %.4f  acc(batches) %.2f%%", max ? "mean KL" : "mean loss",
+             (max ? -stats[0] : stats[0]) / (double)(steps ? steps : 1), *acc);
+    progress_finish(&prog, steps, extra);
+    return 1;
+}
+
+void scrub_run(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* sp, UnlearnResult* out) {
+    memset(out, 0, sizeof *out);
+    out->mean_alpha = NAN;
+    UG_CHECK(sp->n_retain > 0, "scrub: the retain set of the split is empty");
+    t->die_on_nonfinite = 0;
+    double t_setup = ug_now();
+    LoaderConfig rc = unlearn_loader_config(c, sp->retain, sp->n_retain, 0);
+    LoaderConfig fc = unlearn_loader_config(c, sp->forget, sp->n_forget, 1000003);
+    Loader* lr = loader_create(ds, &rc, g_dist.rank, g_dist.world);
+    Loader* lf = loader_create(ds, &fc, g_dist.rank, g_dist.world);
+    double t_start = ug_now();
+    out->setup_s = dist_max_f64(t_start - t_setup);
+    Model* teacher = model_create(&t->model->cfg, t->model->backend);
+    model_copy_state(teacher, t->model);
+    const int K = t->model->cfg.num_classes;
+    for (int epoch = 0; epoch < c->epochs; epoch++) {
+        double acc;
+        if (epoch < c->scrub_max_epochs) {
+            if (!scrub_pass(c, t, teacher, lf, epoch, 1, out, &acc)) break;
+            out->forget_acc = acc;
+        }
+        if (!scrub_pass(c, t, teacher, lr, epoch, 0, out, &acc)) break;
+        out->retain_acc = acc;
+        out->epochs_done = epoch + 1;
+        if (acc <= 100.0 / K + 1.0) {
+            out->diverged = 1;
+            snprintf(out->reason, sizeof out->reason, "collapsed: retain accuracy %.2f%% (chance %.2f%%) after epoch %d",
+                     acc, 100.0 / K, epoch + 1);
+            break;
+        }
+    }
+    out->rte_s = dist_max_f64(ug_now() - t_start);
+    out->timers = t->timers;
+    model_destroy(teacher);
+    loader_destroy(lr);
+    loader_destroy(lf);
+}
