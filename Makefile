@@ -44,8 +44,9 @@ CUDA_LIBDIRS ?= $(CUDA_HOME)/lib64 $(CUDNN_HOME)/lib $(CUDNN_HOME)/lib64 $(NCCL_
 GPU_LIBDIRS  := $(sort $(realpath $(wildcard $(CUDA_LIBDIRS))))
 CUDA_EXTRA_INC ?=
 GPU_INC      := -I$(CUDA_HOME)/include -I$(CUDNN_HOME)/include -I$(NCCL_HOME)/include $(CUDA_EXTRA_INC) -Ikernels
-NVCCFLAGS    ?= -O3
-NVCCFLAGS    += -std=c++17 $(foreach a,$(CUDA_ARCHS),-gencode arch=compute_$(a),code=sm_$(a)) \
+NVCC_OPT     ?= -O3
+NVCC_EXTRA   ?=
+NVCCFLAGS    := $(NVCC_OPT) $(NVCC_EXTRA) -std=c++17 $(foreach a,$(CUDA_ARCHS),-gencode arch=compute_$(a),code=sm_$(a)) \
                 -Xcompiler -Wall,-Wextra,-Wno-unused-parameter -Isrc $(GPU_INC)
 KERNEL_SRCS  := $(sort $(wildcard kernels/*.cu))
 KERNEL_OBJS  := $(KERNEL_SRCS:%.cu=$(BUILD)/%.o)

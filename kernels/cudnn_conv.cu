@@ -1,5 +1,7 @@
 // cudnn_conv.cu — convolution on cuDNN: NHWC activations, OIHW (or OHWI) weights, algorithms found once per
 // batch size with cudnnFind*Ex and cached, workspace shared through the context, deterministic-only on request.
+// cuDNN always sees the all-NHWC configuration (activations NHWC, filter KRSC = OHWI), the one PyTorch's
+// channels_last path uses: OIHW weights are transposed into a scratch copy (and dw back) around each call.
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +25,8 @@ typedef struct {
 struct GpuConv {
     GpuCtx* ctx;
     ConvDims d;
-    int has_bias;
+    int has_bias, filter_ohwi;
+    float *w_ohwi, *dw_ohwi;                 // scratch copies when the caller's weights are OIHW
     cudnnFilterDescriptor_t w;
     cudnnConvolutionDescriptor_t conv;
     ConvShape cache[ALGO_CACHE];
@@ -35,9 +38,14 @@ GpuConv* gpu_conv_create(GpuCtx* ctx, ConvDims d, int has_bias, int filter_ohwi)
     op->ctx = ctx;
     op->d = d;
     op->has_bias = has_bias;
+    op->filter_ohwi = filter_ohwi;
+    if (!filter_ohwi) {
+        size_t bytes = (size_t)d.K * d.C * d.R * d.S * sizeof(float);
+        op->w_ohwi = (float*)gpu_malloc(bytes, "conv weights in OHWI layout");
+        op->dw_ohwi = (float*)gpu_malloc(bytes, "conv weight gradient in OHWI layout");
+    }
     CUDNN_CHECK(cudnnCreateFilterDescriptor(&op->w));
-    CUDNN_CHECK(cudnnSetFilter4dDescriptor(op->w, CUDNN_DATA_FLOAT, filter_ohwi ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW,
-                                           d.K, d.C, d.R, d.S));
+    CUDNN_CHECK(cudnnSetFilter4dDescriptor(op->w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NHWC, d.K, d.C, d.R, d.S));
     CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&op->conv));
     CUDNN_CHECK(cudnnSetConvolution2dDescriptor(op->conv, d.pad, d.pad, d.stride, d.stride, 1, 1,
                                                 CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
@@ -53,6 +61,8 @@ void gpu_conv_destroy(GpuConv* op) {
         }
     CUDNN_CHECK(cudnnDestroyConvolutionDescriptor(op->conv));
     CUDNN_CHECK(cudnnDestroyFilterDescriptor(op->w));
+    gpu_free(op->w_ohwi);
+    gpu_free(op->dw_ohwi);
     free(op);
 }
 
@@ -94,6 +104,14 @@ static ConvShape* shape_for(GpuConv* op, int N) {
              (ctx)->deterministic ? "deterministic " : "", (ctx)->ws_limit >> 20); \
 } while (0)
 
+// The weights as cuDNN sees them (OHWI): the caller's, or a fresh transpose of the caller's OIHW ones.
+static const float* weights_ohwi(GpuConv* op, const float* w) {
+    if (op->filter_ohwi) return w;
+    const ConvDims d = op->d;
+    ug_oihw_to_ohwi(op->w_ohwi, w, d.K, d.C, d.R, d.S, op->ctx->stream);
+    return op->w_ohwi;
+}
+
 static cudnnMathType_t math_for(const GpuCtx* ctx, cudnnMathType_t found) {
     return ctx->tf32 ? found : CUDNN_FMA_MATH;
 }
@@ -102,6 +120,7 @@ void gpu_conv_forward(GpuConv* op, int N, float* out, const float* in, const flo
     GpuCtx* ctx = op->ctx;
     ConvShape* s = shape_for(op, N);
     const float one = 1.0f, zero = 0.0f;
+    w = weights_ohwi(op, w);
     if (s->fwd < 0) {
         cudnnConvolutionFwdAlgoPerf_t r[MAX_FOUND];
         int count = 0;
@@ -123,6 +142,9 @@ void gpu_conv_backward(GpuConv* op, int N, float* din, float* dw, float* dbias, 
     GpuCtx* ctx = op->ctx;
     ConvShape* s = shape_for(op, N);
     const float one = 1.0f, zero = 0.0f;
+    if (din) w = weights_ohwi(op, w);
+    float* dw_caller = dw;
+    if (dw && !op->filter_ohwi) dw = op->dw_ohwi;
     if (din) {
         if (s->bwd_data < 0) {
             cudnnConvolutionBwdDataAlgoPerf_t r[MAX_FOUND];
@@ -155,6 +177,7 @@ void gpu_conv_backward(GpuConv* op, int N, float* din, float* dw, float* dbias, 
         CUDNN_CHECK(cudnnConvolutionBackwardFilter(ctx->cudnn, &one, s->x, in, s->y, dout, op->conv,
                                                    (cudnnConvolutionBwdFilterAlgo_t)s->bwd_filter, ws, s->filter_ws,
                                                    &zero, op->w, dw));
+        if (dw != dw_caller) ug_ohwi_to_oihw(dw_caller, dw, op->d.K, op->d.C, op->d.R, op->d.S, ctx->stream);
     }
     if (dbias) ug_sum_rows(dbias, dout, N * op->d.P * op->d.Q, op->d.K, ctx->stream);
 }

@@ -10,7 +10,8 @@ extern "C" {
 
 // ---- convolution: algorithms found once per batch size (cudnnFind*, cached), workspace from ctx ----
 typedef struct GpuConv GpuConv;
-// filter_ohwi: weights are [K][R][S][C] (cuDNN's fast NHWC filter format; convert with ug_oihw_to_ohwi).
+// filter_ohwi: weights are [K][R][S][C] (cuDNN's NHWC filter format; convert with ug_oihw_to_ohwi).
+// With OIHW weights the op transposes them into its own scratch copy around each call (one extra kernel).
 GpuConv* gpu_conv_create(GpuCtx* ctx, ConvDims d, int has_bias, int filter_ohwi);
 void gpu_conv_destroy(GpuConv* op);
 void gpu_conv_forward(GpuConv* op, int N, float* out, const float* in, const float* w, const float* bias);

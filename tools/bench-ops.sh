@@ -19,7 +19,7 @@ best() { awk '$1 == "bench:" && $2 != "threads" && $3 ~ /^[0-9.]+$/ { k = $2; v 
           if (!(k in b) || (hi ? v > b[k] : v < b[k])) { b[k] = v; line[k] = $0 } }
           END { for (k in line) print line[k] }' "$1" | sort; }
 best "$tmp/ours"; best "$tmp/torch"
-cat "$tmp/ours" "$tmp/torch" | grep -m2 -E '^bench: (threads|torch) '
+grep -m1 '^bench: threads ' "$tmp/ours"; grep -m1 '^bench: torch ' "$tmp/torch"
 best "$tmp/ours" > "$tmp/b1"; best "$tmp/torch" > "$tmp/b2"
 for w in $(grep -oE 'conv_r18w[0-9]+_fwdbwd_ms ' "$tmp/b1" | grep -oE 'w[0-9]+' | sort -u); do
     ours_conv=$(awk -v k="conv_r18${w}_fwdbwd_ms" '$2 == k {print $3}' "$tmp/b1")

@@ -60,6 +60,9 @@ CUDNN_HOME=$(dirname "$inc"); [ "$inc" = "$CUDNN_HOME/include" ] || EXTRA_INC="$
 inc=$(find_header nccl.h "${NCCL_HOME:+$NCCL_HOME/include}" "$CUDA_HOME/include" /usr/include "${NCCL_W:+$NCCL_W/include}")
 [ -n "$inc" ] || { say "FAIL gpu-check: nccl.h not found (system, NCCL_HOME, nvidia.nccl wheel)"; exit 1; }
 NCCL_HOME=$(dirname "$inc")
+inc=$(find_header cuda_runtime.h "$CUDA_HOME/include" "${CUDART_W:+$CUDART_W/include}")
+[ -n "$inc" ] || { say "FAIL gpu-check: cuda_runtime.h not found"; exit 1; }
+[ "$inc" = "$CUDA_HOME/include" ] || EXTRA_INC="$EXTRA_INC -I$inc"
 inc=$(find_header cublas_v2.h "$CUDA_HOME/include" /usr/include "${CUBLAS_W:+$CUBLAS_W/include}")
 [ -n "$inc" ] || { say "FAIL gpu-check: cublas_v2.h not found"; exit 1; }
 [ "$inc" = "$CUDA_HOME/include" ] || EXTRA_INC="$EXTRA_INC -I$inc"
@@ -91,7 +94,12 @@ MAKEVARS=(CUDA_HOME="$CUDA_HOME" CUDNN_HOME="$CUDNN_HOME" NCCL_HOME="$NCCL_HOME"
           CUDA_LIBDIRS="$LIBDIRS" CUDA_ARCHS="$ARCHS")
 
 # ---- 3. build ----
-if make -j"$JOBS" gpu-standalone SA_BUILD=$SA "${MAKEVARS[@]}" > "$LOG/build-gpu-tests.log" 2>&1; then
+make -j"$JOBS" gpu-standalone SA_BUILD=$SA "${MAKEVARS[@]}" > "$LOG/build-gpu-tests.log" 2>&1
+if grep -q 'unsupported GNU version' "$LOG/build-gpu-tests.log"; then   # host gcc newer than this nvcc knows
+    MAKEVARS+=(NVCC_EXTRA=-allow-unsupported-compiler)
+    say "note: nvcc does not know this gcc: retrying with -allow-unsupported-compiler"
+fi
+if make -j"$JOBS" gpu-standalone SA_BUILD=$SA "${MAKEVARS[@]}" >> "$LOG/build-gpu-tests.log" 2>&1; then
     say "PASS build: GPU tests (make gpu-standalone, archs $ARCHS, $(elapsed) s)"
 else
     say "FAIL build: GPU tests (see build-gpu-tests.log)"; tail -30 "$LOG/build-gpu-tests.log"

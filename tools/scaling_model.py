@@ -244,6 +244,57 @@ def cmd_check(a):
         return 0
 
 
+def cmd_check_real(a):
+    """Real `ugradsl train` runs at 1, 2, 3 ranks, strong scaling (same global batch), one thread per rank."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    exe = a.bin or os.path.join(root, "bin", "ugradsl")
+    if not os.access(exe, os.X_OK):
+        sys.exit(f"scaling_model: {exe} not built (make)")
+    env = dict(os.environ, OMP_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    cores = a.cores or os.cpu_count()
+    with tempfile.TemporaryDirectory(prefix="ug-scaling-") as tmp:
+        data = os.path.join(tmp, "digits.h5")
+        r = subprocess.run([exe, "pack", "--from", "digits-csv", "--output", data], capture_output=True, text=True, env=env)
+        if r.returncode != 0:
+            sys.exit(f"scaling_model: pack failed: {r.stderr.strip()[-300:]}")
+
+        def run(n):   # the least disturbed of --repeats runs: (s per step, compute s per step, allreduce s per step)
+            best = None
+            for k in range(a.repeats):
+                out = os.path.join(tmp, f"np{n}-{k}")
+                _mpirun(n, [exe, "train", "--data", data, "--output", out, "--arch", "resnet18", "--width", str(a.width),
+                            "--epochs", str(a.epochs), "--batch", str(a.batch), "--threads", "1", "--eval-every", "0",
+                            "--checkpoint-every", "0", "--augment", "none"], env)
+                with open(os.path.join(out, "train.json")) as f:
+                    d = json.load(f)
+                v = (d["train_s"] / d["steps"], d["compute_s"] / d["steps"], d["allreduce_s"] / d["steps"], d["num_params"])
+                best = v if best is None or v[0] < best[0] else best
+            return best
+
+        r1, r2 = run(1), run(2)
+        size = r1[3] * 4
+        c1 = r1[0]                                   # one rank's whole step (compute + data), no all-reduce
+        latency = 0.0                                # negligible next to these sizes (the synthetic check fits it)
+        compute2 = c1 / 2
+        bw = size / max(r2[0] - compute2, 1e-9)      # calibration: the 2-rank step's remaining time is the all-reduce
+        print(f"real training: ugradsl train, ResNet-18 width {a.width} ({r1[3]} parameters, gradient {size/1e6:.2f} MB), "
+              f"UCI digits, global batch {a.batch}, {a.epochs} epochs, 1 thread per rank, {cores} cores")
+        print(f"calibrated: one rank's step {c1*1e3:.2f} ms; bandwidth {bw/1e9:.3f} GB/s from the 2-rank step")
+        print(f"{'ranks':>5} {'meas_ms':>8} {'model_ms':>8} {'err':>7} {'meas_allred_ms':>14} {'model_allred_ms':>15}")
+        worst = 0.0
+        for n, r in ((1, r1), (2, r2), (3, run(3))):
+            model = c1 / n * max(1.0, n / cores) + ring_allreduce_s(n, size, bw, latency)
+            err = (model - r[0]) / r[0]
+            note = "  (calibration point)" if n == 2 else ""
+            if n != 2:
+                worst = max(worst, abs(err))
+            print(f"{n:>5} {r[0]*1e3:>8.2f} {model*1e3:>8.2f} {err:>+7.1%} {r[2]*1e3:>14.2f} "
+                  f"{ring_allreduce_s(n, size, bw, latency)*1e3:>15.2f}{note}")
+        print(f"\nworst relative error of the model: {worst:.1%} (tolerance {a.tolerance:.0%})")
+        print("model check:", "OK" if worst <= a.tolerance else "FAILED (see docs/SCALING.md)")
+        return 0 if worst <= a.tolerance else 1
+
+
 # ----------------------------------------------------------------------------------------------- collect
 
 def _find(d, *keys):
@@ -378,12 +429,19 @@ def main():
     c.add_argument("--repeats", type=int, default=3, help="runs per point (the minimum is taken)")
     c.add_argument("--cores", type=int, default=0, help="cores the ranks share [all]")
     c.add_argument("--tolerance", type=float, default=0.25)
+    c.add_argument("--real", action="store_true", help="time real `ugradsl train` runs instead of the synthetic steps")
+    c.add_argument("--bin", default="", help="ugradsl binary [bin/ugradsl]")
+    c.add_argument("--width", type=int, default=16, help="--real: ResNet-18 width [16]")
+    c.add_argument("--batch", type=int, default=96, help="--real: global batch (divisible by 1, 2, 3) [96]")
+    c.add_argument("--epochs", type=int, default=2, help="--real: epochs of the digits set [2]")
     k = sub.add_parser("collect", help="a sweep's metrics.json files -> CSV + PNG")
     k.add_argument("root")
     k.add_argument("--csv", default="")
     k.add_argument("--png", default="")
     k.add_argument("--no-plot", action="store_true")
     a = p.parse_args()
+    if a.cmd == "check" and a.real:
+        return cmd_check_real(a)
     return {"project": cmd_project, "check": cmd_check, "collect": cmd_collect}[a.cmd](a) or 0
 
 

@@ -16,7 +16,7 @@ STARTED=0
 pass() { echo "PASS $T/$1"; }
 fail() { echo "FAIL $T/$1: $2"; }
 skip() { echo "SKIP $T/$1: $2"; }
-all_cases="mpi_pmix afterok_chain requeue_usr1_resumes requeue_scontrol_resumes bad_input_checked_before_submit sweep_checks_and_collect pipeline_digits train_requeue_equals_uninterrupted"
+all_cases="mpi_pmix afterok_chain requeue_usr1_resumes requeue_scontrol_resumes unlearn_usr1_reruns bad_input_checked_before_submit sweep_checks_and_collect pipeline_digits train_requeue_equals_uninterrupted"
 
 cleanup() {
     trap - EXIT INT TERM
@@ -168,6 +168,38 @@ requeue_case() {
 }
 requeue_case requeue_usr1_resumes usr1
 requeue_case requeue_scontrol_resumes scontrol
+
+# jobs/unlearn.sbatch with a stand-in that behaves as `ugradsl unlearn` does on a signal: it stops early and
+# still writes its outputs, exit 0.  The job must discard them, requeue itself and end with a complete run.
+cat > fake-unlearn <<'EOF'
+#!/usr/bin/env bash
+set -u
+out=""; while [ $# -gt 0 ]; do case $1 in --output) out=$2; shift 2 ;; *) shift ;; esac; done
+rank=${SLURM_PROCID:-0}; stop=0; trap 'stop=1' USR1 TERM
+for step in $(seq 1 30); do
+    [ $stop = 1 ] && break
+    [ "$rank" = 0 ] && echo "unlearn step $step"
+    sleep 0.1
+done
+[ "$rank" = 0 ] && { echo "steps $step stop $stop" > "$out/model.h5"; echo "{\"complete\": $((1 - stop))}" > "$out/metrics.json"; }
+exit 0
+EOF
+chmod +x fake-unlearn
+unlearn_interrupted_case() {
+    local name=unlearn_usr1_reruns log=$TMP/unl.log id st
+    id=$(UG_BIN=$TMP/fake-unlearn sbatch --parsable -n 2 --requeue --open-mode=append -o "$log" \
+        "$ROOT/jobs/unlearn.sbatch" --out "$TMP/unl" --config "$TMP/fake.ini" --data "$TMP/fake-data.h5" \
+        --model "$TMP/fake-data.h5" --split "$TMP/fake-data.h5" --method ga --seed 1)
+    if ! wait_log "$log" '^unlearn step 5$' 60; then fail $name "never reached step 5 ($(job_state "$id"))"; return; fi
+    scancel --batch --signal=USR1 "$id"
+    st=$(wait_end "$id" 120)
+    [ "$st" = COMPLETED ] || { fail $name "job $id ended '$st': $(tail -n 4 "$log" | tr '\n' ' ')"; return; }
+    grep -q 'outputs are discarded' "$log" || { fail $name "the interrupted outputs were not discarded"; return; }
+    [ "$(cat "$TMP/unl/metrics.json" 2>/dev/null)" = '{"complete": 1}' ] || { fail $name "final metrics.json '$(cat "$TMP/unl/metrics.json" 2>/dev/null)' is not the complete run's"; return; }
+    [ -f "$TMP/unl/DONE" ] || { fail $name "no DONE marker"; return; }
+    pass $name
+}
+unlearn_interrupted_case
 
 # ---------------------------------------------------------------- bad input: clear message, nothing submitted
 bad_input() {
