@@ -103,9 +103,10 @@ $(BUILD)/src/gpu/%.o: CFLAGS += -DUG_HAVE_CUDA $(GPU_INC)
 $(BUILD)/tests/gpu/%: CFLAGS += -DUG_HAVE_CUDA $(GPU_INC)
 endif
 
+-include $(KERNEL_OBJS:.o=.d)
 $(BUILD)/kernels/%.o: kernels/%.cu $(wildcard kernels/*.h)
 	@mkdir -p $(dir $@)
-	$(NVCC) $(NVCCFLAGS) -c $< -o $@
+	$(NVCC) $(NVCCFLAGS) -MMD -MP -c $< -o $@
 
 $(GPU_LIB): $(KERNEL_OBJS)
 	@rm -f $@
