@@ -6,7 +6,10 @@
 //   Outputs first, then inputs, then parameters, then dimensions.  Backward *writes* (=) every gradient
 //   it is given (activation and parameter); a NULL gradient pointer means "not needed" (e.g. din of the
 //   first layer).  Residual sums are handled by the network, not by the ops.
+//   N = 0 (a rank without samples) is accepted everywhere except BN train forward; parameter gradients of
+//   an empty batch are zero.  Not thread-safe: call the ops from one host thread (they use OpenMP inside).
 //   The reference path accumulates in double; it is the truth the fast path is tested against.
+//   Details, tolerances and benchmarks: docs/OPS.md.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -17,7 +20,7 @@ typedef enum { BACKEND_REF = 0, BACKEND_FAST = 1 } Backend;   // FAST = oneDNN /
 typedef struct { int H, W, C, K, R, S, stride, pad, P, Q; } ConvDims;   // P,Q: output size (filled by conv_dims)
 ConvDims conv_dims(int H, int W, int C, int K, int R, int S, int stride, int pad);
 typedef struct ConvOp ConvOp;    // dims + backend state (oneDNN primitives cached per batch size)
-ConvOp* conv_create(ConvDims d, int has_bias, Backend b);
+ConvOp* conv_create(ConvDims d, int has_bias, Backend b);   // has_bias: a NULL bias then counts as zero
 void conv_destroy(ConvOp* op);
 void conv_forward(ConvOp* op, int N, float* out, const float* in, const float* w, const float* bias);
 void conv_backward(ConvOp* op, int N, float* din, float* dw, float* dbias,
