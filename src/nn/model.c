@@ -177,19 +177,24 @@ const float* model_forward(Model* m, int N, const float* x, int train) {
             break;
         case L_BN:
             if (train) {
-                bn_forward_train(l->bn, N, out, n->aux + l->save, n->aux + l->save + l->C, in, p + l->w, p + l->b,
-                                 m->buffers + l->rmean, m->buffers + l->rvar, BN_MOMENTUM, BN_EPS);
+                (l->fuse_relu ? bn_relu_forward_train : bn_forward_train)(
+                    l->bn, N, out, n->aux + l->save, n->aux + l->save + l->C, in, p + l->w, p + l->b,
+                    m->buffers + l->rmean, m->buffers + l->rvar, BN_MOMENTUM, BN_EPS);
                 m->buffers[l->nbt] += 1.0f;
             } else {
-                bn_forward_eval(l->bn, N, out, in, p + l->w, p + l->b, m->buffers + l->rmean, m->buffers + l->rvar,
-                                BN_EPS);
+                (l->fuse_relu ? bn_relu_forward_eval : bn_forward_eval)(l->bn, N, out, in, p + l->w, p + l->b,
+                                                                      m->buffers + l->rmean, m->buffers + l->rvar, BN_EPS);
             }
             break;
-        case L_RELU: relu_forward(out, in, (size_t)N * n->slots[l->in].per); break;
+        case L_RELU:
+            if (!l->fused) relu_forward(out, in, (size_t)N * n->slots[l->in].per);
+            break;
         case L_MAXPOOL: maxpool_forward(l->pd, N, out, n->argmax + (size_t)N * l->argmax, in); break;
         case L_GAP: avgpool_global_forward(N, l->HW, l->C, out, in); break;
         case L_LINEAR: linear_forward(m->backend, N, l->C, l->O, out, in, p + l->w, p + l->b); break;
-        case L_ADD: add_forward(out, in, act(n, l->in2), (size_t)N * n->slots[l->in].per); break;
+        case L_ADD:
+            (l->fuse_relu ? add_relu_forward : add_forward)(out, in, act(n, l->in2), (size_t)N * n->slots[l->in].per);
+            break;
         }
         if (n->profile) n->prof_fwd[l->kind] += ug_now() - t0;
     }
@@ -260,8 +265,9 @@ void model_backward(Model* m, const float* dlogits) {
         float* in = act(n, l->in);
         float* dout = dact(n, l->out);
         double t0 = n->profile ? ug_now() : 0;
-        if (l->kind == L_RELU) {   // in place: input and output share the slot
-            relu_backward(dout, dout, act(n, l->out), (size_t)N * n->slots[l->out].per);
+        if (l->kind == L_RELU) {   // in place: input and output share the slot; after BN it is fused into bn_relu_backward
+            if (!(l->fused && i > 0 && n->layers[i - 1].kind == L_BN))
+                relu_backward(dout, dout, act(n, l->out), (size_t)N * n->slots[l->out].per);
             if (n->profile) n->prof_bwd[l->kind] += ug_now() - t0;
             continue;
         }
@@ -283,12 +289,17 @@ void model_backward(Model* m, const float* dlogits) {
             conv_backward(l->conv, N, din, g + l->w, l->b != SIZE_MAX ? g + l->b : NULL, dout, in, p + l->w);
             break;
         case L_BN:
-            if (n->last_train)
+            if (n->last_train && l->fuse_relu)   // dout: gradient at the ReLU output; the output slot holds the mask
+                bn_relu_backward(l->bn, N, din, g + l->w, g + l->b, dout, act(n, l->out), in, p + l->w,
+                                 n->aux + l->save, n->aux + l->save + l->C);
+            else if (n->last_train)
                 bn_backward(l->bn, N, din, g + l->w, g + l->b, dout, in, p + l->w, n->aux + l->save,
                             n->aux + l->save + l->C);
-            else
+            else {
+                if (l->fuse_relu) relu_backward(dout, dout, act(n, l->out), (size_t)N * n->slots[l->out].per);
                 bn_backward_eval(N, l->HW, l->C, din, g + l->w, g + l->b, dout, in, p + l->w, m->buffers + l->rmean,
                                  m->buffers + l->rvar);
+            }
             break;
         case L_MAXPOOL:
             if (din) maxpool_backward(l->pd, N, din, dout, n->argmax + (size_t)N * l->argmax);

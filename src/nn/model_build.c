@@ -117,7 +117,12 @@ int nb_bn(Model* m, const char* name, int in) {
 
 int nb_relu(Model* m, int in) {
     Net* n = net_of(m);
+    // BN + ReLU and add + ReLU run as one fused op (one memory pass less on the fast path)
+    Layer* prev = n->num_layers > 0 ? &n->layers[n->num_layers - 1] : NULL;
+    int fuse = prev && prev->out == in && (prev->kind == L_BN || prev->kind == L_ADD);
+    if (fuse) prev->fuse_relu = 1;
     Layer* l = new_layer(n, L_RELU, in);
+    l->fused = fuse;
     // In place: the input must have no other reader (true for conv/bn/add outputs in our networks).
     UG_CHECK(n->slots[in].consumers == 1, "model builder: in-place relu on a shared slot");
     l->out = in;

@@ -21,6 +21,8 @@ typedef struct {
     size_t save;             // BN: offset of save_mean/save_invstd [2C] in the aux buffer
     size_t argmax;           // maxpool: per-sample offset into the int32 argmax buffer
     int init_tensor[2];      // tensor-table indices of weight / bias (for init)
+    int fuse_relu;           // BN / add: the next layer is an in-place ReLU on this output, computed here
+    int fused;               // ReLU: done by the layer before (forward; for BN also backward)
 } Layer;
 
 typedef struct {
