@@ -127,6 +127,7 @@ static int scrub_pass(const UnlearnConfig* c, Trainer* t, Model* teacher, Loader
         progress_update(&prog, s + 1, extra);
         if (stats[3] > 0) {
             out->early_stopped = 1;
+            out->signalled = 1;
             snprintf(out->reason, sizeof out->reason, "stopped by a signal at epoch %d step %lld", epoch + 1, (long long)s);
             return 0;
         }
