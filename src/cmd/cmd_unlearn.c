@@ -280,6 +280,16 @@ int cmd_unlearn(int argc, char** argv) {
     ug_log("unlearn: %s done in %.2f s (RTE; compute %.2f s, all-reduce %.2f s, data wait %.2f s)%s%s", mi->name,
            res.rte_s, res.timers.compute, res.timers.allreduce, res.timers.data_wait, res.diverged ? "  DIVERGED: " : "",
            res.diverged ? res.reason : "");
+    if (res.signalled) {
+        // An interrupted unlearning run is not a result: write nothing and ask to be run again (Slurm requeue).
+        ug_log("unlearn: %s; nothing written (exit %d: run again)", res.reason, TRAIN_EXIT_REQUEUE);
+        trainer_free(&t);
+        model_destroy(m);
+        split_free(&sp);
+        dataset_close(&ds);
+        free(config_text);
+        return TRAIN_EXIT_REQUEUE;
+    }
 
     // Every rank must hold the same model before saving and evaluating (BN running stats are per rank).
     trainer_sync_buffers(&t);

@@ -363,6 +363,7 @@ void unlearn_loop(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* 
                 snprintf(out->reason, sizeof out->reason, "stopped by a signal at epoch %d step %lld", epoch + 1,
                          (long long)s);
                 out->early_stopped = 1;
+                out->signalled = 1;
                 break;
             }
         }

@@ -81,6 +81,7 @@ typedef struct {
     int diverged;              // 1: NaN/Inf met (the model is the last finite one) or the model collapsed
     char reason[256];
     int early_stopped;
+    int signalled;             // 1: a rank got SIGTERM/SIGUSR1; the run is incomplete (nothing should be written)
     double forget_acc, retain_acc;   // % over the last epoch's training batches (augmented, BN train mode)
     double mean_alpha;               // mean smooth rate applied to forget samples (NAN when none)
     TrainTimers timers;

@@ -47,7 +47,8 @@ static float* dlogits_for(int n, int K) {
 }
 
 // One step; max = 1: ascent on the KL over a forget batch; max = 0: γ·CE + α·KL over a retain batch.
-// stats[0] += the global objective, stats[1] += correct predictions, stats[2] = 1 when non-finite.
+// stats[0] += the global objective, stats[1] += correct predictions, stats[2] += global batch size,
+// stats[3] = 1 when a rank received SIGTERM/SIGUSR1.  Returns 0 when the loss or gradient was non-finite.
 static int scrub_step(const UnlearnConfig* c, Trainer* t, Model* teacher, const Batch* b, int max, double* stats) {
     Model* m = t->model;
     const int K = m->cfg.num_classes;
@@ -85,6 +86,7 @@ static int scrub_step(const UnlearnConfig* c, Trainer* t, Model* teacher, const 
     t->timers.allreduce += ug_now() - t0;
     stats[0] += red[0];
     stats[1] += red[1];
+    stats[2] += (double)G;
     if (red[2] > 0) stats[3] = 1;
     if (!isfinite(red[0])) return 0;
     return isfinite(trainer_apply(t, c->lr));
@@ -100,7 +102,7 @@ double scrub_max_step(const UnlearnConfig* c, Trainer* t, Model* teacher, const 
 static int scrub_pass(const UnlearnConfig* c, Trainer* t, Model* teacher, Loader* l, int epoch, int max,
                       UnlearnResult* out, double* acc) {
     loader_start_epoch(l, epoch);
-    int64_t steps = loader_steps_per_epoch(l), n = 0;
+    int64_t steps = loader_steps_per_epoch(l);
     Progress prog;
     char label[64];
     snprintf(label, sizeof label, "scrub epoch %d/%d %s", epoch + 1, c->epochs, max ? "max D_f" : "min D_r");
@@ -112,7 +114,6 @@ static int scrub_pass(const UnlearnConfig* c, Trainer* t, Model* teacher, Loader
         int more = loader_next(l, &b);
         t->timers.data_wait += ug_now() - tw;
         if (!more) break;
-        n += trainer_global_count(t, b.n);
         int ok = scrub_step(c, t, teacher, &b, max, stats);
         out->steps++;
         if (!ok) {
@@ -126,11 +127,12 @@ static int scrub_pass(const UnlearnConfig* c, Trainer* t, Model* teacher, Loader
         progress_update(&prog, s + 1, extra);
         if (stats[3] > 0) {
             out->early_stopped = 1;
+            out->signalled = 1;
             snprintf(out->reason, sizeof out->reason, "stopped by a signal at epoch %d step %lld", epoch + 1, (long long)s);
             return 0;
         }
     }
-    *acc = n ? 100.0 * stats[1] / (double)n : NAN;
+    *acc = stats[2] > 0 ? 100.0 * stats[1] / stats[2] : NAN;
     char extra[96];
     snprintf(extra, sizeof extra, "%s %.4f  acc(batches) %.2f%%", max ? "mean KL" : "mean loss",
              (max ? -stats[0] : stats[0]) / (double)(steps ? steps : 1), *acc);

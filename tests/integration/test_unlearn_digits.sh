@@ -6,11 +6,12 @@
 #   rte_reported         every unlearning run reports RTE > 0, start-up and the compute / all-reduce / data split
 #   bad_inputs           p outside [0,1], alpha > 1, unknown method, a split of another dataset, a missing
 #                        model -> non-zero exit with a one-line message naming the problem, no metrics.json
+#   signal_requeue       SIGUSR1 mid-run -> exit 75 (run again), no model.h5 / metrics.json written
 set -u
 cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3
 CSV=/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz
-TESTS="demo_runs methods_move_metrics ugradsl_beats_ga rte_reported bad_inputs"
+TESTS="demo_runs methods_move_metrics ugradsl_beats_ga rte_reported bad_inputs signal_requeue"
 if [ ! -f "$CSV" ]; then for n in $TESTS; do echo "SKIP $n: $CSV absent (python3-sklearn)"; done; exit 0; fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -81,4 +82,19 @@ if [ -f "$D/original/model.h5" ]; then
     if [ ${#bad[@]} -eq 0 ]; then echo "PASS bad_inputs"; else echo "FAIL bad_inputs: ${bad[*]}"; fi
 else
     echo "SKIP bad_inputs: no original model (the demo failed)"
+fi
+
+# An interrupted unlearning run is not a result: exit 75 and nothing written.
+if [ -f "$D/original/model.h5" ]; then
+    rm -rf "$T/sig"
+    mpirun -np 2 --oversubscribe bin/ugradsl unlearn --config inputs/demo-digits.ini --method ft --epochs 100000 \
+        --model "$D/original/model.h5" --data "$D/digits.h5" --split "$D/split.h5" --output "$T/sig" > "$T/sig.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do grep -q "unlearn epoch" "$T/sig.log" 2>/dev/null && break; sleep 0.2; done
+    pkill -USR1 -f "bin/ugradsl unlearn.*$T/sig"
+    wait $pid; rc=$?
+    if [ $rc -eq 75 ] && [ ! -e "$T/sig/metrics.json" ] && [ ! -e "$T/sig/model.h5" ]; then echo "PASS signal_requeue"
+    else echo "FAIL signal_requeue: exit $rc (want 75), outputs: $(ls "$T/sig" 2>/dev/null | tr '\n' ' ')"; fi
+else
+    echo "SKIP signal_requeue: no original model (the demo failed)"
 fi
