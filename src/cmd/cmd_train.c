@@ -1,9 +1,7 @@
 // cmd_train.c — `ugradsl train`: options → TrainRunConfig → train_run (src/train/train_run.c).
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd/commands.h"
 #include "common/opts.h"
@@ -123,13 +121,7 @@ int cmd_train(int argc, char** argv) {
     c.stop_after_steps = stop_after;
     c.cache = cache;
     c.drop_last = drop_last;
-    if (threads <= 0) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = (int)(cores / (g_dist.local_world > 0 ? g_dist.local_world : 1));
-        if (threads < 1) threads = 1;
-        if (getenv("OMP_NUM_THREADS")) threads = omp_get_max_threads();   // an explicit environment wins
-    }
-    omp_set_num_threads(threads);
+    dist_set_threads(threads);
     char* text = options_text(specs);
     c.config_text = text;
     int rc = train_run(&c);

@@ -1,11 +1,9 @@
 // cmd_unlearn.c — `ugradsl unlearn`: run one unlearning method from the original model, then evaluate.
 // Writes DIR/model.h5 (the unlearned model) and DIR/metrics.json (UA, MIA, RA, TA, ..., RTE, timings).
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd/commands.h"
 #include "common/opts.h"
@@ -17,25 +15,6 @@
 #include "train/checkpoint.h"
 #include "train/trainer.h"
 #include "unlearn/method.h"
-
-static Augment parse_augment(const char* s, const DatasetInfo* info) {
-    if (!strcmp(s, "none")) return AUG_NONE;
-    if (!strcmp(s, "crop-flip")) return AUG_CROP_FLIP;
-    if (!strcmp(s, "rrc-flip")) return AUG_RRC_FLIP;
-    UG_CHECK(!strcmp(s, "auto"), "unlearn: --augment '%s' unknown (auto, none, crop-flip, rrc-flip)", s);
-    // auto: as training: crop+flip for RGB images of 32 px and more; none for tiny grey digits.
-    return info->channels == 3 && info->height >= 32 ? AUG_CROP_FLIP : AUG_NONE;
-}
-
-static void set_threads(int threads) {
-    if (threads <= 0) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = (int)(cores / (g_dist.local_world > 0 ? g_dist.local_world : 1));
-        if (threads < 1) threads = 1;
-        if (getenv("OMP_NUM_THREADS")) threads = omp_get_max_threads();
-    }
-    omp_set_num_threads(threads);
-}
 
 typedef struct {
     const char* output_dir;
@@ -182,7 +161,7 @@ int cmd_unlearn(int argc, char** argv) {
     const MethodInfo* mi = method_find(method);
     UG_CHECK(mi, "unlearn: unknown --method '%s' (%s)", method, method_names());
     UG_CHECK(!strcmp(backend, "fast") || !strcmp(backend, "ref"), "unlearn: --backend must be fast or ref");
-    set_threads(threads);
+    dist_set_threads(threads);
     if (g_dist.rank == 0) ug_mkdir_p(output);
     dist_barrier();
 
@@ -244,7 +223,7 @@ int cmd_unlearn(int argc, char** argv) {
     uc.alpha_scale = alpha_scale;
     uc.stop_forget_acc = stop_forget_acc;
     uc.seed = (uint64_t)seed;
-    uc.augment = parse_augment(augment, &ds.info);
+    uc.augment = augment_pick(augment, &ds.info);
     uc.pad = pad;
     uc.out_h = mc.in_h;
     uc.out_w = mc.in_w;

@@ -284,3 +284,11 @@ int paired_next(PairedLoader* p, Batch* retain, Batch* forget) {
     p->step++;
     return 1;
 }
+
+Augment augment_pick(const char* name, const DatasetInfo* info) {
+    if (!name || !strcmp(name, "auto")) return (info->height >= 32 && info->channels == 3) ? AUG_CROP_FLIP : AUG_NONE;
+    if (!strcmp(name, "none")) return AUG_NONE;
+    if (!strcmp(name, "crop-flip")) return AUG_CROP_FLIP;
+    if (!strcmp(name, "rrc-flip")) return AUG_RRC_FLIP;
+    ug_die("--augment: unknown '%s' (auto, none, crop-flip, rrc-flip)", name);
+}

@@ -20,6 +20,10 @@
 
 typedef enum { AUG_NONE = 0, AUG_CROP_FLIP = 1, AUG_RRC_FLIP = 2 } Augment;  // 32px-style / ImageNet-style
 
+// --augment NAME: auto (crop+flip for RGB images of 32 px and more, none otherwise), none, crop-flip, rrc-flip.
+// Dies on an unknown name.
+Augment augment_pick(const char* name, const DatasetInfo* info);
+
 typedef struct {
     const char* split;        // "train", "val", "test"
     const int64_t* subset;    // indices into the split (e.g. the retain set); NULL = the whole split (copied)

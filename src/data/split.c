@@ -283,3 +283,10 @@ int split_make(const SplitParams* p, const SplitInputs* in, const char* source, 
     free(mark);
     return 1;
 }
+
+int64_t* split_train_indices(const Split* s) {
+    int64_t na = s->n_forget, nb = s->n_retain, i = 0, j = 0, k = 0;
+    int64_t* out = ug_malloc((size_t)(na + nb + 1) * sizeof(int64_t));
+    while (i < na || j < nb) out[k++] = (j >= nb || (i < na && s->forget[i] < s->retain[j])) ? s->forget[i++] : s->retain[j++];
+    return out;
+}

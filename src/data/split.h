@@ -84,3 +84,6 @@ void split_load(const char* path, const Dataset* ds, Split* out);
 // Reads without validating against a dataset (for `inspect`); still checks the file's own invariants.
 void split_read(const char* path, Split* out);
 void split_free(Split* s);
+// train \\ val = forget ∪ retain, sorted (malloc'd, split_train_count(s) entries).
+int64_t* split_train_indices(const Split* s);
+static inline int64_t split_train_count(const Split* s) { return s->n_forget + s->n_retain; }

@@ -1,6 +1,9 @@
 #include "dist/dist.h"
 
 #include <limits.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "common/util.h"
 
@@ -69,4 +72,16 @@ int dist_all_ok(int ok) {
     int all = ok ? 1 : 0;
     MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &all, 1, MPI_INT, MPI_MIN, g_dist.comm));
     return all;
+}
+
+int dist_set_threads(int requested) {
+    int threads = requested;
+    if (threads <= 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = (int)(cores / (g_dist.local_world > 0 ? g_dist.local_world : 1));
+        if (threads < 1) threads = 1;
+        if (getenv("OMP_NUM_THREADS")) threads = omp_get_max_threads();   // an explicit environment wins
+    }
+    omp_set_num_threads(threads);
+    return threads;
 }

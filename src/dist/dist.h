@@ -24,3 +24,6 @@ void dist_barrier(void);
 // Every rank passes its own ok flag; returns 1 only if all ranks are ok.  Used so that a bad input seen by
 // one rank ends all ranks with the same error instead of a hang.
 int dist_all_ok(int ok);
+// Sets the OpenMP threads of this rank: `requested` if > 0, else OMP_NUM_THREADS when set, else the node's
+// cores divided by the ranks on this node (at least 1).  Call before the first op.  Returns the count.
+int dist_set_threads(int requested);

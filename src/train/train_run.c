@@ -43,22 +43,6 @@ static void write_text_atomic(const char* path, const char* text) {
     atomic_commit(&af);
 }
 
-// train \ val = forget ∪ retain, sorted (both inputs are sorted and disjoint)
-static int64_t* merge_sorted(const int64_t* a, int64_t na, const int64_t* b, int64_t nb) {
-    int64_t* out = ug_malloc((size_t)(na + nb + 1) * sizeof(int64_t));
-    int64_t i = 0, j = 0, k = 0;
-    while (i < na || j < nb) out[k++] = (j >= nb || (i < na && a[i] < b[j])) ? a[i++] : b[j++];
-    return out;
-}
-
-static Augment pick_augment(const char* name, const DatasetInfo* info) {
-    if (!name || !strcmp(name, "auto")) return (info->height >= 32 && info->channels == 3) ? AUG_CROP_FLIP : AUG_NONE;
-    if (!strcmp(name, "none")) return AUG_NONE;
-    if (!strcmp(name, "crop-flip")) return AUG_CROP_FLIP;
-    if (!strcmp(name, "rrc-flip")) return AUG_RRC_FLIP;
-    ug_die("--augment: unknown '%s' (auto, none, crop-flip, rrc-flip)", name);
-}
-
 typedef struct {
     Trainer* t;
     const TrainRunConfig* c;
@@ -113,7 +97,7 @@ int train_run(const TrainRunConfig* c) {
             subset = sp.retain;
             subset_n = sp.n_retain;
         } else {
-            merged = merge_sorted(sp.forget, sp.n_forget, sp.retain, sp.n_retain);
+            merged = split_train_indices(&sp);
             subset = merged;
             subset_n = sp.n_forget + sp.n_retain;
         }
@@ -141,7 +125,7 @@ int train_run(const TrainRunConfig* c) {
     lc.global_batch = c->batch;
     lc.shuffle = 1;
     lc.drop_last = c->drop_last;
-    lc.augment = pick_augment(c->augment, &ds.info);
+    lc.augment = augment_pick(c->augment, &ds.info);
     lc.pad = c->pad;
     lc.seed = c->seed;
     lc.cache = cache;

@@ -245,13 +245,6 @@ static int contains(const int64_t* sorted, int64_t n, int64_t v) {
     return lo < n && sorted[lo] == v;
 }
 
-static int64_t* merge_sorted(const int64_t* a, int64_t na, const int64_t* b, int64_t nb) {
-    int64_t* out = ug_malloc((size_t)(na + nb) * sizeof(int64_t));
-    int64_t i = 0, j = 0, k = 0;
-    while (i < na || j < nb) out[k++] = (j >= nb || (i < na && a[i] < b[j])) ? a[i++] : b[j++];
-    return out;
-}
-
 LoaderConfig unlearn_loader_config(const UnlearnConfig* c, const int64_t* subset, int64_t n, uint64_t seed_offset) {
     LoaderConfig lc;
     memset(&lc, 0, sizeof lc);
@@ -303,7 +296,7 @@ void unlearn_loop(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* 
     case METHOD_BS: single = loader_create(ds, &fc, g_dist.rank, g_dist.world); break;
     case METHOD_RL:
     case METHOD_SALUN:
-        uni = merge_sorted(sp->retain, sp->n_retain, sp->forget, sp->n_forget);
+        uni = split_train_indices(sp);
         rc = unlearn_loader_config(c, uni, sp->n_retain + sp->n_forget, 0);
         single = loader_create(ds, &rc, g_dist.rank, g_dist.world);
         break;
