@@ -31,7 +31,7 @@ static char* options_text(const OptSpec* specs) {
 }
 
 int cmd_train(int argc, char** argv) {
-    char *data = NULL, *split = NULL, *on = NULL, *output = NULL, *arch = NULL, *schedule = NULL, *milestones = NULL;
+    char *data = NULL, *split = NULL, *on = NULL, *output = NULL, *arch = NULL, *schedule = NULL, *milestones = NULL, *json = NULL;
     char *augment = NULL, *resume = NULL, *device = NULL, *backend = NULL;
     int width = 0, imagenet_stem = 0, epochs = 30, batch = 128, nesterov = 0, eval_every = 1, checkpoint_every = 1;
     int threads = 0, cache = -1, eval_batch = 256, pad = 0, drop_last = 0;
@@ -76,6 +76,7 @@ int cmd_train(int argc, char** argv) {
         {"backend", OPT_STR, &backend, "NAME", "fast (oneDNN / OpenBLAS) | ref (plain C reference, slow)", 0},
         {"threads", OPT_INT, &threads, "N", "threads per rank (0: cores / ranks on this node)", 0},
         {"cache", OPT_INT, &cache, "0|1", "keep the training images in RAM (-1: auto)", 0},
+        {"json", OPT_STR, &json, "FILE", "also write the summary (train.json) to FILE", 0},
         {NULL, 0, NULL, NULL, NULL, 0},
     };
     int npos = 0;
@@ -99,6 +100,7 @@ int cmd_train(int argc, char** argv) {
     c.split = split;
     c.on_retain = !strcmp(on, "retain");
     c.out_dir = output;
+    c.json_path = json;
     c.epochs = epochs;
     c.batch = batch;
     c.lr = lr;
@@ -127,6 +129,6 @@ int cmd_train(int argc, char** argv) {
     int rc = train_run(&c);
     free(text);
     free(data); free(split); free(on); free(output); free(arch); free(schedule); free(milestones); free(augment);
-    free(resume); free(device); free(backend);
+    free(resume); free(device); free(backend); free(json);
     return rc;
 }

@@ -345,6 +345,11 @@ int train_run(const TrainRunConfig* c) {
             json_obj_close(&j);
             json_end(&j);
             atomic_commit(&af);
+            if (c->json_path) {
+                char* text = ug_read_file(path, NULL);
+                write_text_atomic(c->json_path, text);
+                free(text);
+            }
         }
         ug_log("train: done in %.1f s (setup %.1f s); %s%.2f%% test accuracy; model: %s", ug_now() - t_begin, t_setup,
                last_test.done ? "" : "(no test split) ", last_test.done ? 100 * last_test.acc : NAN, saver.model_path);

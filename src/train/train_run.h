@@ -15,6 +15,7 @@ typedef struct {
     const char* split;           // split .h5 or NULL
     int on_retain;               // 1: train on D_r (the Retrain baseline); 0: train \ val
     const char* out_dir;
+    const char* json_path;       // --json FILE: a copy of train.json (NULL: none)
     ModelConfig model;           // arch, width, imagenet_stem; classes and input size come from the dataset
     Backend backend;
     int epochs, batch;           // batch = global batch (summed over ranks)
