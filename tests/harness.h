@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int th_fail_count, th_total_fail, th_skipped, th_rank, th_world = 1, th_mpi;
 static const char* th_binary = "test";
@@ -66,3 +68,40 @@ static int th_end(void) {
 }
 
 #define TEST_CASE(fn) th_run(#fn, fn)
+
+// Runs fn(arg) in a child process (for paths that must end the program: ug_die exits).  The child's stderr is
+// captured into msg (NUL-terminated, at most cap-1 bytes).  Returns the child's exit status, or -1 when it was
+// killed by a signal.
+__attribute__((unused)) static int th_run_child(void (*fn)(void*), void* arg, char* msg, size_t cap) {
+    int fds[2];
+    if (pipe(fds) != 0) return -1;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 2);
+        close(fds[0]);
+        fn(arg);
+        _exit(0);
+    }
+    close(fds[1]);
+    size_t len = 0;
+    ssize_t got;
+    char sink[256];
+    while ((got = read(fds[0], len + 1 < cap ? msg + len : sink, len + 1 < cap ? cap - 1 - len : sizeof sink)) > 0)
+        if (len + 1 < cap) len += (size_t)got;
+    msg[len] = 0;
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// 1 when fn(arg) ends the process with a non-zero exit and its stderr contains `needle` (else prints why).
+__attribute__((unused)) static int th_dies_with(void (*fn)(void*), void* arg, const char* needle) {
+    char msg[8192];
+    int rc = th_run_child(fn, arg, msg, sizeof msg);
+    int ok = rc > 0 && strstr(msg, needle) != NULL;
+    if (!ok) fprintf(stderr, "  expected a non-zero exit mentioning '%s'; got exit %d, stderr:\n%s\n", needle, rc, msg);
+    return ok;
+}

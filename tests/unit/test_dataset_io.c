@@ -17,26 +17,7 @@ static void path_in_tmp(char* out, size_t cap, const char* name) { snprintf(out,
 
 // Runs fn(arg) in a child process; returns 1 when the child died with a non-zero status and its stderr
 // contains `needle`.
-static int dies_with(void (*fn)(void*), void* arg, const char* needle) {
-    char errpath[512];
-    path_in_tmp(errpath, sizeof errpath, "child_stderr.txt");
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (!freopen(errpath, "w", stderr)) _exit(99);
-        fn(arg);
-        _exit(0);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) == 0) return 0;
-    char* text = ug_read_file(errpath, NULL);
-    int found = strstr(text, needle) != NULL;
-    if (!found) fprintf(stderr, "  child stderr did not contain '%s':\n%s\n", needle, text);
-    free(text);
-    return found;
-}
+#define dies_with th_dies_with
 
 static char* NAMES3[] = {"alpha", "beta", "a-much-longer-class-name"};
 

@@ -18,26 +18,7 @@
 static char tmpdir[256], good_tree[512], bad_tree[512];
 static ImageCodec* codec;
 
-static int dies_with(void (*fn)(void*), void* arg, const char* needle) {
-    char errpath[600];
-    snprintf(errpath, sizeof errpath, "%s/child_stderr.txt", tmpdir);
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (!freopen(errpath, "w", stderr)) _exit(99);
-        fn(arg);
-        _exit(0);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) == 0) return 0;
-    char* text = ug_read_file(errpath, NULL);
-    int found = strstr(text, needle) != NULL;
-    if (!found) fprintf(stderr, "  child stderr did not contain '%s':\n%s\n", needle, text);
-    free(text);
-    return found;
-}
+#define dies_with th_dies_with
 
 static FolderPackOptions options(const char* input, const char* output, DatasetMode mode, int resize) {
     FolderPackOptions o = {.input = input, .output = output, .mode = mode, .resize = resize, .channels = 3,

@@ -17,26 +17,7 @@
 
 static char tmpdir[256];
 
-static int dies_with(void (*fn)(void*), void* arg, const char* needle) {
-    char errpath[600];
-    snprintf(errpath, sizeof errpath, "%s/child_stderr.txt", tmpdir);
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (!freopen(errpath, "w", stderr)) _exit(99);
-        fn(arg);
-        _exit(0);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) == 0) return 0;
-    char* text = ug_read_file(errpath, NULL);
-    int found = strstr(text, needle) != NULL;
-    if (!found) fprintf(stderr, "  child stderr did not contain '%s':\n%s\n", needle, text);
-    free(text);
-    return found;
-}
+#define dies_with th_dies_with
 
 static void write_file(const char* path, const void* data, size_t n) {
     FILE* f = fopen(path, "wb");
