@@ -91,8 +91,8 @@ int32_t rl_random_label(uint64_t seed, int64_t index, int K) {
 
 // Scratch space reused across steps (grown on demand).
 static struct {
-    float *alpha, *weight, *loss, *dlogits, *retain_feat, *forget_feat, *grad_acc;
-    size_t cap_n, cap_feat_r, cap_feat_f, cap_grad;
+    float *alpha, *weight, *loss, *dlogits, *retain_all, *retain_local, *grad_acc;   // retain rows: global (gathered), this rank's
+    size_t cap_n, cap_retain_all, cap_retain_local, cap_grad;
     int* counts;
     int* displs;
 } W;
@@ -118,10 +118,10 @@ static void ensure_work(size_t n, int K) {
 // Gathers the retain rows of every rank: the self-adaptive alpha compares each forget sample with the whole
 // global retain batch, so alpha does not depend on the rank count.
 static const float* gather_retain(const float* local, int n_local, int dim, int64_t G_r) {
-    grow(&W.retain_feat, &W.cap_feat_r, (size_t)G_r * dim);
+    grow(&W.retain_all, &W.cap_retain_all, (size_t)G_r * dim);
     if (g_dist.world == 1) {
-        memcpy(W.retain_feat, local, (size_t)n_local * dim * sizeof(float));
-        return W.retain_feat;
+        memcpy(W.retain_all, local, (size_t)n_local * dim * sizeof(float));
+        return W.retain_all;
     }
     if (!W.counts) {
         W.counts = ug_calloc((size_t)g_dist.world, sizeof(int));
@@ -131,8 +131,8 @@ static const float* gather_retain(const float* local, int n_local, int dim, int6
     MPI_CHECK(MPI_Allgather(&mine, 1, MPI_INT, W.counts, 1, MPI_INT, g_dist.comm));
     int off = 0;
     for (int r = 0; r < g_dist.world; r++) W.displs[r] = off, off += W.counts[r];
-    MPI_CHECK(MPI_Allgatherv(local, mine, MPI_FLOAT, W.retain_feat, W.counts, W.displs, MPI_FLOAT, g_dist.comm));
-    return W.retain_feat;
+    MPI_CHECK(MPI_Allgatherv(local, mine, MPI_FLOAT, W.retain_all, W.counts, W.displs, MPI_FLOAT, g_dist.comm));
+    return W.retain_all;
 }
 
 static int argmax_row(const float* z, int K) {
@@ -182,8 +182,8 @@ int unlearn_step(const UnlearnConfig* c, Trainer* t, const Batch* retain, const 
     if (n_r > 0) {
         const float* logits = model_forward(m, n_r, br->x, 1);
         if (adaptive) {
-            grow(&W.forget_feat, &W.cap_feat_f, (size_t)n_r * dim);   // local retain rows, kept for the gather
-            memcpy(W.forget_feat, c->alpha_distance == DIST_COSINE ? model_features(m) : br->x,
+            grow(&W.retain_local, &W.cap_retain_local, (size_t)n_r * dim);   // kept for the gather
+            memcpy(W.retain_local, c->alpha_distance == DIST_COSINE ? model_features(m) : br->x,
                    (size_t)n_r * dim * sizeof(float));
         }
         stats[0] += gls_xent(n_r, K, W.loss, W.dlogits, logits, br->y, W.alpha, W.weight, scale);
@@ -197,7 +197,7 @@ int unlearn_step(const UnlearnConfig* c, Trainer* t, const Batch* retain, const 
     if (adaptive && G[1] > 0 && G[0] > 0) {
         // Collective: every rank contributes its retain rows, even when it has none.
         double tg = ug_now();
-        retain_rows = gather_retain(W.forget_feat, n_r, dim, G[0]);
+        retain_rows = gather_retain(W.retain_local, n_r, dim, G[0]);
         t->timers.allreduce += ug_now() - tg;
     }
     if (n_f > 0) {

@@ -7,11 +7,13 @@
 #   bad_inputs           p outside [0,1], alpha > 1, unknown method, a split of another dataset, a missing
 #                        model -> non-zero exit with a one-line message naming the problem, no metrics.json
 #   signal_requeue       SIGUSR1 mid-run -> exit 75 (run again), no model.h5 / metrics.json written
+#   adaptive_alpha       self-adaptive alpha at 3 ranks, both conventions: the mean alpha applied is < 0 (negative,
+#                        cosine) and in (0, 1] (literal, pixel), and the same at 1 and 3 ranks for the pixel distance
 set -u
 cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3
 CSV=/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz
-TESTS="demo_runs methods_move_metrics ugradsl_beats_ga rte_reported bad_inputs signal_requeue"
+TESTS="demo_runs methods_move_metrics ugradsl_beats_ga rte_reported bad_inputs signal_requeue adaptive_alpha"
 if [ ! -f "$CSV" ]; then for n in $TESTS; do echo "SKIP $n: $CSV absent (python3-sklearn)"; done; exit 0; fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -97,4 +99,25 @@ if [ -f "$D/original/model.h5" ]; then
     else echo "FAIL signal_requeue: exit $rc (want 75), outputs: $(ls "$T/sig" 2>/dev/null | tr '\n' ' ')"; fi
 else
     echo "SKIP signal_requeue: no original model (the demo failed)"
+fi
+
+# Self-adaptive alpha: both conventions run data-parallel; the pixel-distance alpha depends only on the batches,
+# which are the same for any rank count, so its mean must not change between 1 and 3 ranks.
+if [ -f "$D/original/model.h5" ]; then
+    A=(bin/ugradsl unlearn --config inputs/demo-digits.ini --method ugradsl --alpha nan --epochs 2
+       --model "$D/original/model.h5" --data "$D/digits.h5" --split "$D/split.h5")
+    probs=()
+    mean_alpha() { $PY -c "import json,sys; print(json.load(open(sys.argv[1]))['label_ldp']['alpha'])" "$1"; }
+    mpirun -np 3 --oversubscribe "${A[@]}" --alpha-sign negative --alpha-distance cosine --beta 0.3 --output "$T/an" > "$T/an.log" 2>&1 || probs+=("negative/cosine at np 3 failed")
+    mpirun -np 3 --oversubscribe "${A[@]}" --alpha-sign literal --alpha-distance pixel --beta 0.6 --output "$T/al3" > "$T/al3.log" 2>&1 || probs+=("literal/pixel at np 3 failed")
+    "${A[@]}" --alpha-sign literal --alpha-distance pixel --beta 0.6 --output "$T/al1" > "$T/al1.log" 2>&1 || probs+=("literal/pixel at np 1 failed")
+    if [ ${#probs[@]} -eq 0 ]; then
+        an=$(mean_alpha "$T/an/metrics.json"); al3=$(mean_alpha "$T/al3/metrics.json"); al1=$(mean_alpha "$T/al1/metrics.json")
+        awk -v a="$an" 'BEGIN{exit !(a < 0)}' || probs+=("negative convention gave mean alpha $an")
+        awk -v a="$al3" 'BEGIN{exit !(a > 0 && a <= 1)}' || probs+=("literal convention gave mean alpha $al3")
+        [ "$al1" = "$al3" ] || probs+=("pixel alpha differs between 1 rank ($al1) and 3 ranks ($al3)")
+    fi
+    if [ ${#probs[@]} -eq 0 ]; then echo "PASS adaptive_alpha"; else echo "FAIL adaptive_alpha: ${probs[*]}"; fi
+else
+    echo "SKIP adaptive_alpha: no original model (the demo failed)"
 fi
