@@ -97,18 +97,23 @@ static void add_class_folder(FileList* l, int64_t* cap_n, int64_t* cap_b, const 
     names_free(&files);
 }
 
-typedef struct { char* name; int label; } LabelEntry;
+// Entries of a "<file> <value>" text file (label files of flat splits, the --groups file), sorted by name.
+typedef struct { char* name; int32_t value; } NamedValue;
 
-static int cmp_entry(const void* a, const void* b) {
-    return strcmp(((const LabelEntry*)a)->name, ((const LabelEntry*)b)->name);
+static int cmp_named(const void* a, const void* b) {
+    return strcmp(((const NamedValue*)a)->name, ((const NamedValue*)b)->name);
 }
 
-// Label file of a flat split: one "<file name> <class name or index>" per line (space, tab or comma between);
-// blank lines and lines starting with # are ignored.
-static LabelEntry* read_label_file(const FolderListing* l, const char* path, int64_t* n_out) {
+// Turns the value text of one line into its number, or dies naming the file and line.
+typedef int32_t (*ValueParser)(const char* path, long long line_no, const char* name, const char* value, const void* ctx);
+
+// One "<file> <value>" per line (space, tab or comma between; blank lines and lines starting with # ignored).
+// Dies on a malformed line or a file listed twice.
+static NamedValue* read_name_value_file(const char* path, const char* what, ValueParser parse, const void* ctx,
+                                        int64_t* n_out) {
     char* text = ug_read_file(path, NULL);
     int64_t n = 0, cap = 1024, line_no = 0;
-    LabelEntry* e = ug_malloc((size_t)cap * sizeof(LabelEntry));
+    NamedValue* e = ug_malloc((size_t)cap * sizeof(NamedValue));
     char* save = NULL;
     for (char* line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         line_no++;
@@ -117,93 +122,71 @@ static LabelEntry* read_label_file(const FolderListing* l, const char* path, int
         if (!*p || *p == '#') continue;
         char* name = p;
         while (*p && !isspace((unsigned char)*p) && *p != ',') p++;
-        if (!*p) ug_die("%s line %lld: expected '<file> <class>', got '%s'", path, (long long)line_no, name);
+        if (!*p) ug_die("%s line %lld: expected '<file> <%s>', got '%s'", path, (long long)line_no, what, name);
         *p++ = 0;
         while (isspace((unsigned char)*p) || *p == ',') p++;
-        char* cls = p;
-        char* end = cls + strlen(cls);
-        while (end > cls && isspace((unsigned char)end[-1])) *--end = 0;
-        if (!*cls) ug_die("%s line %lld: no class given for '%s'", path, (long long)line_no, name);
-        int label = class_index(l, cls);
-        if (label < 0) {
-            char* num_end = NULL;
-            long v = strtol(cls, &num_end, 10);
-            if (*num_end || v < 0 || v >= l->num_classes)
-                ug_die("%s line %lld: '%s' is neither a class folder name of train/ nor an index 0..%d", path,
-                       (long long)line_no, cls, l->num_classes - 1);
-            label = (int)v;
-        }
-        if (n == cap) e = ug_realloc(e, (size_t)(cap *= 2) * sizeof(LabelEntry));
+        char* end = p + strlen(p);
+        while (end > p && isspace((unsigned char)end[-1])) *--end = 0;
+        if (!*p) ug_die("%s line %lld: no %s given for '%s'", path, (long long)line_no, what, name);
+        if (n == cap) e = ug_realloc(e, (size_t)(cap *= 2) * sizeof(NamedValue));
+        e[n].value = parse(path, line_no, name, p, ctx);
         e[n].name = ug_strdup(name);
-        e[n].label = label;
         n++;
     }
     free(text);
-    qsort(e, (size_t)n, sizeof(LabelEntry), cmp_entry);
+    if (n > 1) qsort(e, (size_t)n, sizeof(NamedValue), cmp_named);
     for (int64_t i = 1; i < n; i++)
         if (!strcmp(e[i].name, e[i - 1].name)) ug_die("%s: file '%s' is listed twice", path, e[i].name);
     *n_out = n;
     return e;
 }
 
-typedef struct { char* name; int32_t id; } GroupEntry;
-
-static int cmp_group(const void* a, const void* b) {
-    return strcmp(((const GroupEntry*)a)->name, ((const GroupEntry*)b)->name);
+static void free_named(NamedValue* e, int64_t n) {
+    for (int64_t i = 0; i < n; i++) free(e[i].name);
+    free(e);
 }
 
-// Groups file: one "<file> <group id>" per line (space, tab or comma; # comments), the file named by its path
-// below the split folder ("cat/0001.jpg", "0001.jpg" when flat) or by its bare name (as CelebA's
-// identity_CelebA.txt does).
-static GroupEntry* read_groups_file(const char* path, int64_t* n_out) {
-    char* text = ug_read_file(path, NULL);
-    int64_t n = 0, cap = 1024, line_no = 0;
-    GroupEntry* e = ug_malloc((size_t)cap * sizeof(GroupEntry));
-    char* save = NULL;
-    for (char* line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        line_no++;
-        char* p = line;
-        while (isspace((unsigned char)*p)) p++;
-        if (!*p || *p == '#') continue;
-        char* name = p;
-        while (*p && !isspace((unsigned char)*p) && *p != ',') p++;
-        if (!*p) ug_die("%s line %lld: expected '<file> <group id>', got '%s'", path, (long long)line_no, name);
-        *p++ = 0;
-        while (isspace((unsigned char)*p) || *p == ',') p++;
-        char* end = NULL;
-        long v = strtol(p, &end, 10);
-        while (end && isspace((unsigned char)*end)) end++;
-        if (end == p || (end && *end) || v < 0 || v > 2147483647L)
-            ug_die("%s line %lld: group id '%s' of '%s' is not an integer >= 0", path, (long long)line_no, p, name);
-        if (n == cap) e = ug_realloc(e, (size_t)(cap *= 2) * sizeof(GroupEntry));
-        e[n].name = ug_strdup(name);
-        e[n].id = (int32_t)v;
-        n++;
-    }
-    free(text);
-    if (n > 1) qsort(e, (size_t)n, sizeof(GroupEntry), cmp_group);
-    for (int64_t i = 1; i < n; i++)
-        if (!strcmp(e[i].name, e[i - 1].name)) ug_die("%s: file '%s' is listed twice", path, e[i].name);
-    *n_out = n;
-    return e;
+// Label of a flat split: a class folder name of train/ or an index.
+static int32_t parse_label(const char* path, long long line_no, const char* name, const char* cls, const void* ctx) {
+    const FolderListing* l = ctx;
+    (void)name;
+    int label = class_index(l, cls);
+    if (label >= 0) return label;
+    char* num_end = NULL;
+    long v = strtol(cls, &num_end, 10);
+    if (*num_end || v < 0 || v >= l->num_classes)
+        ug_die("%s line %lld: '%s' is neither a class folder name of train/ nor an index 0..%d", path, line_no, cls,
+               l->num_classes - 1);
+    return (int32_t)v;
+}
+
+// Groups file (--groups): the file named by its path below the split folder ("cat/0001.jpg", "0001.jpg" when
+// flat) or by its bare name (as CelebA's identity_CelebA.txt does), then an integer id >= 0.
+static int32_t parse_group(const char* path, long long line_no, const char* name, const char* value, const void* ctx) {
+    (void)ctx;
+    char* end = NULL;
+    long v = strtol(value, &end, 10);
+    if (end == value || *end || v < 0 || v > 2147483647L)
+        ug_die("%s line %lld: group id '%s' of '%s' is not an integer >= 0", path, line_no, value, name);
+    return (int32_t)v;
 }
 
 // Gives every listed file of one split its group id (by relative path, else by bare name).
-static void assign_groups(const FolderPackOptions* o, FileList* fl, const char* split, const GroupEntry* e, int64_t ne) {
+static void assign_groups(const FolderPackOptions* o, FileList* fl, const char* split, const NamedValue* e, int64_t ne) {
     fl->groups = ug_malloc((size_t)(fl->n > 0 ? fl->n : 1) * sizeof(int32_t));
     size_t skip = strlen(o->input) + 1 + strlen(split) + 1;   // "<input>/<split>/"
     for (int64_t i = 0; i < fl->n; i++) {
         const char* full = fl->paths + fl->path_at[i];
         const char* rel = full + skip;
         const char* base = strrchr(full, '/') ? strrchr(full, '/') + 1 : full;
-        GroupEntry key = {(char*)rel, 0};
-        const GroupEntry* hit = ne ? bsearch(&key, e, (size_t)ne, sizeof(GroupEntry), cmp_group) : NULL;
+        NamedValue key = {(char*)rel, 0};
+        const NamedValue* hit = ne ? bsearch(&key, e, (size_t)ne, sizeof(NamedValue), cmp_named) : NULL;
         if (!hit && ne) {
             key.name = (char*)base;
-            hit = bsearch(&key, e, (size_t)ne, sizeof(GroupEntry), cmp_group);
+            hit = bsearch(&key, e, (size_t)ne, sizeof(NamedValue), cmp_named);
         }
         if (!hit) ug_die("'%s' has no group id in '%s' (every image needs one)", full, o->groups_file);
-        fl->groups[i] = hit->id;
+        fl->groups[i] = hit->value;
     }
 }
 
@@ -240,18 +223,17 @@ static void scan_split(const FolderPackOptions* o, FolderListing* l, int s) {
             ug_die("'%s' has no class folders and its label file '%s' is missing (give it with --%s-labels FILE)", dir,
                    label_path, split);
         int64_t ne = 0;
-        LabelEntry* e = read_label_file(l, label_path, &ne);
+        NamedValue* e = read_name_value_file(label_path, "class", parse_label, l, &ne);
         for (int64_t i = 0; i < files.n; i++) {
-            LabelEntry key = {files.items[i], 0};
-            LabelEntry* hit = bsearch(&key, e, (size_t)ne, sizeof(LabelEntry), cmp_entry);
+            NamedValue key = {files.items[i], 0};
+            NamedValue* hit = bsearch(&key, e, (size_t)ne, sizeof(NamedValue), cmp_named);
             if (!hit) ug_die("'%s/%s' has no label in '%s'", dir, files.items[i], label_path);
             if (snprintf(path, sizeof path, "%s/%s", dir, files.items[i]) >= (int)sizeof path) ug_die("path too long: '%s/%s'", dir, files.items[i]);
-            list_add(fl, &cap_n, &cap_b, path, hit->label);
+            list_add(fl, &cap_n, &cap_b, path, hit->value);
         }
         if (ne != files.n) ug_warn("'%s' lists %lld files but '%s' holds %lld; the extra labels are ignored", label_path,
                                    (long long)ne, dir, (long long)files.n);
-        for (int64_t i = 0; i < ne; i++) free(e[i].name);
-        free(e);
+        free_named(e, ne);
     }
     names_free(&dirs);
     names_free(&files);
@@ -292,11 +274,10 @@ void folder_list(const FolderPackOptions* o, MPI_Comm comm, FolderListing* out) 
         if (o->groups_file) {
             if (!ug_file_exists(o->groups_file)) ug_die("groups file '%s' not found", o->groups_file);
             int64_t ne = 0;
-            GroupEntry* e = read_groups_file(o->groups_file, &ne);
+            NamedValue* e = read_name_value_file(o->groups_file, "group id", parse_group, NULL, &ne);
             for (int s = 0; s < 3; s++)
                 if (out->has[s]) assign_groups(o, &out->split[s], SPLIT_NAMES[s], e, ne);
-            for (int64_t i = 0; i < ne; i++) free(e[i].name);
-            free(e);
+            free_named(e, ne);
             out->has_groups = 1;
         }
     }
