@@ -7,7 +7,8 @@
 #   jobs/pipeline.sh [options] EXPERIMENT
 # EXPERIMENT is a name (config inputs/NAME.ini) or the path of an .ini file (the name is its basename).
 # Options:
-#   --methods "LIST"     unlearning methods (default: "ga ft rl ugradsl ugradsl+")
+#   --methods "LIST"     unlearning methods (default: "ga ft rl ugradsl ugradsl+"); "none": original and
+#                        Retrain only (e.g. to choose hyper-parameters on them before the methods run)
 #   --seeds "LIST"       seeds of Retrain and of every method (default: "1")
 #   --nodes N            nodes for train / retrain / unlearn jobs (default 1)
 #   --data FILE          use this packed dataset (no pack job)
@@ -23,7 +24,7 @@ set -euo pipefail
 UG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$UG_ROOT/jobs/lib.sh"
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
 
 methods="ga ft rl ugradsl ugradsl+"
 seeds="1"
@@ -68,7 +69,8 @@ fi
 if [ "$split_args" = UNSET ]; then
     if grep -q '^[[:space:]]*\[split\]' "$config"; then split_args=""; else split_args="--paradigm class --classes 3"; fi
 fi
-[ -n "$methods" ] || ug_die "--methods is empty"
+[ -n "$methods" ] || ug_die "--methods is empty (use --methods none for the original and Retrain only)"
+[ "$methods" != none ] || methods=""
 [ -n "$seeds" ] || ug_die "--seeds is empty"
 for s in $seeds; do [[ "$s" =~ ^[0-9]+$ ]] || ug_die "seed '$s' is not a whole number"; done
 for m in $methods; do [[ "$m" =~ ^[a-z0-9+_-]+$ ]] || ug_die "method name '$m' has odd characters"; done
