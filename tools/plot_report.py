@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Bar chart of Avg. Gap per method (one panel per split) with RTE written on each bar.
+"""Bar chart of Avg. Gap per method (one panel per split) with RTE written on each bar; error bars show the
+std over seeds of each run's own Avg. Gap (avg_gap_std of report.json; none for a single seed).
 
 usage: plot_report.py REPORT_JSON OUT_PNG      (called by `ugradsl report`)
 Exit status 3 when matplotlib is missing: the report then says the PNG was skipped; the tables are complete.
@@ -31,11 +32,12 @@ def main():
         sel = [r for r in rows if r.get("split_name") == split and r.get("avg_gap") is not None]
         names = [r["method"] for r in sel]
         gaps = [r["avg_gap"] for r in sel]
-        bars = ax.bar(names, gaps, color="#4c72b0")
-        for bar, r in zip(bars, sel):
+        errs = [r.get("avg_gap_std") or 0.0 for r in sel]
+        bars = ax.bar(names, gaps, yerr=errs, capsize=3, color="#4c72b0", error_kw={"elinewidth": 1})
+        for bar, r, err in zip(bars, sel, errs):
             rte = r.get("rte_s")
             label = f"RTE {rte:.1f} s" if rte is not None else "RTE n/a"
-            ax.annotate(label, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom",
+            ax.annotate(label, (bar.get_x() + bar.get_width() / 2, bar.get_height() + err), ha="center", va="bottom",
                         fontsize=8, xytext=(0, 2), textcoords="offset points")
         ref = [r for r in rows if r.get("split_name") == split and r["method"].lower() == "retrain"]
         title = f"split {split}: Avg. Gap to Retrain (lower is better)"
@@ -46,7 +48,8 @@ def main():
         ax.set_title(title, fontsize=10)
         ax.set_ylabel("Avg. Gap (points)")
         if gaps:
-            ax.set_ylim(0, max(gaps) * 1.2 + 1e-9)
+            ax.set_ylim(0, max(g + e for g, e in zip(gaps, errs)) * 1.2 + 1e-9)
+        ax.tick_params(axis="x", labelsize=8, labelrotation=30 if len(names) > 7 else 0)
     fig.tight_layout()
     out = sys.argv[2]
     tmp = f"{out}.tmp.{os.getpid()}.png"

@@ -92,7 +92,7 @@ int cmd_unlearn(int argc, char** argv) {
     double t_cmd = ug_now();
     char *data = NULL, *split = NULL, *model = NULL, *method = NULL, *output = NULL, *alpha_sign = ug_strdup("negative");
     char *alpha_distance = ug_strdup("cosine"), *augment = ug_strdup("auto"), *backend = ug_strdup("fast");
-    char *device = ug_strdup("cpu"), *json = NULL;
+    char *device = ug_strdup("cpu"), *json = NULL, *label = NULL;
     int epochs = 5, batch = 256, nesterov = 0, pad = 0, cache = -1, threads = 0, eval_batch = 512, no_eval = 0;
     double lr = 0.01, momentum = 0.9, wd = 5e-4, clip = 0, p = 0.5, alpha = NAN, beta = 0.5, alpha_scale = 1.0;
     double stop_forget_acc = -1;
@@ -109,6 +109,8 @@ int cmd_unlearn(int argc, char** argv) {
         {"method", OPT_STR, &method, "NAME", "retrain | ft | ga | rl | ugradsl | ugradsl+ | l1-sparse | eu-k | cf-k | "
          "scrub | salun | be | bs | iu", 0},
         {"output", OPT_STR, &output, "DIR", "run directory: model.h5, metrics.json", 0},
+        {"label", OPT_STR, &label, "NAME", "row name in metrics.json and the report (default: the method), e.g. "
+         "ugradsl@adaptive-neg for a variant", 0},
         {"epochs", OPT_INT, &epochs, "N", "unlearning epochs (ugradsl: passes over D_f; ugradsl+, ft, rl: over D_r)", 0},
         {"batch", OPT_INT, &batch, "N", "global batch (paired methods: |B_r| = |B_f| = N)", 0},
         {"lr", OPT_DOUBLE, &lr, "LR", "constant learning rate", 0},
@@ -161,6 +163,13 @@ int cmd_unlearn(int argc, char** argv) {
     const MethodInfo* mi = method_find(method);
     UG_CHECK(mi, "unlearn: unknown --method '%s' (%s)", method, method_names());
     UG_CHECK(!strcmp(backend, "fast") || !strcmp(backend, "ref"), "unlearn: --backend must be fast or ref");
+    if (label) {
+        size_t n = strlen(label);
+        UG_CHECK(n > 0 && n < 64 && strspn(label, "abcdefghijklmnopqrstuvwxyz0123456789+-_.@") == n,
+                 "unlearn: --label '%s' must be 1..63 characters of a-z 0-9 + - _ . @ (e.g. ugradsl@adaptive-neg)", label);
+        UG_CHECK(mi->kind != METHOD_RETRAIN || !strcmp(label, "retrain"),
+                 "unlearn: --label cannot rename Retrain (the report's reference row)");
+    }
     dist_set_threads(threads);
     if (g_dist.rank == 0) ug_mkdir_p(output);
     dist_barrier();
@@ -278,7 +287,7 @@ int cmd_unlearn(int argc, char** argv) {
 
     RunInfo run;
     run_info_init(&run);
-    run.method = mi->name;
+    run.method = label ? label : mi->name;
     run.seed = seed;
     run.rte_s = res.rte_s;
     run.startup_s = startup + res.setup_s;

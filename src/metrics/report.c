@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "common/json.h"
@@ -178,25 +179,40 @@ fail:
 
 // ---- grouping ----
 
+// A row label may name a variant of a method: "ugradsl+@adaptive-neg" (`ugradsl unlearn --label`).  Order and
+// display name follow the base method (before '@'); the variant is shown after it.
+static size_t base_len(const char* m) {
+    const char* at = strchr(m, '@');
+    return at ? (size_t)(at - m) : strlen(m);
+}
+
 // Table order: Retrain first (the reference), then the paper's order, then anything else alphabetically.
 static int method_rank(const char* m) {
     static const char* order[] = {"retrain", "original", "ft", "ga", "rl", "l1-sparse", "l1_sparse", "iu", "be",
                                   "bs", "eu-k", "cf-k", "scrub", "salun", "ugradsl", "ugradsl+", NULL};
+    size_t n = base_len(m);
     for (int i = 0; order[i]; i++)
-        if (!strcasecmp(m, order[i])) return i;
+        if (strlen(order[i]) == n && !strncasecmp(m, order[i], n)) return i;
     return 1000;
 }
 
 static int is_retrain(const char* m) { return !strcasecmp(m, "retrain"); }
 
-static const char* display_method(const char* m) {
+// The table's name of a method or variant label: "UGradSL+ (adaptive-neg)".
+static void display_method(const char* m, char* out, size_t cap) {
     static const struct { const char *key, *name; } names[] = {
         {"retrain", "Retrain"}, {"original", "Original"}, {"ft", "FT"}, {"ga", "GA"}, {"rl", "RL"},
         {"l1-sparse", "l1-sparse"}, {"iu", "IU"}, {"be", "BE"}, {"bs", "BS"}, {"eu-k", "EU-k"}, {"cf-k", "CF-k"},
         {"scrub", "SCRUB"}, {"salun", "SalUn"}, {"ugradsl", "UGradSL"}, {"ugradsl+", "UGradSL+"}, {NULL, NULL}};
+    size_t n = base_len(m);
+    const char* variant = m[n] == '@' ? m + n + 1 : NULL;
     for (int i = 0; names[i].key; i++)
-        if (!strcasecmp(m, names[i].key)) return names[i].name;
-    return m;
+        if (strlen(names[i].key) == n && !strncasecmp(m, names[i].key, n)) {
+            if (variant) snprintf(out, cap, "%s (%s)", names[i].name, variant);
+            else snprintf(out, cap, "%s", names[i].name);
+            return;
+        }
+    snprintf(out, cap, "%s", m);
 }
 
 static const RunMetrics* g_sort_runs;
@@ -236,7 +252,7 @@ static void fill_row(ReportRow* row, const RunMetrics* runs, const int* idx, int
             if (isfinite(runs[idx[i]].v[k])) ss += (runs[idx[i]].v[k] - row->mean[k]) * (runs[idx[i]].v[k] - row->mean[k]);
         row->std[k] = cnt > 1 ? sqrt(ss / (cnt - 1)) : cnt == 1 ? 0 : NAN;
     }
-    row->avg_gap = row->avg_gap_4 = NAN;
+    row->avg_gap = row->avg_gap_4 = row->avg_gap_std = NAN;
 }
 
 static double gap_over(const ReportRow* row, const ReportRow* ref, const int* keys, int n_keys) {
@@ -252,6 +268,20 @@ static double gap_over(const ReportRow* row, const ReportRow* ref, const int* ke
     return cnt ? sum / cnt : NAN;
 }
 
+// The gap of one run to the Retrain row's means, over the keys both have (as gap_over for a row).
+static double run_gap(const RunMetrics* run, const ReportRow* ref, const int* keys, int n_keys) {
+    double sum = 0;
+    int cnt = 0;
+    for (int i = 0; i < n_keys; i++) {
+        int k = keys[i];
+        if (isfinite(run->v[k]) && isfinite(ref->mean[k])) {
+            sum += fabs(run->v[k] - ref->mean[k]);
+            cnt++;
+        }
+    }
+    return cnt ? sum / cnt : NAN;
+}
+
 void report_build(const RunMetrics* runs, int n_runs, Report* out) {
     memset(out, 0, sizeof *out);
     if (n_runs <= 0) return;
@@ -260,6 +290,7 @@ void report_build(const RunMetrics* runs, int n_runs, Report* out) {
     g_sort_runs = runs;
     qsort(order, (size_t)n_runs, sizeof(int), cmp_run_index);
     out->rows = ug_calloc((size_t)n_runs, sizeof(ReportRow));
+    int* first = ug_malloc(sizeof(int) * (size_t)n_runs);   // each row's runs: order[first[r] .. + rows[r].runs)
     for (int i = 0; i < n_runs;) {
         int j = i + 1;
         const RunMetrics* a = &runs[order[i]];
@@ -269,10 +300,10 @@ void report_build(const RunMetrics* runs, int n_runs, Report* out) {
             if (runs[order[k]].seed == runs[order[k - 1]].seed)
                 ug_warn("report: %s and %s are both %s seed %lld on split %s; both are averaged",
                         runs[order[k - 1]].path, runs[order[k]].path, a->method, (long long)a->seed, a->split_name);
+        first[out->n] = i;
         fill_row(&out->rows[out->n++], runs, order + i, j - i);
         i = j;
     }
-    free(order);
     static const int GAP_KEYS[] = {RV_UA, RV_MIA, RV_RA, RV_TA, RV_ADD_MIA};
     for (int i = 0; i < out->n;) {   // per split
         int j = i;
@@ -287,12 +318,27 @@ void report_build(const RunMetrics* runs, int n_runs, Report* out) {
                     out->rows[i].split_name);
         }
         for (int k = i; k < j && ref; k++) {
-            if (out->rows[k].is_retrain) continue;
-            out->rows[k].avg_gap = gap_over(&out->rows[k], ref, GAP_KEYS, 5);
-            out->rows[k].avg_gap_4 = gap_over(&out->rows[k], ref, GAP_KEYS, 4);
+            ReportRow* row = &out->rows[k];
+            if (row->is_retrain) continue;
+            row->avg_gap = gap_over(row, ref, GAP_KEYS, 5);
+            row->avg_gap_4 = gap_over(row, ref, GAP_KEYS, 4);
+            // spread over seeds: std (n-1) of each run's own gap to Retrain's means
+            double sum = 0, ss = 0;
+            int cnt = 0;
+            for (int r = 0; r < row->runs; r++) {
+                double x = run_gap(&runs[order[first[k] + r]], ref, GAP_KEYS, 5);
+                if (isfinite(x)) { sum += x; cnt++; }
+            }
+            for (int r = 0; r < row->runs && cnt; r++) {
+                double x = run_gap(&runs[order[first[k] + r]], ref, GAP_KEYS, 5);
+                if (isfinite(x)) ss += (x - sum / cnt) * (x - sum / cnt);
+            }
+            row->avg_gap_std = cnt > 1 ? sqrt(ss / (cnt - 1)) : cnt == 1 ? 0 : NAN;
         }
         i = j;
     }
+    free(first);
+    free(order);
 }
 
 void report_free(Report* r) {
@@ -343,7 +389,9 @@ void report_write_markdown(FILE* f, const Report* r) {
             cell_pm(c[7], 64, row->mean[RV_EPSILON], row->std[RV_EPSILON], row->n[RV_EPSILON]);
             flips += row->mia_flip_runs > 0;
             diverged += row->diverged_runs > 0;
-            fprintf(f, "| %s%s | %s | %s%s | %s | %s |", display_method(row->method), row->diverged_runs ? " ‡" : "",
+            char name[160];
+            display_method(row->method, name, sizeof name);
+            fprintf(f, "| %s%s | %s | %s%s | %s | %s |", name, row->diverged_runs ? " ‡" : "",
                     c[0], c[1], row->mia_flip_runs ? " †" : "", c[2], c[3]);
             if (add) fprintf(f, " %s |", c[4]);
             fprintf(f, " %s |", c[5]);
@@ -383,7 +431,7 @@ static void csv_str(FILE* f, const char* s) {
 void report_write_csv(FILE* f, const Report* r) {
     fputs("split,method,runs", f);
     for (int k = 0; k < REPORT_NUM_VALUES; k++) fprintf(f, ",%s,%s_std", REPORT_VALUE_KEYS[k], REPORT_VALUE_KEYS[k]);
-    fputs(",avg_gap,avg_gap_4,mia_flip_runs,diverged_runs\n", f);
+    fputs(",avg_gap,avg_gap_4,mia_flip_runs,diverged_runs,avg_gap_std\n", f);
     for (int i = 0; i < r->n; i++) {
         const ReportRow* row = &r->rows[i];
         csv_str(f, row->split_name);
@@ -396,7 +444,9 @@ void report_write_csv(FILE* f, const Report* r) {
         }
         csv_num(f, row->avg_gap);
         csv_num(f, row->avg_gap_4);
-        fprintf(f, ",%d,%d\n", row->mia_flip_runs, row->diverged_runs);
+        fprintf(f, ",%d,%d", row->mia_flip_runs, row->diverged_runs);
+        csv_num(f, row->avg_gap_std);
+        fputc('\n', f);
     }
 }
 
@@ -416,6 +466,7 @@ void report_write_json(FILE* f, const Report* r) {
         }
         json_num(&j, "avg_gap", row->avg_gap);
         json_num(&j, "avg_gap_4", row->avg_gap_4);
+        json_num(&j, "avg_gap_std", row->avg_gap_std);
         json_str(&j, "split", row->split);
         json_str(&j, "split_name", row->split_name);
         json_int(&j, "runs", row->runs);

@@ -40,6 +40,7 @@ typedef struct {
     double mean[REPORT_NUM_VALUES], std[REPORT_NUM_VALUES];   // std with n-1 (0 for one run); NaN when n = 0
     double avg_gap;      // mean |mean - Retrain's mean| over UA, MIA, RA, TA (+ Add. MIA when both have it)
     double avg_gap_4;    // the same over UA, MIA, RA, TA only (the paper's Table 1)
+    double avg_gap_std;  // std (n-1) over seeds of each run's own Avg. Gap to Retrain's means (error bars)
     int is_retrain;
 } ReportRow;
 

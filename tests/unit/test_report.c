@@ -319,10 +319,51 @@ static void command_end_to_end(void) {
     remove_tmp();
 }
 
+// Variant labels (`unlearn --label ugradsl+@adaptive-neg`) are rows of their own, ordered by their base method
+// and displayed as "UGradSL+ (adaptive-neg)"; avg_gap_std is the spread of each run's own gap over seeds.
+static void variants_and_gap_std(void) {
+    make_tmp();
+    write_table1_runs();
+    write_run("v1/s1/metrics.json", "ugradsl+@adaptive-neg", 1, "cls0", 92, 80, 99, 91, 51, 4);
+    write_run("v2/s1/metrics.json", "ugradsl@adaptive-lit", 1, "cls0", 93, 79, 98, 90, 55, 4);
+    write_run("v3/s1/metrics.json", "zz-custom", 1, "cls0", 93, 79, 98, 90, 55, 4);
+    char* roots[1] = {g_tmp};
+    int n_files = 0;
+    Report rep = load_report(roots, 1, &n_files);
+    CHECK_EQ_INT(rep.n, 7);
+    const char* want[] = {"retrain", "ga", "ugradsl", "ugradsl@adaptive-lit", "ugradsl+@adaptive-neg", "zz-custom"};
+    for (int i = 0; i < 6 && i < rep.n; i++) CHECK(!strcmp(rep.rows[i].method, want[i]), "row %d is %s, want %s", i, rep.rows[i].method, want[i]);
+    const ReportRow* ga = row_of(&rep, "cls0.h5", "ga");
+    const ReportRow* v = row_of(&rep, "cls0.h5", "ugradsl+@adaptive-neg");
+    CHECK(ga && v, "rows present");
+    // GA's own gaps to Retrain's means (92 80 99 91): 43/4, 30/4, 17/4 -> mean 7.5, std 3.25
+    if (ga) CHECK_CLOSE(ga->avg_gap_std, 3.25, 1e-12);
+    if (v) { CHECK_CLOSE(v->avg_gap, 0, 1e-12); CHECK_CLOSE(v->avg_gap_std, 0, 0); }
+    char path[512];
+    snprintf(path, sizeof path, "%s/out.md", g_tmp);
+    FILE* f = fopen(path, "w");
+    report_write_markdown(f, &rep);
+    fclose(f);
+    char* text = ug_read_file(path, NULL);
+    CHECK(strstr(text, "| UGradSL+ (adaptive-neg) | 92.00 |") && strstr(text, "| UGradSL (adaptive-lit) |") &&
+          strstr(text, "| zz-custom |"), "variant display names:\n%s", text);
+    free(text);
+    snprintf(path, sizeof path, "%s/out.json", g_tmp);
+    f = fopen(path, "w");
+    report_write_json(f, &rep);
+    fclose(f);
+    text = ug_read_file(path, NULL);
+    CHECK(strstr(text, "\"avg_gap_std\": 3.25") != NULL, "avg_gap_std in report.json:\n%.600s", text);
+    free(text);
+    report_free(&rep);
+    remove_tmp();
+}
+
 int main(int argc, char** argv) {
     th_begin(&argc, &argv, 0);
     TEST_CASE(grouping_mean_std_gap);
     TEST_CASE(outputs_are_well_formed);
+    TEST_CASE(variants_and_gap_std);
     TEST_CASE(bad_and_missing_files);
     TEST_CASE(metrics_json_round_trip);
     TEST_CASE(command_end_to_end);
