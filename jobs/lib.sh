@@ -198,3 +198,58 @@ ug_need() {
         [ -n "${!v:-}" ] || ug_die "missing --${n//_/-} (see the header of this job script)"
     done
 }
+
+# ---------------------------------------------------------------- experiment config (INI) from bash
+
+# ug_ini_values FILE SECTION KEY: every value of KEY in [SECTION], one per line, in file order (the C parser's
+# rules: '#'/';' comment lines, inline " #" comments, whitespace trimmed).
+ug_ini_values() {
+    awk -v want="$2" -v key="$3" '
+        function trim(s) { sub(/^[ \t\r]+/, "", s); sub(/[ \t\r]+$/, "", s); return s }
+        { line = trim($0) }
+        line == "" || line ~ /^[#;]/ { next }
+        line ~ /^\[/ { sec = line; sub(/^\[/, "", sec); sub(/\].*$/, "", sec); sec = trim(sec); next }
+        sec == want {
+            i = index(line, "="); if (!i) next
+            if (trim(substr(line, 1, i - 1)) != key) next
+            v = trim(substr(line, i + 1)); j = index(v, " #"); if (j) v = trim(substr(v, 1, j - 1))
+            print v
+        }' "$1"
+}
+
+# ug_ini_identity FILE: the config's content that makes an experiment what it is — every section except the
+# unlearning methods' ([unlearn], [unlearn.M] but [unlearn.retrain]) and the sweep grids ([sweep.M]) — without
+# comments, blank lines or spacing, as one sha256.  Comments, method hyper-parameters and grids may change
+# between submissions of one experiment; data, split and the original's / Retrain's recipe may not.
+ug_ini_identity() {
+    awk '
+        function trim(s) { sub(/^[ \t\r]+/, "", s); sub(/[ \t\r]+$/, "", s); return s }
+        { line = trim($0) }
+        line == "" || line ~ /^[#;]/ { next }
+        line ~ /^\[/ {
+            sec = line; sub(/^\[/, "", sec); sub(/\].*$/, "", sec); sec = trim(sec)
+            skip = (sec == "unlearn" || (sec ~ /^unlearn\./ && sec != "unlearn.retrain") || sec ~ /^sweep\./)
+            if (!skip) print "[" sec "]"
+            next
+        }
+        skip { next }
+        {
+            i = index(line, "="); if (!i) { print line; next }
+            v = trim(substr(line, i + 1)); j = index(v, " #"); if (j) v = trim(substr(v, 1, j - 1))
+            print trim(substr(line, 1, i - 1)) "=" v
+        }' "$1" | sha256sum | cut -d' ' -f1
+}
+
+# ug_same_validation SPLIT_A SPLIT_B: true when both split files hold out the same validation indices.  With
+# h5diff: the /val index sets themselves; without: the inputs that fix them (src/data/split.c: seed,
+# val-fraction and the labels' hash) and their count, read with `ugradsl inspect`.
+ug_same_validation() {
+    if command -v h5diff >/dev/null 2>&1; then
+        h5diff -q "$1" "$2" /val /val >/dev/null 2>&1
+        return
+    fi
+    local keys='^  (@(format_version|labels_hash|n_train|seed|val_fraction) |/val )' a b
+    a=$("$UG_BIN" inspect "$1" 2>/dev/null | grep -E "$keys") || return 1
+    b=$("$UG_BIN" inspect "$2" 2>/dev/null | grep -E "$keys") || return 1
+    [ -n "$a" ] && [ "$a" = "$b" ]
+}

@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # pipeline.sh — submits one whole experiment to Slurm, each stage waiting for the ones it needs (afterok):
-#   pack → split → train original → {retrain × seeds, each unlearning method × seeds} → report
-# and prints the job ids and where the table will appear.  Finished stages (DIR/DONE, or an existing data /
-# split file) are skipped, so running the same command again resumes an interrupted experiment.
+#   pack → split → train original → Retrain × seeds → sweep (per method with a grid) → method × seeds → report
+# and prints the job ids and where the table will appear.  Finished stages (DIR/DONE, an existing data / split
+# file, a chosen sweep/NAME.args) are skipped, so running the same command again resumes an interrupted experiment.
 #
 #   jobs/pipeline.sh [options] EXPERIMENT
 # EXPERIMENT is a name (config inputs/NAME.ini) or the path of an .ini file (the name is its basename).
 # Options:
-#   --methods "LIST"     unlearning methods (default: "ga ft rl ugradsl ugradsl+"); "none": original and
-#                        Retrain only (e.g. to choose hyper-parameters on them before the methods run)
+#   --methods "LIST"     unlearning methods or variants (default: "ga ft rl ugradsl ugradsl+"); "none": original
+#                        and Retrain only.  METHOD@VARIANT (e.g. ugradsl+@adaptive-neg) is its own row, defined
+#                        by the config's [sweep.METHOD@VARIANT] section (args = ...).  Each name may have a grid:
+#                        [sweep.NAME] grid = ... lines; with two or more, a sweep job picks one on the validation
+#                        split against Retrain of the first seed (docs/SLURM.md, "Hyper-parameters").
+#                        NAME:S1,S2 runs that name with its own seeds (e.g. salun:1) instead of --seeds.
 #   --seeds "LIST"       seeds of Retrain and of every method (default: "1")
-#   --nodes N            nodes for train / retrain / unlearn jobs (default 1)
+#   --nodes N            nodes for train / retrain / sweep / unlearn jobs (default 1)
 #   --data FILE          use this packed dataset (no pack job)
+#   --original DIR       use this finished original model (DIR/model.h5, DIR/DONE: the original/ of another
+#                        experiment of this pipeline) instead of training one; its data and its split's
+#                        validation hold-out must be the same as this experiment's (checked)
 #   --pack-args "ARGS"   options of `ugradsl pack` (default: none when the config has a [pack] section,
 #                        else "--from digits-csv")
 #   --split-args "ARGS"  options of `ugradsl split` (default: none when the config has a [split] section,
@@ -24,12 +31,13 @@ set -euo pipefail
 UG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$UG_ROOT/jobs/lib.sh"
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; }
 
 methods="ga ft rl ugradsl ugradsl+"
 seeds="1"
 nodes=1
 data=""
+original=""
 pack_args=UNSET
 split_args=UNSET
 runs=$UG_RUNS
@@ -42,6 +50,7 @@ while [ $# -gt 0 ]; do
     --seeds) seeds=$2; shift 2 ;;
     --nodes) nodes=$2; shift 2 ;;
     --data) data=$2; shift 2 ;;
+    --original) original=$2; shift 2 ;;
     --pack-args) pack_args=$2; shift 2 ;;
     --split-args) split_args=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
@@ -73,8 +82,48 @@ fi
 [ "$methods" != none ] || methods=""
 [ -n "$seeds" ] || ug_die "--seeds is empty"
 for s in $seeds; do [[ "$s" =~ ^[0-9]+$ ]] || ug_die "seed '$s' is not a whole number"; done
-for m in $methods; do [[ "$m" =~ ^[a-z0-9+_-]+$ ]] || ug_die "method name '$m' has odd characters"; done
+# Methods and variants: NAME = METHOD or METHOD@VARIANT.  A variant is defined by its [sweep.NAME] section.
+known_methods="ft ga rl ugradsl ugradsl+ l1-sparse eu-k cf-k scrub salun be bs iu"
+declare -A m_fixed=() m_ngrid=() m_seeds=()
+names=""
+for spec in $methods; do
+    m=${spec%%:*}
+    if [ "$m" != "$spec" ]; then      # NAME:S1,S2 — this name's own seeds
+        [[ "${spec#*:}" =~ ^[0-9]+(,[0-9]+)*$ ]] || ug_die "'$spec': the seeds after ':' must be whole numbers separated by commas (e.g. salun:1)"
+        m_seeds[$m]=${spec#*:}; m_seeds[$m]=${m_seeds[$m]//,/ }
+    else
+        m_seeds[$m]=$seeds
+    fi
+    names+="$m "
+    [[ "$m" =~ ^[a-z0-9+_-]+(@[a-z0-9+_.-]+)?$ ]] || ug_die "method name '$m' has odd characters (METHOD or METHOD@VARIANT, a-z 0-9 + _ - .)"
+    base=${m%%@*}
+    [[ " $known_methods " == *" $base "* ]] || ug_die "unknown method '$base' in '$m' (one of: $known_methods; Retrain always runs)"
+    [ -z "${m_ngrid[$m]:-}" ] || ug_die "method '$m' is listed twice in --methods"
+    fixed=$(ug_ini_values "$config" "sweep.$m" args)
+    [ "$(grep -c . <<<"$fixed")" -le 1 ] || ug_die "[sweep.$m] of $config has more than one 'args = ' line (one fixed argument set; the grid's sets are 'grid = ' lines)"
+    ngrid=$(ug_ini_values "$config" "sweep.$m" grid | grep -c . || true)
+    if [ "$m" != "$base" ] && [ -z "$fixed" ] && [ "$ngrid" -eq 0 ]; then
+        ug_die "variant '$m' is not defined: add a [sweep.$m] section with 'args = ...' (what makes it a variant of $base) to $config"
+    fi
+    # Argument sets are split into words by the job scripts: plain option words only, no quotes or shell syntax.
+    while IFS= read -r line; do
+        [[ "$line" =~ ^[A-Za-z0-9\ ._=+@/:,-]*$ ]] || ug_die "[sweep.$m] of $config: '$line' may only hold options and plain values (letters, digits, spaces, . _ = + @ / : , -)"
+    done < <(ug_ini_values "$config" "sweep.$m" args; ug_ini_values "$config" "sweep.$m" grid)
+    m_fixed[$m]=$fixed; m_ngrid[$m]=$ngrid
+done
+methods=$names
 [ -z "$wait_s" ] || [[ "$wait_s" =~ ^[0-9]+$ ]] || ug_die "--wait takes seconds"
+if [ -n "$original" ]; then
+    [ -f "$original/DONE" ] && [ -f "$original/model.h5" ] || ug_die "--original $original is not a finished original model (no DONE and model.h5 in it)"
+    original=$(cd "$original" && pwd)
+    other_data=$(dirname "$original")/data/data.h5
+    other_split=$(dirname "$original")/data/split.h5
+    [ -f "$other_split" ] || ug_die "--original $original: its experiment's split $other_split not found (give the original/ of a jobs/pipeline.sh run)"
+    if [ -z "$data" ]; then
+        [ -f "$other_data" ] || ug_die "--original $original: its data $other_data not found; give --data (the file it was trained on)"
+        data=$other_data
+    fi
+fi
 if [ -n "$data" ]; then
     [ -r "$data" ] || ug_die "--data $data not found"
     data=$(cd "$(dirname "$data")" && pwd)/$(basename "$data")
@@ -86,14 +135,44 @@ ug_check_nodes "$nodes"
 
 mkdir -p "$runs"; runs=$(cd "$runs" && pwd)
 run=$runs/$name
-# What makes an experiment itself: its config's content, its data and its split.  Methods and seeds may
-# grow between submissions (more rows of the same table); anything else means another experiment.
-identity="config_sha256=$(sha256sum "$config" | cut -d' ' -f1)
+# What makes an experiment itself: its config (all but the unlearning methods' sections and the grids, and
+# not its comments: ug_ini_identity), its data, its split and its original.  Methods, grids and seeds may
+# change between submissions (more rows of the same table); anything else means another experiment.
+# config_sha256 (the whole file at the latest submission) is kept for jobs/sweep-nodes.sh.
+identity="experiment_sha256=$(ug_ini_identity "$config")
 data=${data:-pack $pack_args}
-split=$split_args"
-if [ -f "$run/experiment.id" ]; then
-    if [ "$(cat "$run/experiment.id")" != "$identity" ]; then
-        ug_die "run directory $run exists from another experiment (its experiment.id differs: $(diff <(cat "$run/experiment.id") <(echo "$identity") | grep '^[<>]' | head -2 | tr '\n' ' ')); choose another name or move it away"
+split=$split_args
+original=${original:-own}"
+config_sha=$(sha256sum "$config" | cut -d' ' -f1)
+id_core() { grep -v '^config_sha256=' "$1"; }
+if [ -f "$run/experiment.id" ] && ! grep -q '^experiment_sha256=' "$run/experiment.id"; then
+    # Made by the pipeline before identities ignored comments and method sections: only the whole file's
+    # sha256 was kept.  Find that file (the config as it is, or a committed version of it) to compare.
+    old_sha=$(sed -n 's/^config_sha256=//p' "$run/experiment.id")
+    old_text=""
+    if [ "$old_sha" = "$config_sha" ]; then old_text=$(cat "$config"); else
+        rel=$(git -C "$(dirname "$config")" ls-files --full-name --error-unmatch -- "$(basename "$config")" 2>/dev/null || true)
+        if [ -n "$rel" ]; then
+            top=$(git -C "$(dirname "$config")" rev-parse --show-toplevel)
+            for c in $(git -C "$top" log --format=%H -- "$rel" 2>/dev/null); do
+                if [ "$(git -C "$top" show "$c:$rel" | sha256sum | cut -d' ' -f1)" = "$old_sha" ]; then
+                    old_text=$(git -C "$top" show "$c:$rel"); break
+                fi
+            done
+        fi
+    fi
+    [ -n "$old_text" ] || ug_die "run directory $run was made from a version of $config that is neither the current file nor in its git history (experiment.id holds only its sha256); restore that version, or choose another name"
+    upgraded="experiment_sha256=$(ug_ini_identity <(echo "$old_text"))
+$(grep -E '^(data|split)=' "$run/experiment.id")
+original=own"
+    if [ "$upgraded" != "$identity" ]; then
+        ug_die "run directory $run exists from another experiment (made from another [pack]/[split]/[train] or data/split options: $(diff <(echo "$upgraded") <(echo "$identity") | grep '^[<>]' | head -2 | tr '\n' ' ')); choose another name or move it away"
+    fi
+    ug_note "$run/experiment.id is from an older pipeline; its experiment is this one (same data, split and recipe): rewritten in the new form"
+    [ "$dry" = 1 ] || { printf '%s\nconfig_sha256=%s\n' "$identity" "$config_sha" > "$run/experiment.id.tmp" && mv "$run/experiment.id.tmp" "$run/experiment.id"; }
+elif [ -f "$run/experiment.id" ]; then
+    if [ "$(id_core "$run/experiment.id")" != "$identity" ]; then
+        ug_die "run directory $run exists from another experiment (its experiment.id differs: $(diff <(id_core "$run/experiment.id") <(echo "$identity") | grep '^[<>]' | head -2 | tr '\n' ' ')); choose another name or move it away"
     fi
 elif [ -e "$run" ] && [ -n "$(ls -A "$run" 2>/dev/null)" ]; then
     ug_die "run directory $run exists and was not made by this pipeline (no experiment.id); choose another name or move it away"
@@ -105,9 +184,29 @@ if [ -f "$run/jobs.txt" ]; then
     [ -z "$active" ] || ug_die "experiment $name still has jobs queued or running ($active); wait for them or scancel them, then rerun to resume"
 fi
 
+# A grid whose choice was made with other argument sets: the chosen values (and the runs made with them) would
+# no longer be what the config says.
+grid_text() { printf '[grid]\n'; [ -z "${m_fixed[$1]}" ] || printf 'args = %s\n' "${m_fixed[$1]}"; ug_ini_values "$config" "sweep.$1" grid | sed 's/^/grid = /'; }
+for m in $methods; do
+    [ "${m_ngrid[$m]}" -ge 2 ] && [ -f "$run/sweep/$m.args" ] || continue
+    if ! diff -q <(grid_text "$m") "$run/sweep/$m.grid" >/dev/null 2>&1; then
+        ug_die "the grid of $m in $config differs from the one its values were chosen with ($run/sweep/$m.grid); to choose again, move $run/sweep/$m.* and $run/$m away, then rerun"
+    fi
+done
+
+# --original: the model was trained on train minus the validation hold-out of the other experiment's split.
+# The hold-out is a function of (seed, val-fraction, labels) only (src/data/split.c), so sharing is right
+# exactly when both split files agree on those and on the data; with this split already made, compare the
+# index sets themselves.
+if [ -n "$original" ] && [ -f "$run/data/split.h5" ]; then
+    ug_same_validation "$other_split" "$run/data/split.h5" || ug_die "--original $original: $run/data/split.h5 holds out another validation set than $other_split; that original was trained on samples this experiment validates on.  Use the same [split] seed and val-fraction, or train this experiment's own original (no --original)"
+fi
+
 if [ "$dry" = 0 ]; then
     mkdir -p "$run/logs"
-    [ -f "$run/experiment.id" ] || { echo "$identity" > "$run/experiment.id.tmp" && mv "$run/experiment.id.tmp" "$run/experiment.id"; }
+    if [ ! -f "$run/experiment.id" ] || [ "$(sed -n 's/^config_sha256=//p' "$run/experiment.id")" != "$config_sha" ]; then
+        printf '%s\nconfig_sha256=%s\n' "$identity" "$config_sha" > "$run/experiment.id.tmp" && mv "$run/experiment.id.tmp" "$run/experiment.id"
+    fi
 fi
 logs=$run/logs
 
@@ -149,43 +248,83 @@ fi
 # split
 split=$run/data/split.h5
 split_job=""
+same_val=(); [ -z "$original" ] || same_val=(--same-val-as "$other_split")
 if [ -f "$split" ]; then printf '%-28s %s\n' split "done ($split)"; else
     # shellcheck disable=SC2086
-    split_job=$(submit "$name-split" short "$pack_job" split.sbatch --data "$data" --output "$split" --config "$config" -- $split_args)
+    split_job=$(submit "$name-split" short "$pack_job" split.sbatch --data "$data" --output "$split" --config "$config" "${same_val[@]}" -- $split_args)
     printf '%-28s %s\n' split "$split_job"
 fi
 
-# original model
+# original model: trained here, or another experiment's (--original) evaluated on this split
 orig=$run/original
 orig_job=""
-if [ -f "$orig/DONE" ]; then printf '%-28s %s\n' "train original" "done ($orig)"; else
+if [ -f "$orig/DONE" ]; then printf '%-28s %s\n' "original" "done ($orig)"
+elif [ -n "$original" ]; then
+    if [ "$dry" = 0 ]; then
+        mkdir -p "$orig"
+        ln -sfn "$original/model.h5" "$orig/model.h5"      # one path for the unlearning jobs (and sweep-nodes.sh)
+        echo "$original" > "$orig/SHARED_FROM"
+    fi
+    orig_job=$(submit "$name-original-eval" mpi-short "$(join $pack_job $split_job)" eval.sbatch --out "$orig" --data "$data" --model "$original/model.h5" --split "$split" --method original --done yes)
+    printf '%-28s %s\n' "original (shared: eval)" "$orig_job"
+else
     orig_job=$(submit "$name-original" mpi-long "$(join $pack_job $split_job)" train.sbatch --out "$orig" --config "$config" --data "$data" --split "$split" --eval yes)
     printf '%-28s %s\n' "train original" "$orig_job"
 fi
 
 report_dirs+=("$orig")
 [ -z "$orig_job" ] || report_deps+=("$orig_job")
-# Retrain × seeds (needs only the split), methods × seeds (need the original)
+# Retrain × seeds (needs only the split)
+declare -A retrain_job=()
 for s in $seeds; do
     d=$run/retrain/seed-$s
     report_dirs+=("$d")
+    retrain_job[$s]=""
     if [ -f "$d/DONE" ]; then printf '%-28s %s\n' "retrain seed $s" "done"; continue; fi
     j=$(submit "$name-retrain-s$s" mpi-long "$(join $pack_job $split_job)" retrain.sbatch --out "$d" --config "$config" --data "$data" --split "$split" --seed "$s")
+    retrain_job[$s]=$j
     report_deps+=("$j")
     printf '%-28s %s\n' "retrain seed $s" "$j"
 done
+# Sweep (a method with two or more argument sets): chosen on the validation side against Retrain of the first
+# seed, from the original, with that seed.  Then methods × seeds (need the original, and their sweep).
+sweep_seed=${seeds%% *}
 for m in $methods; do
-    for s in $seeds; do
+    base=${m%%@*}
+    label=(); [ "$m" = "$base" ] || label=(--label "$m")
+    extra=() args_file=() sweep_job=""
+    if [ "${m_ngrid[$m]}" -ge 2 ]; then
+        args_file=(--args-file "$run/sweep/$m.args")
+        if [ -f "$run/sweep/$m.args" ]; then
+            printf '%-28s %s\n' "sweep $m" "done (chosen: $(cat "$run/sweep/$m.args"))"
+        else
+            if [ "$dry" = 0 ]; then
+                mkdir -p "$run/sweep"
+                grid_text "$m" > "$run/sweep/$m.grid.tmp" && mv "$run/sweep/$m.grid.tmp" "$run/sweep/$m.grid"
+            fi
+            sweep_job=$(submit "$name-sweep-$m" mpi-long "$(join $pack_job $split_job $orig_job ${retrain_job[$sweep_seed]})" sweep.sbatch --out "$run/sweep" --name "$m" --method "$base" --grid "$run/sweep/$m.grid" --config "$config" --data "$data" --model "$orig/model.h5" --split "$split" --retrain "$run/retrain/seed-$sweep_seed/metrics.json" --seed "$sweep_seed")
+            printf '%-28s %s\n' "sweep $m (${m_ngrid[$m]} sets)" "$sweep_job"
+        fi
+    else
+        # shellcheck disable=SC2206  # plain option words (checked above)
+        extra=(${m_fixed[$m]} $(ug_ini_values "$config" "sweep.$m" grid))
+    fi
+    for s in ${m_seeds[$m]}; do
         d=$run/$m/seed-$s
         report_dirs+=("$d")
         if [ -f "$d/DONE" ]; then printf '%-28s %s\n' "$m seed $s" "done"; continue; fi
-        j=$(submit "$name-$m-s$s" mpi-long "$(join $pack_job $split_job $orig_job)" unlearn.sbatch --out "$d" --config "$config" --data "$data" --model "$orig/model.h5" --split "$split" --method "$m" --seed "$s")
+        j=$(submit "$name-$m-s$s" mpi-long "$(join $pack_job $split_job $orig_job $sweep_job)" unlearn.sbatch --out "$d" --config "$config" --data "$data" --model "$orig/model.h5" --split "$split" --method "$base" "${label[@]}" "${args_file[@]}" --seed "$s" -- "${extra[@]}")
         report_deps+=("$j")
         printf '%-28s %s\n' "$m seed $s" "$j"
     done
 done
 
-# report: always rerun (the table covers every row present)
+# report: always rerun; the table covers every row present — this submission's and the finished runs of
+# earlier ones (other methods or seeds of the same experiment), never the sweep's trial runs.
+for d in "$run"/*/seed-*; do
+    [ -f "$d/DONE" ] || continue
+    case " ${report_dirs[*]} " in *" $d "*) ;; *) report_dirs+=("$d") ;; esac
+done
 report_job=$(submit "$name-report" short "$(join "${report_deps[@]}")" report.sbatch --out "$run/report" -- "${report_dirs[@]}")
 printf '%-28s %s\n' report "$report_job"
 echo "table: $run/report/report.md (when job $report_job ends); logs: $logs/"
