@@ -161,7 +161,7 @@ if [ -f "$run/experiment.id" ] && ! grep -q '^experiment_sha256=' "$run/experime
             done
         fi
     fi
-    [ -n "$old_text" ] || ug_die "run directory $run was made from a version of $config that is neither the current file nor in its git history (experiment.id holds only its sha256); restore that version, or choose another name"
+    [ -n "$old_text" ] || ug_die "run directory $run exists from another experiment, or from a version of $config that is neither the current file nor in its git history (its experiment.id, from an older pipeline, holds only the file's sha256); choose another name or move it away"
     upgraded="experiment_sha256=$(ug_ini_identity <(echo "$old_text"))
 $(grep -E '^(data|split)=' "$run/experiment.id")
 original=own"

@@ -16,7 +16,7 @@ STARTED=0
 pass() { echo "PASS $T/$1"; }
 fail() { echo "FAIL $T/$1: $2"; }
 skip() { echo "SKIP $T/$1: $2"; }
-all_cases="mpi_pmix afterok_chain requeue_usr1_resumes requeue_scontrol_resumes unlearn_usr1_reruns bad_input_checked_before_submit sweep_checks_and_collect pipeline_digits train_requeue_equals_uninterrupted"
+all_cases="mpi_pmix afterok_chain requeue_usr1_resumes requeue_scontrol_resumes unlearn_usr1_reruns bad_input_checked_before_submit sweep_checks_and_collect pipeline_digits train_requeue_equals_uninterrupted pipeline_sweep_variants_original"
 
 cleanup() {
     trap - EXIT INT TERM
@@ -354,5 +354,68 @@ pipeline_real() {
     pass $name
 }
 
+# The issue-8 stages on the digits default, sharing pipeline_digits' original: a random-forgetting experiment
+# with --original (same validation hold-out), a sweep stage (GA: 2 sets; UGradSL+@adaptive-neg: 2 sets of a
+# variant), a variant without grid (UGradSL@adaptive-lit), a baseline with its own seeds (be:2); then the same
+# command again (everything done: only the report), a changed grid (refused), and --original with another
+# validation hold-out (the split job fails, saying why).
+pipeline_sweep_real() {
+    local name=pipeline_sweep_variants_original c
+    for c in pack split train unlearn eval report; do has_cmd $c || { skip $name "ugradsl $c not implemented"; return; }; done
+    local shared=$TMP/pruns/demo-digits/original
+    [ -f "$shared/DONE" ] || { skip $name "pipeline_digits did not leave an original to share"; return; }
+    local cfg=$TMP/inputs/dd-random.ini
+    sed -e 's/^paradigm = class/paradigm = random/' -e 's/^classes = 3/fraction = 0.1/' "$demo_ini" > "$cfg"
+    printf '%s\n' "" "[sweep.ga]" "grid = --lr 1e-3" "grid = --lr 1e9 --epochs 1     # diverges: must not be chosen" \
+        "" "[sweep.ugradsl+@adaptive-neg]" "args = --alpha nan --alpha-sign negative" "grid = --lr 5e-3" "grid = --lr 2e-3" \
+        "" "[sweep.ugradsl@adaptive-lit]" "args = --alpha nan --alpha-sign literal" >> "$cfg"
+    local methods="ga ugradsl+@adaptive-neg ugradsl@adaptive-lit be:2" out rc run=$TMP/pruns/dd-random
+    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/pruns" --original "$shared" --methods "$methods" --seeds 1 --wait 600 "$cfg" 2>&1); rc=$?
+    if [ $rc -ne 0 ]; then
+        local failed_log; failed_log=$(grep -l -E 'error|FAILED|CANCELLED' "$run"/logs/*.out 2>/dev/null | head -1)
+        fail $name "pipeline rc $rc: $(tail -n 2 <<<"$out" | tr '\n' ' ') ${failed_log:+— $failed_log: $(tail -n 3 "$failed_log" | tr '\n' ' ')}"; return
+    fi
+    local problems="" f m
+    grep -q 'original (shared: eval)' <<<"$out" || problems+="no shared-original eval stage; "
+    grep -q '^pack ' <<<"$out" && problems+="a pack job although --original gives the data; "
+    [ -f "$run/original/metrics.json" ] && [ "$(cat "$run/original/SHARED_FROM" 2>/dev/null)" = "$shared" ] || problems+="original/ lacks metrics.json or SHARED_FROM; "
+    [ ! -e "$run/original/checkpoint.h5" ] || problems+="an original was trained although shared; "
+    [ "$(tr -d '\n' < "$run/sweep/ga.args" 2>/dev/null)" = "--lr 1e-3" ] || problems+="sweep ga chose '$(cat "$run/sweep/ga.args" 2>/dev/null)' (want --lr 1e-3: the other set diverges); "
+    for f in ga.csv ga.json ga.md ga.grid "ugradsl+@adaptive-neg.args" "ugradsl+@adaptive-neg.md"; do
+        [ -s "$run/sweep/$f" ] || problems+="no sweep/$f; "
+    done
+    [ "$(grep -c '^[12],' "$run/sweep/ga.csv" 2>/dev/null)" = 2 ] || problems+="ga.csv lacks its 2 sets; "
+    grep -q ',diverged,' "$run/sweep/ga.csv" 2>/dev/null || problems+="the diverging set is not marked diverged in ga.csv; "
+    grep -q 'TA' "$run/sweep/ga.csv" 2>/dev/null && problems+="the sweep table shows TA (test) numbers; "
+    grep -q -- "arguments from $run/sweep/ga.args: --lr 1e-3" "$run"/logs/ug-dd-random-ga-s1-*.out 2>/dev/null || problems+="GA's run did not use the chosen arguments; "
+    grep -q -- '--alpha nan --alpha-sign negative --lr [52]e-3' "$run/sweep/ugradsl+@adaptive-neg.args" 2>/dev/null || problems+="variant's chosen args lack its fixed args: '$(cat "$run/sweep/ugradsl+@adaptive-neg.args" 2>/dev/null)'; "
+    grep -q -- '--alpha-sign literal' "$run"/logs/ug-dd-random-ugradsl@adaptive-lit-s1-*.out 2>/dev/null || problems+="adaptive-lit run lacks its args; "
+    [ -f "$run/be/seed-2/DONE" ] && [ ! -e "$run/be/seed-1" ] || problems+="be:2 did not run seed 2 only; "
+    for m in "Original" "Retrain" "GA" "UGradSL+ (adaptive-neg)" "UGradSL (adaptive-lit)" "BE"; do
+        grep -q "^| $m |" "$run/report/report.md" 2>/dev/null || problems+="report.md has no row '$m'; "
+    done
+    grep -q 'avg_gap_std' "$run/report/report.json" 2>/dev/null || problems+="report.json lacks avg_gap_std; "
+    # the same command again: every stage is done, only the report job runs
+    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/pruns" --original "$shared" --methods "$methods" --seeds 1 --wait 300 "$cfg" 2>&1); rc=$?
+    [ $rc -eq 0 ] || problems+="resume rc $rc: $(tail -n 2 <<<"$out" | tr '\n' ' '); "
+    [ "$(grep -c -E '^(original|retrain|ga|be|ugradsl|sweep).* done' <<<"$out")" -eq 8 ] || problems+="resume did not find the 8 stages done: $(tr '\n' '|' <<<"$out"); "
+    grep -q 'sweep ga.*done (chosen: --lr 1e-3)' <<<"$out" || problems+="resume does not show the chosen GA values; "
+    # a changed grid is refused (the values were chosen with the old one)
+    sed -i 's/^grid = --lr 2e-3/grid = --lr 3e-3/' "$cfg"
+    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/pruns" --original "$shared" --methods "$methods" --seeds 1 --dry-run "$cfg" 2>&1); rc=$?
+    [ $rc -ne 0 ] && grep -q 'differs from the one its values were chosen with' <<<"$out" || problems+="changed grid: rc $rc '$(tail -n 1 <<<"$out")'; "
+    # --original with another validation hold-out: the split job fails and says why; nothing runs after it
+    local bad=$TMP/inputs/dd-badval.ini
+    sed -e 's/^seed = 1$/seed = 2/' "$demo_ini" > "$bad"
+    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/pruns" --original "$shared" --methods ga --seeds 1 --wait 120 "$bad" 2>&1); rc=$?
+    [ $rc -ne 0 ] && grep -q 'another validation set' "$TMP"/pruns/dd-badval/logs/*split*.out 2>/dev/null \
+        || problems+="other hold-out: rc $rc, split log '$(tail -n 2 "$TMP"/pruns/dd-badval/logs/*split*.out 2>/dev/null | tr '\n' ' ')'; "
+    [ ! -e "$TMP/pruns/dd-badval/ga/seed-1/DONE" ] || problems+="GA ran on a split with another hold-out; "
+    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/pruns" --original "$shared" --methods ga --seeds 1 --dry-run "$bad" 2>&1); rc=$?
+    [ $rc -ne 0 ] && grep -q 'holds out another validation set' <<<"$out" || problems+="other hold-out at submission: rc $rc '$(tail -n 1 <<<"$out")'; "
+    if [ -z "$problems" ]; then pass $name; else fail $name "$problems"; fi
+}
+
 train_requeue_real
 pipeline_real
+pipeline_sweep_real
