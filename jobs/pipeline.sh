@@ -31,7 +31,7 @@ set -euo pipefail
 UG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$UG_ROOT/jobs/lib.sh"
 
-usage() { sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }   # the header comment
 
 methods="ga ft rl ugradsl ugradsl+"
 seeds="1"
