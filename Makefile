@@ -58,17 +58,15 @@ GPU_STAMP    := $(BUILD)/gpu-build-flag
 $(shell mkdir -p $(BUILD); [ "$$(cat $(GPU_STAMP) 2>/dev/null)" = "$(BUILD_GPU)" ] || echo $(BUILD_GPU) > $(GPU_STAMP))
 ifeq ($(BUILD_GPU),1)
   GPU_LIB_DEP := $(GPU_LIB)
-  # --as-needed: programs that call no CUDA code (all of them, until the device model lands) load no CUDA library
+  # --as-needed: a test that calls no CUDA code loads no CUDA library
   GPU_LDLIBS  := $(GPU_LIB) -Wl,--as-needed $(foreach d,$(GPU_LIBDIRS),-L$(d) -Wl,-rpath,$(d)) \
                  -lcudnn -lcublas -lnccl -lcudart -lstdc++ -Wl,--no-as-needed
 endif
 
 SRCS      := $(shell find src -name '*.c' | sort)
 OBJS      := $(SRCS:%.c=$(BUILD)/%.o)
-# src/gpu/*.o (host glue of the CUDA backend) go only into the GPU tests until the device model uses them,
-# so the CPU program and tests do not load the CUDA libraries.
-GPU_HOST_OBJS := $(filter $(BUILD)/src/gpu/%,$(OBJS))
-LIB_OBJS  := $(filter-out $(BUILD)/src/main.o $(GPU_HOST_OBJS),$(OBJS))
+# src/gpu/*.c (the device model, --device) are part of the program; without CUDA they compile to stubs.
+LIB_OBJS  := $(filter-out $(BUILD)/src/main.o,$(OBJS))
 DEPS      := $(OBJS:.o=.d)
 
 TEST_SRCS := $(shell find tests/unit tests/mpi tests/gpu -name 'test_*.c' 2>/dev/null | sort)
@@ -82,7 +80,7 @@ all: $(BIN)/ugradsl $(TEST_BINS) $(BENCH_BINS)
 
 $(BIN)/ugradsl: $(OBJS) $(GPU_LIB_DEP) $(GPU_STAMP)
 	@mkdir -p $(BIN)
-	$(CC) -o $@ $(filter-out $(GPU_HOST_OBJS),$(OBJS)) $(GPU_LDLIBS) $(LDLIBS)
+	$(CC) -o $@ $(OBJS) $(GPU_LDLIBS) $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -90,14 +88,13 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/tests/%: tests/%.c $(LIB_OBJS) tests/harness.h $(GPU_LIB_DEP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -o $@ $< $(LIB_OBJS) $(GPU_EXTRA) $(GPU_LDLIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests -o $@ $< $(LIB_OBJS) $(GPU_LDLIBS) $(LDLIBS)
 
 -include $(DEPS)
 
 # ---- the CUDA part ----
 $(filter $(BUILD)/src/gpu/%,$(OBJS)): $(GPU_STAMP)
-$(GPU_TEST_BINS): $(GPU_STAMP) $(GPU_HOST_OBJS) $(wildcard tests/gpu/*.h) $(wildcard kernels/*.h)
-$(GPU_TEST_BINS): GPU_EXTRA := $(GPU_HOST_OBJS)
+$(GPU_TEST_BINS): $(GPU_STAMP) $(wildcard tests/gpu/*.h) $(wildcard kernels/*.h)
 ifeq ($(BUILD_GPU),1)
 $(BUILD)/src/gpu/%.o: CFLAGS += -DUG_HAVE_CUDA $(GPU_INC)
 $(BUILD)/tests/gpu/%: CFLAGS += -DUG_HAVE_CUDA $(GPU_INC)
@@ -125,7 +122,9 @@ SA_CC    ?= $(if $(shell command -v mpicc 2>/dev/null),mpicc,cc)
 SA_MPI   := $(if $(filter mpicc,$(notdir $(SA_CC))),,-Itests/gpu/nompi)
 SA_SRCS  := src/common/util.c src/common/rng.c src/nn/ops_ref_conv.c src/nn/ops_ref_bn.c src/nn/ops_ref_linear.c \
             src/nn/ops_pool.c src/nn/ops_elementwise.c src/nn/loss_gls.c src/train/optim.c \
-            src/unlearn/adaptive_alpha.c $(if $(SA_MPI),,src/gpu/gpu_dist.c)
+            src/unlearn/adaptive_alpha.c $(if $(SA_MPI),,src/gpu/gpu_dist.c) \
+            src/nn/ops.c src/nn/ops_bn_nhwc.c src/nn/model.c src/nn/model_build.c src/nn/model_resnet.c \
+            src/nn/model_vgg.c src/nn/model_small_cnn.c src/gpu/gpu_model.c tests/gpu/standalone/no_cpu_fast_path.c
 gpu-standalone:
 	@mkdir -p $(SA_BUILD)/tests/gpu
 	@$(MAKE) --no-print-directory BUILD=$(SA_BUILD) GPU=1 $(SA_BUILD)/libugcuda.a

@@ -41,6 +41,16 @@ void ug_scale(float* x, float a, size_t n, cudaStream_t s);
 void ug_oihw_to_ohwi(float* dst, const float* src, int K, int C, int R, int S, cudaStream_t s);
 void ug_ohwi_to_oihw(float* dst, const float* src, int K, int C, int R, int S, cudaStream_t s);
 
+// Eval-mode batch norm backward (mirrors bn_backward_eval in src/nn/model.c): y = γ·(x − μ_run)·s + β with
+// s = 1/sqrt(σ²_run + eps); din may be NULL.  Per-channel sums in double.
+void ug_bn_backward_eval(int N, int HW, int C, float* din, float* dgamma, float* dbeta, const float* dout,
+                         const float* in, const float* gamma, const float* run_mean, const float* run_var, float eps,
+                         cudaStream_t s);
+// Σ x_i² in double into scratch[0] (deterministic; scratch holds ug_sumsq_scratch_doubles() doubles).
+size_t ug_sumsq_scratch_doubles(void);
+void ug_add_scalar(float* x, float a, cudaStream_t s);   // *x += a (one element on the device)
+void ug_sumsq(size_t n, const float* x, double* scratch, cudaStream_t s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,7 @@ This is a layer benchmark, not the full-model training benchmark of issue 5 (tha
 Without a GPU, or without PyTorch with CUDA, it prints SKIP lines and exits 0.
 """
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -21,8 +22,11 @@ import time
 CONFIGS = [(224, 256), (32, 512)]   # (resolution, batch): the issue's ImageNet and CIFAR shapes
 
 def run_ours(binary, res, batch, tf32, iters):
+    env = os.environ.copy()   # our binary's library path (tools/gpu-check.sh); PyTorch keeps its own
+    if os.environ.get("UG_OURS_LD_LIBRARY_PATH"):
+        env["LD_LIBRARY_PATH"] = os.environ["UG_OURS_LD_LIBRARY_PATH"]
     out = subprocess.run([binary, str(res), str(batch), str(int(tf32)), str(iters)], check=True,
-                         capture_output=True, text=True).stdout
+                         capture_output=True, text=True, env=env).stdout
     if out.startswith("SKIP"):
         return None, out.strip()
     layers = []

@@ -54,6 +54,12 @@ EXTRA_INC=
 # find_header FILE DIR...: prints the first DIR holding FILE
 find_header() { local f=$1; shift; for d in "$@"; do [ -n "$d" ] && [ -f "$d/$f" ] && { echo "$d"; return; }; done; }
 CUDNN_W=$(wheel_dir cudnn); NCCL_W=$(wheel_dir nccl); CUBLAS_W=$(wheel_dir cublas); CUDART_W=$(wheel_dir cuda_runtime)
+# Where PyTorch's cuDNN / NCCL wheels are, build against them (UG_GPU_CHECK_LIBS=system to not): the benchmark then
+# compares the same cuDNN, and PyTorch does not find a second, older cuDNN first (it refuses to run then).
+if [ "${UG_GPU_CHECK_LIBS:-wheel}" = wheel ]; then
+    [ -n "$CUDNN_W" ] && [ -f "$CUDNN_W/include/cudnn.h" ] && [ -z "${CUDNN_HOME:-}" ] && CUDNN_HOME=$CUDNN_W
+    [ -n "$NCCL_W" ] && [ -f "$NCCL_W/include/nccl.h" ] && [ -z "${NCCL_HOME:-}" ] && NCCL_HOME=$NCCL_W
+fi
 inc=$(find_header cudnn.h "${CUDNN_HOME:+$CUDNN_HOME/include}" "$CUDA_HOME/include" /usr/include /usr/include/x86_64-linux-gnu "${CUDNN_W:+$CUDNN_W/include}")
 [ -n "$inc" ] || { say "FAIL gpu-check: cudnn.h not found (system, CUDNN_HOME, nvidia.cudnn wheel)"; exit 1; }
 CUDNN_HOME=$(dirname "$inc"); [ "$inc" = "$CUDNN_HOME/include" ] || EXTRA_INC="$EXTRA_INC -I$inc"
@@ -87,7 +93,10 @@ for lib in cudart cublas cublasLt cudnn nccl; do
     case " $LIBDIRS " in *" $real "*) ;; *) LIBDIRS="$LIBDIRS $real" ;; esac
     say "lib$lib: $found"
 done
+ORIG_LD=${LD_LIBRARY_PATH:-}   # PyTorch runs with the machine's own setting; our binaries get ours
 export LD_LIBRARY_PATH=$(echo $LIBDIRS | tr ' ' ':')${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export UG_OURS_LD_LIBRARY_PATH=$LD_LIBRARY_PATH
+[ -d "${OUT:-}" ] && echo "$LD_LIBRARY_PATH" > "$(dirname "$OUT")/ldpath" 2>/dev/null   # for reruns by hand
 ARCHS="80 90"
 [ -n "$CC_CAP" ] && case " $ARCHS " in *" $CC_CAP "*) ;; *) ARCHS="$ARCHS $CC_CAP" ;; esac
 MAKEVARS=(CUDA_HOME="$CUDA_HOME" CUDNN_HOME="$CUDNN_HOME" NCCL_HOME="$NCCL_HOME" CUDA_EXTRA_INC="$EXTRA_INC"
@@ -107,12 +116,23 @@ else
 fi
 if command -v mpicc >/dev/null 2>&1 && [ -f /usr/include/dnnl.h ] && [ -f /usr/include/hdf5/openmpi/H5FDmpio.h ]; then
     if make -j"$JOBS" GPU=1 BUILD=build-gpu-full all "${MAKEVARS[@]}" > "$LOG/build-full.log" 2>&1; then
+        UG_BIN=$PWD/bin/ugradsl
         say "PASS build: bin/ugradsl with GPU=1"
     else
         say "FAIL build: bin/ugradsl with GPU=1 (see build-full.log)"; failed=1
     fi
+elif [ -f .devbundle/ugradsl-bundle.tar.xz ]; then
+    eval "$(tools/gpu-bundle.sh unpack .devbundle)"
+    if ldd "$UG_BUNDLE_BIN/ugradsl" | grep -q 'not found'; then
+        say "FAIL bundle: bin/ugradsl from .devbundle misses libraries: $(ldd "$UG_BUNDLE_BIN/ugradsl" | grep 'not found' | tr -s ' \n' ' ')"
+        failed=1
+    else
+        UG_BIN=$UG_BUNDLE_BIN/ugradsl; export LD_LIBRARY_PATH=$UG_BUNDLE_LIB:$LD_LIBRARY_PATH
+        UG_OURS_LD_LIBRARY_PATH=$LD_LIBRARY_PATH
+        say "PASS bundle: bin/ugradsl carried from the dev machine (tools/gpu-bundle.sh; this machine lacks oneDNN / parallel HDF5)"
+    fi
 else
-    say "SKIP build: bin/ugradsl with GPU=1: this machine lacks mpicc / oneDNN / parallel HDF5 (the CPU deps)"
+    say "SKIP build: bin/ugradsl with GPU=1: this machine lacks mpicc / oneDNN / parallel HDF5 (the CPU deps); no .devbundle either"
 fi
 
 # ---- 4. GPU tests ----
@@ -134,6 +154,16 @@ done
 if command -v mpirun >/dev/null 2>&1 && grep -q gpu_comm_init_mpi <(nm "$SA/tests/gpu/test_gpu_nccl" 2>/dev/null); then
     run_test test_gpu_nccl_np2 mpirun -np 2 --oversubscribe "$SA/tests/gpu/test_gpu_nccl"
 fi
+# ---- the whole program on the GPU: the digits demo, CPU vs GPU ----
+if [ -n "${UG_BIN:-}" ]; then
+    if timeout -k 10 240 bash tools/gpu-demo.sh "$UG_BIN" > "$LOG/gpu-demo.log" 2>&1; then
+        say "PASS gpu-demo: $(grep '^result' "$LOG/gpu-demo.log" | tail -1)"; pass=$((pass + 1))
+    else
+        say "FAIL gpu-demo: exit status $? (see gpu-demo.log)"; tail -8 "$LOG/gpu-demo.log"; fail=$((fail + 1))
+    fi
+else
+    say "SKIP gpu-demo: no bin/ugradsl for this machine"; skip=$((skip + 1))
+fi
 say "tests: $pass passed, $fail failed, $skip skipped ($(elapsed) s)"
 [ $fail -eq 0 ] || failed=1
 if [ -n "$CC_CAP" ] && [ $pass -eq 0 ]; then   # a GPU is there but nothing ran: say why, count it as failed
@@ -142,15 +172,22 @@ if [ -n "$CC_CAP" ] && [ $pass -eq 0 ]; then   # a GPU is there but nothing ran:
 fi
 
 # ---- 5. benchmark vs PyTorch (layer level; shrunk when time is short) ----
-if [ -n "$PY" ] && "$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
-    quick=; [ "$(elapsed)" -gt 200 ] && quick=--quick
-    timeout -k 10 270 "$PY" tools/bench_gpu_torch.py --ours $SA/tests/gpu/bench_gpu_layers $quick \
-        > "$LOG/bench-gpu.log" 2>&1 || say "FAIL bench: exit status $? (see bench-gpu.log)"
-    grep -E '^(bench|SKIP)' "$LOG/bench-gpu.log" | tee -a "$SUMMARY"
+if [ "${UG_GPU_CHECK_BENCH:-}" = none ]; then
+    say "SKIP bench: UG_GPU_CHECK_BENCH=none"
+elif [ -n "$PY" ] && "$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+    LD_LIBRARY_PATH=$ORIG_LD timeout -k 10 240 "$PY" tools/bench_gpu_r18.py --ours $SA/tests/gpu/bench_gpu_model \
+        > "$LOG/bench-gpu-r18.log" 2>&1 || { say "FAIL bench-r18: exit status $? (see bench-gpu-r18.log)"; failed=1; }
+    grep -E '^(bench|SKIP|FAIL)' "$LOG/bench-gpu-r18.log" | tee -a "$SUMMARY"
+    if [ "${UG_GPU_CHECK_BENCH:-}" != model ]; then   # the layer benchmark too (shrunk when time is short)
+        quick=; [ "$(elapsed)" -gt 200 ] || [ "${UG_GPU_CHECK_BENCH:-}" = quick ] && quick=--quick
+        LD_LIBRARY_PATH=$ORIG_LD timeout -k 10 200 "$PY" tools/bench_gpu_torch.py --ours $SA/tests/gpu/bench_gpu_layers \
+            $quick > "$LOG/bench-gpu.log" 2>&1 || say "FAIL bench: exit status $? (see bench-gpu.log)"
+        grep -E '^(bench|SKIP)' "$LOG/bench-gpu.log" | tee -a "$SUMMARY"
+    fi
 else
     say "SKIP bench: no PyTorch with CUDA for ${PY:-python3}"
 fi
 
-say "not yet (later steps of issue 5): full training step GPU vs CPU, digits demo on the GPU, full-model benchmark"
+say "not yet (issue 5): bf16 mixed precision; all-reduce bucketed and overlapped with backward"
 say "gpu-check: $([ $failed -eq 0 ] && echo OK || echo FAILED) in $(elapsed) s; logs in $LOG"
 exit $failed

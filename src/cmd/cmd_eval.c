@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd/commands.h"
+#include "gpu/gpu_setup.h"
 #include "common/opts.h"
 #include "common/util.h"
 #include "data/dataset.h"
@@ -39,7 +40,7 @@ static char* ini_value(const char* text, const char* key) {
 int cmd_eval(int argc, char** argv) {
     double t_start = ug_now();
     char *model_path = NULL, *data_path = NULL, *split_path = NULL, *output = NULL, *json_path = NULL;
-    char *method = NULL, *split_name = NULL;
+    char *method = NULL, *split_name = NULL, *device = ug_strdup("cpu");
     int64_t seed = -1;
     int batch = 256, bootstrap = 20, no_add_mia = 0, no_extras = 0, no_val = 0, cache = 0;
     double alpha = NAN, p = NAN;
@@ -61,6 +62,7 @@ int cmd_eval(int argc, char** argv) {
         {"no-val", OPT_FLAG, &no_val, NULL, "skip the validation hold-out", 0},
         {"alpha", OPT_DOUBLE, &alpha, "X", "smooth rate of an NLS run (< 0) for the label-LDP epsilon", 0},
         {"p", OPT_DOUBLE, &p, "X", "retain weight p of Eq. 8 for the epsilon (gamma1 = p, gamma2 = 1 - p)", 0},
+        {"device", OPT_STR, &device, "DEV", "cpu | cuda (one rank per GPU; docs/GPU.md)", 0},
         {NULL, 0, NULL, NULL, NULL, 0},
     };
     int npos = 0;
@@ -72,6 +74,7 @@ int cmd_eval(int argc, char** argv) {
     UG_CHECK(npos == 0, "eval: unexpected argument '%s' (see --help)", pos[0]);
     UG_CHECK(model_path && data_path && split_path, "eval: --model, --data and --split are required (see --help)");
     UG_CHECK(output || json_path, "eval: give --output DIR (writes DIR/metrics.json) or --json FILE");
+    int dev = device_parse(device, "eval");
     UG_CHECK(batch > 0, "eval: --batch must be positive (got %d)", batch);
     UG_CHECK(bootstrap >= 0, "eval: --mia-bootstrap must be >= 0 (got %d)", bootstrap);
     UG_CHECK(isnan(p) || (p >= 0 && p <= 1), "eval: --p must be in [0, 1] (got %g)", p);
@@ -95,6 +98,7 @@ int cmd_eval(int argc, char** argv) {
     TrainState st;
     memset(&st, 0, sizeof st);
     checkpoint_load(model_path, m, NULL, &st);
+    device_attach(m, dev);
     char* config_text = checkpoint_read_config_text(model_path);
     char* ckpt_method = ini_value(config_text, "method");
     double startup_s = ug_now() - t_start;
@@ -149,6 +153,7 @@ int cmd_eval(int argc, char** argv) {
     free(output);
     free(json_path);
     free(method);
+    free(device);
     free(split_name);
     return 0;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd/commands.h"
+#include "gpu/gpu_setup.h"
 #include "common/opts.h"
 #include "common/util.h"
 #include "dist/dist.h"
@@ -72,7 +73,7 @@ int cmd_train(int argc, char** argv) {
         {"checkpoint-every-steps", OPT_INT64, &ckpt_steps, "S", "also write checkpoint.h5 every S global steps (0: off)", 0},
         {"resume", OPT_STR, &resume, "CKPT", "continue from a checkpoint (same options; bit-identical on CPU with the same rank count)", 0},
         {"stop-after-steps", OPT_INT64, &stop_after, "S", "debug: checkpoint and exit 75 after S global steps (as on SIGTERM)", 0},
-        {"device", OPT_STR, &device, "DEV", "cpu", 0},
+        {"device", OPT_STR, &device, "DEV", "cpu | cuda (one rank per GPU; docs/GPU.md)", 0},
         {"backend", OPT_STR, &backend, "NAME", "fast (oneDNN / OpenBLAS) | ref (plain C reference, slow)", 0},
         {"threads", OPT_INT, &threads, "N", "threads per rank (0: cores / ranks on this node)", 0},
         {"cache", OPT_INT, &cache, "0|1", "keep the training images in RAM (-1: auto)", 0},
@@ -86,10 +87,10 @@ int cmd_train(int argc, char** argv) {
                "Exit code 75 after SIGTERM / SIGUSR1 (checkpoint written: resume with --resume DIR/checkpoint.h5).",
                specs, argc, argv, &npos, &pos);
     UG_CHECK(npos == 0, "train: unexpected argument '%s' (options are long, e.g. --data FILE)", pos[0]);
-    UG_CHECK(!strcmp(device, "cpu"), "train: --device '%s' is not available in this build (cpu)", device);
     UG_CHECK(!strcmp(on, "all") || !strcmp(on, "retain"), "train: --on must be all or retain (got '%s')", on);
     TrainRunConfig c;
     memset(&c, 0, sizeof c);
+    c.device = device_parse(device, "train");
     UG_CHECK(arch_parse(arch, &c.model.arch), "train: --arch '%s' unknown (resnet18, vgg16_bn, small_cnn)", arch);
     UG_CHECK(!strcmp(backend, "fast") || !strcmp(backend, "ref"), "train: --backend must be fast or ref");
     UG_CHECK(seed >= 0, "train: --seed must be >= 0");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd/commands.h"
+#include "gpu/gpu_setup.h"
 #include "common/opts.h"
 #include "common/util.h"
 #include "data/dataset.h"
@@ -55,14 +56,14 @@ static void evaluate(Model* m, Dataset* ds, const Split* sp, const char* data, c
 
 // Retrain delegates to `ugradsl train --on retain` with the config's [train] recipe, then evaluates.
 static int run_retrain(const char* config, const char* data, const char* split, const char* out_dir, int64_t seed,
-                       const EvalOptions* eo, double t_cmd) {
+                       const char* device, const EvalOptions* eo, double t_cmd) {
     UG_CHECK(config, "unlearn: --method retrain needs --config (the original model's [train] recipe)");
     char seed_text[32];
     snprintf(seed_text, sizeof seed_text, "%lld", (long long)seed);
     char* argv[] = {"train", "--config", (char*)config, "--data", (char*)data, "--split", (char*)split,
-                    "--on", "retain", "--output", (char*)out_dir, "--seed", seed_text, NULL};
+                    "--on", "retain", "--output", (char*)out_dir, "--seed", seed_text, "--device", (char*)device, NULL};
     double t0 = ug_now();
-    int rc = cmd_train(13, argv);
+    int rc = cmd_train(15, argv);
     double rte = dist_max_f64(ug_now() - t0);
     if (rc != 0) return rc;
     char model_path[4096];
@@ -75,6 +76,7 @@ static int run_retrain(const char* config, const char* data, const char* split, 
     checkpoint_read_config(model_path, &mc);
     Model* m = model_create(&mc, BACKEND_FAST);
     checkpoint_load(model_path, m, NULL, NULL);
+    device_attach(m, device_parse(device, "unlearn"));
     RunInfo run;
     run_info_init(&run);
     run.method = "retrain";
@@ -143,7 +145,7 @@ int cmd_unlearn(int argc, char** argv) {
         {"eval-batch", OPT_INT, &eval_batch, "N", "evaluation batch (global)", 0},
         {"no-eval", OPT_FLAG, &no_eval, NULL, "skip the evaluation (no metrics.json)", 0},
         {"json", OPT_STR, &json, "FILE", "also write the metrics to FILE", 0},
-        {"device", OPT_STR, &device, "DEV", "cpu", 0},
+        {"device", OPT_STR, &device, "DEV", "cpu | cuda (one rank per GPU; docs/GPU.md)", 0},
         {"backend", OPT_STR, &backend, "NAME", "fast (oneDNN / OpenBLAS) | ref (plain C reference)", 0},
         {"threads", OPT_INT, &threads, "N", "threads per rank (0: cores / ranks on this node)", 0},
         {"cache", OPT_INT, &cache, "0|1", "keep the images of D_r and D_f in RAM (-1: auto)", 0},
@@ -159,7 +161,7 @@ int cmd_unlearn(int argc, char** argv) {
     UG_CHECK(npos == 0, "unlearn: unexpected argument '%s' (options are long, e.g. --method ugradsl)", pos[0]);
     UG_CHECK(method, "unlearn: --method is required (%s)", method_names());
     UG_CHECK(data && split && output, "unlearn: --data, --split and --output are required");
-    UG_CHECK(!strcmp(device, "cpu"), "unlearn: --device '%s' is not available in this build (cpu)", device);
+    int dev = device_parse(device, "unlearn");
     const MethodInfo* mi = method_find(method);
     UG_CHECK(mi, "unlearn: unknown --method '%s' (%s)", method, method_names());
     UG_CHECK(!strcmp(backend, "fast") || !strcmp(backend, "ref"), "unlearn: --backend must be fast or ref");
@@ -195,7 +197,7 @@ int cmd_unlearn(int argc, char** argv) {
         for (int i = 1; i < argc; i++)
             if (!strcmp(argv[i], "--config") && i + 1 < argc) cfg = argv[i + 1];
             else if (!strncmp(argv[i], "--config=", 9)) cfg = argv[i] + 9;
-        int rc = run_retrain(cfg, data, split, output, seed, &eo, t_cmd);
+        int rc = run_retrain(cfg, data, split, output, seed, device, &eo, t_cmd);
         free(config_text);
         return rc;
     }
@@ -215,6 +217,7 @@ int cmd_unlearn(int argc, char** argv) {
              model, mc.in_c, ds.info.channels);
     Model* m = model_create(&mc, !strcmp(backend, "ref") ? BACKEND_REF : BACKEND_FAST);
     checkpoint_load(model, m, NULL, NULL);
+    device_attach(m, dev);
 
     UnlearnConfig uc;
     memset(&uc, 0, sizeof uc);
@@ -261,8 +264,8 @@ int cmd_unlearn(int argc, char** argv) {
     t.clip_norm = clip;
     trainer_install_signal_handlers();
     double startup = dist_max_f64(ug_now() - t_cmd);
-    ug_log("unlearn: %s on %s  |D_f| %lld  |D_r| %lld  ranks %d  (%s)", mi->name, desc, (long long)sp.n_forget,
-           (long long)sp.n_retain, g_dist.world, mi->summary);
+    ug_log("unlearn: %s on %s  |D_f| %lld  |D_r| %lld  ranks %d  device %s  (%s)", mi->name, desc,
+           (long long)sp.n_forget, (long long)sp.n_retain, g_dist.world, device_describe(m), mi->summary);
     UnlearnResult res;
     unlearn_run(&uc, &t, &ds, &sp, &res);
     ug_log("unlearn: %s done in %.2f s (RTE; compute %.2f s, all-reduce %.2f s, data wait %.2f s)%s%s", mi->name,
@@ -283,6 +286,7 @@ int cmd_unlearn(int argc, char** argv) {
     trainer_sync_buffers(&t);
     char model_out[4096];
     snprintf(model_out, sizeof model_out, "%s/model.h5", output);
+    model_state_to_host(m);
     if (g_dist.rank == 0) checkpoint_save(model_out, m, NULL, NULL, config_text);
 
     RunInfo run;

@@ -56,7 +56,9 @@ void eval_set_records(Model* m, Dataset* ds, const char* split, const int64_t* s
 void eval_collect(Model* m, Dataset* ds, const Split* s, const EvalConfig* ec, RecordSet* all) {
     if (m->num_buffers > 0) {   // BN running stats may differ across ranks after training: use rank 0's
         UG_CHECK(m->num_buffers < 2147483647u, "eval: BN buffer too large to broadcast");
+        model_state_to_host(m);
         MPI_CHECK(MPI_Bcast(m->buffers, (int)m->num_buffers, MPI_FLOAT, 0, g_dist.comm));
+        model_state_to_device(m);
     }
     RecordBuf buf = {0};
     eval_set_records(m, ds, "train", s->retain, s->n_retain, SET_RETAIN, ec, &buf);

@@ -8,6 +8,7 @@
 
 #include "common/rng.h"
 #include "common/util.h"
+#include "gpu/gpu_model.h"
 #include "nn/model_impl.h"
 
 #define BN_MOMENTUM 0.1f
@@ -55,12 +56,13 @@ Model* model_create(const ModelConfig* cfg, Backend backend) {
 void model_destroy(Model* m) {
     if (!m) return;
     Net* n = m->impl;
+    if (m->gpu) gpu_model_detach(m);
     for (int i = 0; i < n->num_layers; i++) {
         if (n->layers[i].conv) conv_destroy(n->layers[i].conv);
         if (n->layers[i].bn) bn_destroy(n->layers[i].bn);
     }
     free(n->layers); free(n->slots); free(n->slot_off); free(n->acts); free(n->dacts); free(n->scratch);
-    free(n->argmax); free(n->aux); free(n->written); free(n->tparams); free(n->tbufs);
+    free(n->argmax); free(n->aux); free(n->written); free(n->tparams); free(n->tbufs); free(n->grad_saved);
     free(n);
     free(m->params); free(m->grads); free(m->buffers); free(m->tensors);
     free(m);
@@ -76,8 +78,32 @@ const TensorInfo* model_find_tensor(const Model* m, const char* name) {
 
 void model_copy_state(Model* dst, const Model* src) {
     UG_CHECK(model_config_equal(&dst->cfg, &src->cfg), "model_copy_state: different models");
+    if (src->gpu) gpu_model_state_to_host((Model*)src);
     memcpy(dst->params, src->params, src->num_params * sizeof(float));
     memcpy(dst->buffers, src->buffers, src->num_buffers * sizeof(float));
+    if (dst->gpu) gpu_model_state_to_device(dst);
+}
+
+void model_state_to_host(Model* m) { if (m->gpu) gpu_model_state_to_host(m); }
+void model_state_to_device(Model* m) { if (m->gpu) gpu_model_state_to_device(m); }
+void model_grads_to_host(Model* m) { if (m->gpu) gpu_model_grads_to_host(m); }
+
+void model_grad_save(Model* m) {
+    if (m->gpu) { gpu_model_grad_save(m); return; }
+    Net* n = m->impl;
+    if (!n->grad_saved) n->grad_saved = ug_malloc(m->num_params * sizeof(float));
+    memcpy(n->grad_saved, m->grads, m->num_params * sizeof(float));
+}
+
+void model_grad_add_saved(Model* m) {
+    if (m->gpu) { gpu_model_grad_add_saved(m); return; }
+    Net* n = m->impl;
+    for (size_t i = 0; i < m->num_params; i++) m->grads[i] += n->grad_saved[i];
+}
+
+void model_grad_zero(Model* m) {
+    if (m->gpu) { gpu_model_grad_zero(m); return; }
+    memset(m->grads, 0, m->num_params * sizeof(float));
 }
 
 double model_forward_macs(const Model* m) {
@@ -129,8 +155,10 @@ static void init_layer(Model* m, const Layer* l, uint64_t seed) {
 
 void model_init_layers(Model* m, uint64_t seed, int first_layer) {
     Net* n = m->impl;
+    model_state_to_host(m);   // the layers not re-initialised keep their (device) values
     for (int i = 0; i < n->num_layers; i++)
         if (n->layers[i].param_layer >= first_layer) init_layer(m, &n->layers[i], seed);
+    model_state_to_device(m);
 }
 
 void model_init(Model* m, uint64_t seed) { model_init_layers(m, seed, 0); }
@@ -160,6 +188,7 @@ static float* dact(Net* n, int s) { return n->dacts + n->slot_off[s]; }
 const float* model_forward(Model* m, int N, const float* x, int train) {
     Net* n = m->impl;
     UG_CHECK(N >= 0, "model_forward: negative batch");
+    if (m->gpu) { n->last_n = N; n->last_train = train; return gpu_model_forward_host(m, N, x, train); }
     ensure_batch(n, N > 0 ? (size_t)N : 1);
     n->last_n = N;
     n->last_train = train;
@@ -203,6 +232,7 @@ const float* model_forward(Model* m, int N, const float* x, int train) {
 
 const float* model_features(const Model* m) {
     Net* n = m->impl;
+    if (m->gpu) return gpu_model_features_host((Model*)m);
     return n->acts + n->slot_off[n->features_slot];
 }
 
@@ -242,6 +272,7 @@ static void bn_backward_eval(int N, int HW, int C, float* din, float* dgamma, fl
 
 void model_backward_input(Model* m, const float* dlogits, float* dx) {
     Net* n = m->impl;
+    if (m->gpu) { gpu_model_backward_host(m, dlogits, dx); return; }
     n->want_dx = 1;
     model_backward(m, dlogits);
     n->want_dx = 0;
@@ -250,6 +281,7 @@ void model_backward_input(Model* m, const float* dlogits, float* dx) {
 
 void model_backward(Model* m, const float* dlogits) {
     Net* n = m->impl;
+    if (m->gpu) { gpu_model_backward_host(m, dlogits, NULL); return; }
     int N = n->last_n;
     float* p = m->params;
     float* g = m->grads;

@@ -56,6 +56,8 @@ struct Model {
     int num_layers;       // parametrised layers in forward order (conv, bn, linear): for EU-k / CF-k
     int feature_dim;      // size of the penultimate features (input of the final linear layer)
     void* impl;           // activations, layer list, op caches
+    void* gpu;            // the device mirror (src/gpu/gpu_model.h) when the model runs on a GPU; NULL on the CPU
+    int grads_on_device;  // GPU: the device gradients are newer than m->grads (model_grads_to_host fetches them)
 };
 
 Model* model_create(const ModelConfig* cfg, Backend backend);
@@ -78,6 +80,17 @@ const float* model_features(const Model* m);
 void model_backward(Model* m, const float* dlogits);
 // The same backward, also giving the gradient w.r.t. the input, dx [N,H,W,C] (FGSM of boundary shrink).
 void model_backward_input(Model* m, const float* dlogits, float* dx);
+// ---- where the state lives (all no-ops for a model on the CPU; see src/gpu/gpu_model.h for the GPU) ----
+// On a GPU the device holds the authoritative parameters, BN buffers and gradients: fetch them before host code
+// reads m->params / m->buffers / m->grads, and push host-side writes back.  model_backward leaves the gradients
+// on the device.
+void model_state_to_host(Model* m);     // params + buffers -> host
+void model_state_to_device(Model* m);   // host params + buffers -> device (after host-side writes)
+void model_grads_to_host(Model* m);     // gradients -> m->grads
+// Gradient arithmetic where the gradients live: save a copy, add the saved copy back, zero.
+void model_grad_save(Model* m);
+void model_grad_add_saved(Model* m);
+void model_grad_zero(Model* m);
 size_t model_max_batch(const Model* m);             // activations are sized for this; grows on demand
 const TensorInfo* model_find_tensor(const Model* m, const char* name);
 // Copies parameters and buffers of src into dst (same config).  Used for teachers / frozen copies.

@@ -57,6 +57,7 @@ typedef struct {
     TensorInfo* tparams; int n_tparams, cap_tparams;
     TensorInfo* tbufs; int n_tbufs, cap_tbufs;
     int param_layers;
+    float* grad_saved;       // model_grad_save's copy (CPU)
 } Net;
 
 // Builder (model_build.c).  Each returns the output slot.

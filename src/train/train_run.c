@@ -11,6 +11,8 @@
 #include "common/progress.h"
 #include "common/util.h"
 #include "data/dataset.h"
+#include "gpu/gpu_model.h"
+#include "gpu/gpu_setup.h"
 #include "data/loader.h"
 #include "data/split.h"
 #include "dist/dist.h"
@@ -52,6 +54,8 @@ typedef struct {
 // All ranks call it (BN stats are taken from rank 0); rank 0 writes.
 static void save_state(Saver* s, const char* path, int64_t epoch, int64_t step_in_epoch, double lr) {
     trainer_sync_buffers(s->t);
+    model_state_to_host(s->t->model);   // a model on a GPU: its parameters and momentum come back first
+    if (s->t->model->gpu) gpu_model_momentum_to_host(s->t->model, &s->t->sgd);
     if (g_dist.rank == 0) {
         TrainState st = {epoch, step_in_epoch, s->t->step, s->c->seed, g_dist.world, lr};
         checkpoint_save(path, s->t->model, &s->t->sgd, &st, s->c->config_text);
@@ -192,6 +196,8 @@ int train_run(const TrainRunConfig* c) {
         ug_log("train: resuming from '%s' at epoch %lld step %lld (global step %lld)", c->resume,
                (long long)start_epoch, (long long)start_step, (long long)t.step);
     }
+    device_attach(m, c->device);   // after a resume: the loaded state (momentum too) goes to the GPU
+    if (m->gpu) gpu_model_momentum_to_device(m, &t.sgd);
     trainer_install_signal_handlers();
 
     Saver saver = {&t, c, "", ""};
@@ -207,9 +213,9 @@ int train_run(const TrainRunConfig* c) {
         text_append(&metrics, old, n);
         free(old);
     }
-    ug_log("train: %s, %lld parameters, %lld training images, %d ranks, global batch %d, %lld steps/epoch, %d epochs",
-           desc, (long long)m->num_params, (long long)n_train, g_dist.world, c->batch, (long long)steps_per_epoch,
-           c->epochs);
+    ug_log("train: %s, %lld parameters, %lld training images, %d ranks, global batch %d, %lld steps/epoch, %d epochs, "
+           "device %s", desc, (long long)m->num_params, (long long)n_train, g_dist.world, c->batch,
+           (long long)steps_per_epoch, c->epochs, device_describe(m));
     double t_setup = ug_now() - t_begin;
     double t_loop = ug_now();
     int64_t images_total = 0;
@@ -330,6 +336,7 @@ int train_run(const TrainRunConfig* c) {
             json_int(&j, "epochs", c->epochs);
             json_int(&j, "batch", c->batch);
             json_int(&j, "ranks", g_dist.world);
+            json_str(&j, "device", device_describe(m));
             json_int(&j, "seed", (int64_t)c->seed);
             json_int(&j, "steps", t.step);
             if (last_test.done) json_num(&j, "test_acc", 100 * last_test.acc);

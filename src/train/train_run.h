@@ -18,6 +18,7 @@ typedef struct {
     const char* json_path;       // --json FILE: a copy of train.json (NULL: none)
     ModelConfig model;           // arch, width, imagenet_stem; classes and input size come from the dataset
     Backend backend;
+    int device;                  // 0 cpu, 1 cuda (src/gpu/gpu_setup.h)
     int epochs, batch;           // batch = global batch (summed over ranks)
     double lr, momentum, weight_decay;
     int nesterov;

@@ -7,6 +7,7 @@
 
 #include "common/util.h"
 #include "dist/dist.h"
+#include "gpu/gpu_model.h"
 
 static volatile sig_atomic_t g_signal;
 
@@ -64,9 +65,15 @@ void trainer_compute(Trainer* t, int n, const float* x, const int32_t* y, const 
     ensure_cap(t, n > 0 ? (size_t)n : 1);
     for (int i = 0; i < n; i++)
         UG_CHECK(y[i] >= 0 && y[i] < K, "training step %lld: label %d outside 0..%d", (long long)t->step, y[i], K - 1);
-    const float* logits = model_forward(m, n, x, 1);
     float scale = n_global > 0 ? 1.0f / (float)n_global : 0.0f;
-    t->local_loss_sum = n > 0 ? gls_xent(n, K, t->sample_loss, t->dlogits, logits, y, alpha, weight, scale) : 0.0;
+    const float* logits;
+    if (m->gpu) {   // loss and backward on the device: only losses and logits come back (t->dlogits holds them)
+        t->local_loss_sum = gpu_model_compute(m, n, x, y, alpha, weight, scale, t->sample_loss, t->dlogits);
+        logits = t->dlogits;
+    } else {
+        logits = model_forward(m, n, x, 1);
+        t->local_loss_sum = n > 0 ? gls_xent(n, K, t->sample_loss, t->dlogits, logits, y, alpha, weight, scale) : 0.0;
+    }
     double correct = 0;
     for (int i = 0; i < n; i++) {
         const float* z = logits + (size_t)i * K;
@@ -77,7 +84,7 @@ void trainer_compute(Trainer* t, int n, const float* x, const int32_t* y, const 
         correct += best == y[i];
     }
     t->local_correct = correct;
-    model_backward(m, t->dlogits);
+    if (!m->gpu) model_backward(m, t->dlogits);
     t->timers.compute += ug_now() - t0;
 }
 
@@ -88,15 +95,51 @@ void trainer_backward(Trainer* t, const float* dlogits) {
 }
 
 void trainer_allreduce_grads(Trainer* t) {
+    if (t->model->gpu) {
+        double t0 = ug_now();
+        gpu_model_allreduce_grads(t->model);
+        t->timers.allreduce += ug_now() - t0;
+        return;
+    }
     if (g_dist.world <= 1) return;
     double t0 = ug_now();
     dist_allreduce_sum_f32(t->model->grads, t->model->num_params);
     t->timers.allreduce += ug_now() - t0;
 }
 
+// The same update with everything on the device.  A hook works on host copies (slower, but any hook works).
+static double apply_gpu(Trainer* t, double lr) {
+    Model* m = t->model;
+    if (t->hook) {
+        model_grads_to_host(m);
+        model_state_to_host(m);
+        t->hook(t, t->hook_ctx);
+        gpu_model_grads_to_device(m);
+    }
+    double norm = gpu_model_grad_norm(m);
+    if (!isfinite(norm)) return norm;
+    double coef = t->clip_norm > 0 ? t->clip_norm / (norm + 1e-6) : 1.0;   // as grad_clip
+    if (coef < 1.0) gpu_model_scale_grads(m, (float)coef);
+    gpu_model_sgd(m, &t->sgd, t->update_mask, (float)lr);
+    return norm;
+}
+
 double trainer_apply(Trainer* t, double lr) {
     double t0 = ug_now();
     Model* m = t->model;
+    if (m->gpu) {
+        double norm = apply_gpu(t, lr);
+        if (!isfinite(norm)) {
+            if (t->die_on_nonfinite)
+                ug_die("training step %lld: the gradient is NaN/Inf (diverged; lower the learning rate or enable "
+                       "--clip-norm)", (long long)t->step);
+            t->timers.compute += ug_now() - t0;
+            return NAN;
+        }
+        t->step++;
+        t->timers.compute += ug_now() - t0;
+        return norm;
+    }
     if (t->hook) t->hook(t, t->hook_ctx);
     double norm = grad_norm(m->grads, m->num_params);
     if (!isfinite(norm)) {
@@ -144,7 +187,9 @@ void trainer_add_data_wait(Trainer* t, double seconds) { t->timers.data_wait += 
 
 void trainer_sync_buffers(Trainer* t) {
     if (g_dist.world <= 1 || t->model->num_buffers == 0) return;
+    model_state_to_host(t->model);
     MPI_CHECK(MPI_Bcast(t->model->buffers, (int)t->model->num_buffers, MPI_FLOAT, 0, g_dist.comm));
+    model_state_to_device(t->model);
 }
 
 void owned_batch_reserve(OwnedBatch* o, int n, int h, int w, int c) {

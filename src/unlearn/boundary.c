@@ -38,6 +38,7 @@ void bs_targets(Model* frozen, const Batch* b, double step, int32_t* out) {
 }
 
 void model_copy_common(Model* dst, const Model* src) {
+    model_state_to_host((Model*)src);
     for (int i = 0; i < dst->num_tensors; i++) {
         const TensorInfo* d = &dst->tensors[i];
         const TensorInfo* s = model_find_tensor(src, d->name);
@@ -50,6 +51,7 @@ void model_copy_common(Model* dst, const Model* src) {
         const float* from = s->is_buffer ? src->buffers : src->params;
         memcpy(to + d->offset, from + s->offset, n * sizeof(float));
     }
+    model_state_to_device(dst);
 }
 
 void be_run(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* sp, UnlearnResult* out) {

@@ -85,6 +85,7 @@ static void gradient_sum(const UnlearnConfig* c, Model* m, Dataset* ds, const in
         const float* z = model_forward(m, b.n, b.x, 0);
         gls_xent(b.n, K, NULL, dl, z, b.y, NULL, NULL, 1.0f);
         model_backward(m, dl);
+        model_grads_to_host(m);
         for (size_t i = 0; i < m->num_params; i++) acc[i] += m->grads[i];
     }
     free(dl);
@@ -114,6 +115,7 @@ static float* per_sample_grads(const UnlearnConfig* c, Model* m, Dataset* ds, co
             const float* z = model_forward(m, 1, b.x + (size_t)i * per, 0);
             gls_xent(1, K, NULL, dl, z, b.y + i, NULL, NULL, 1.0f);
             model_backward(m, dl);
+            model_grads_to_host(m);
             memcpy(rows + (size_t)count * P, m->grads, P * sizeof(float));
             count++;
         }
@@ -164,8 +166,11 @@ void iu_run(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* sp, Un
     }
     MPI_CHECK(MPI_Bcast(step, (int)P, MPI_FLOAT, 0, g_dist.comm));
     double norm = grad_norm(step, P);   // the same value on every rank (broadcast)
-    if (isfinite(norm))
+    if (isfinite(norm)) {
+        model_state_to_host(m);
         for (size_t i = 0; i < P; i++) m->params[i] += (float)c->iu_scale * step[i];
+        model_state_to_device(m);
+    }
     out->rte_s = dist_max_f64(ug_now() - t_start);
     out->epochs_done = 1;
     out->steps = 1;

@@ -91,8 +91,8 @@ int32_t rl_random_label(uint64_t seed, int64_t index, int K) {
 
 // Scratch space reused across steps (grown on demand).
 static struct {
-    float *alpha, *weight, *loss, *dlogits, *retain_all, *retain_local, *grad_acc;   // retain rows: global (gathered), this rank's
-    size_t cap_n, cap_retain_all, cap_retain_local, cap_grad;
+    float *alpha, *weight, *loss, *dlogits, *retain_all, *retain_local;   // retain rows: global (gathered), this rank's
+    size_t cap_n, cap_retain_all, cap_retain_local;
     int* counts;
     int* displs;
 } W;
@@ -189,10 +189,7 @@ int unlearn_step(const UnlearnConfig* c, Trainer* t, const Batch* retain, const 
         stats[0] += gls_xent(n_r, K, W.loss, W.dlogits, logits, br->y, W.alpha, W.weight, scale);
         for (int i = 0; i < n_r; i++) stats[1] += argmax_row(logits + (size_t)i * K, K) == br->y[i];
         model_backward(m, W.dlogits);
-        if (n_f > 0) {
-            grow(&W.grad_acc, &W.cap_grad, m->num_params);
-            memcpy(W.grad_acc, m->grads, m->num_params * sizeof(float));
-        }
+        if (n_f > 0) model_grad_save(m);   // where the gradients live (host or GPU)
     }
     if (adaptive && G[1] > 0 && G[0] > 0) {
         // Collective: every rank contributes its retain rows, even when it has none.
@@ -214,10 +211,9 @@ int unlearn_step(const UnlearnConfig* c, Trainer* t, const Batch* retain, const 
         for (int i = 0; i < n_f; i++) stats[2] += argmax_row(logits + (size_t)i * K, K) == bf->y[i];
         for (int i = 0; i < n_f; i++) stats[3] += W.alpha[n_r + i];
         model_backward(m, W.dlogits);
-        if (n_r > 0)
-            for (size_t i = 0; i < m->num_params; i++) m->grads[i] += W.grad_acc[i];
+        if (n_r > 0) model_grad_add_saved(m);
     }
-    if (n == 0) memset(m->grads, 0, m->num_params * sizeof(float));   // this rank adds nothing
+    if (n == 0) model_grad_zero(m);   // this rank adds nothing
     t->timers.compute += ug_now() - t0;
     trainer_allreduce_grads(t);
     stats[4] = trainer_signal_received();

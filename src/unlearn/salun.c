@@ -34,6 +34,7 @@ float* salun_saliency(const UnlearnConfig* c, Model* m, Dataset* ds, const Split
         const float* z = model_forward(m, b.n, b.x, 0);   // eval mode, as the public code (model.eval())
         gls_xent(b.n, K, NULL, dl, z, b.y, NULL, minus_one, 1.0f);
         model_backward(m, dl);
+        model_grads_to_host(m);
         for (size_t i = 0; i < m->num_params; i++) acc[i] += m->grads[i];
     }
     loader_destroy(l);

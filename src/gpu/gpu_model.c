@@ -1,0 +1,523 @@
+// gpu_model.c — the device mirror of a Model (see gpu_model.h).  The walk is model.c's, layer for layer, with the
+// cuDNN / cuBLAS wrappers and our kernels in place of the CPU ops.  Builds without CUDA get the stubs at the end.
+#include "gpu/gpu_model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "nn/model_impl.h"
+
+#define BN_MOMENTUM 0.1f
+#define BN_EPS 1e-5f
+
+#ifdef UG_HAVE_CUDA
+#include "ug_cuda.h"
+#include "ug_kernels.h"
+#include "ug_layers.h"
+#include "ug_nccl.h"
+
+typedef struct {
+    Model* m;
+    GpuCtx* ctx;
+    GpuComm* comm;
+    cudaStream_t s;
+    GpuConv** conv;          // [num_layers], per layer kind
+    GpuBn** bn;
+    GpuPool** pool;
+    float *params, *grads, *buffers, *momentum, *saved, *stage;   // flat [P] (buffers [num_buffers])
+    uint8_t* mask;
+    const uint8_t* mask_src; // host mask uploaded last (pointer identity)
+    size_t cap_batch, acts_floats;
+    size_t* slot_off;
+    float *acts, *dacts, *scratch, *aux;
+    unsigned char* written;
+    float* dlogits;          // [cap, K]
+    int32_t* labels;
+    float *alpha, *weight, *loss;
+    double *wloss, *total, *norm;
+    float *host_logits, *host_features, *host_loss;   // pinned
+    int last_n, last_train, want_dx;
+    size_t max_slot;
+} GpuNet;
+
+static GpuCtx* g_ctx;        // one per process (one rank per GPU)
+
+int gpu_available(void) { return gpu_count() > 0; }
+const char* gpu_unavailable_reason(void) { return gpu_absent_reason(); }
+
+static GpuNet* G(const Model* m) { return (GpuNet*)m->gpu; }
+static Net* N_(const Model* m) { return (Net*)m->impl; }
+
+// ---- layout: OIHW on the host, OHWI on the device for convolution weights ----
+// Each conv weight [K][C][R][S] at offset off becomes [K][R][S][C]; everything else is copied as is.
+// src is a device copy of the host-layout buffer; dst receives the device layout (or the reverse).
+static void convert_layout(GpuNet* g, float* dst, const float* src, int to_device) {
+    Model* m = g->m;
+    Net* n = N_(m);
+    CUDA_CHECK(cudaMemcpyAsync(dst, src, m->num_params * sizeof(float), cudaMemcpyDeviceToDevice, g->s));
+    for (int i = 0; i < n->num_layers; i++) {
+        const Layer* l = &n->layers[i];
+        if (l->kind != L_CONV || (l->cd.R == 1 && l->cd.S == 1) || l->cd.C == 1) continue;   // 1x1 / C=1: same order
+        (to_device ? ug_oihw_to_ohwi : ug_ohwi_to_oihw)(dst + l->w, src + l->w, l->cd.K, l->cd.C, l->cd.R, l->cd.S, g->s);
+    }
+}
+
+static void upload_flat(GpuNet* g, float* dev, const float* host) {
+    gpu_upload(g->stage, host, g->m->num_params * sizeof(float), g->s);
+    convert_layout(g, dev, g->stage, 1);
+}
+
+static void download_flat(GpuNet* g, float* host, const float* dev) {
+    convert_layout(g, g->stage, dev, 0);
+    gpu_download(host, g->stage, g->m->num_params * sizeof(float), g->s);
+}
+
+// ---- activations (device), sized for cap samples ----
+static void ensure_batch(GpuNet* g, size_t N) {
+    if (N <= g->cap_batch) return;
+    Net* n = N_(g->m);
+    size_t K = (size_t)g->m->cfg.num_classes, off = 0;
+    for (int i = 0; i < n->num_slots; i++) {
+        g->slot_off[i] = off;
+        off += (N * n->slots[i].per + 63) & ~(size_t)63;   // 256-byte aligned slots
+    }
+    gpu_free(g->acts); gpu_free(g->dacts); gpu_free(g->scratch);
+    gpu_free(g->dlogits); gpu_free(g->labels); gpu_free(g->alpha); gpu_free(g->weight); gpu_free(g->loss);
+    gpu_free(g->wloss);
+    CUDA_CHECK(cudaFreeHost(g->host_logits)); CUDA_CHECK(cudaFreeHost(g->host_features));
+    CUDA_CHECK(cudaFreeHost(g->host_loss));
+    char what[96];
+    snprintf(what, sizeof what, "activations of a batch of %zu samples", N);
+    g->acts = gpu_malloc(off * sizeof(float), what);
+    g->dacts = gpu_malloc(off * sizeof(float), what);
+    g->scratch = gpu_malloc(N * g->max_slot * sizeof(float), what);
+    g->dlogits = gpu_malloc(N * K * sizeof(float), "logit gradients");
+    g->labels = gpu_malloc(N * sizeof(int32_t), "labels");
+    g->alpha = gpu_malloc(N * sizeof(float), "smooth rates");
+    g->weight = gpu_malloc(N * sizeof(float), "sample weights");
+    g->loss = gpu_malloc(N * sizeof(float), "sample losses");
+    g->wloss = gpu_malloc(N * sizeof(double), "loss scratch");
+    CUDA_CHECK(cudaMallocHost((void**)&g->host_logits, N * K * sizeof(float)));
+    CUDA_CHECK(cudaMallocHost((void**)&g->host_features, N * (size_t)g->m->feature_dim * sizeof(float)));
+    CUDA_CHECK(cudaMallocHost((void**)&g->host_loss, N * sizeof(float)));
+    g->acts_floats = off;
+    g->cap_batch = N;
+}
+
+static float* act(GpuNet* g, int s) { return g->acts + g->slot_off[s]; }
+static float* dact(GpuNet* g, int s) { return g->dacts + g->slot_off[s]; }
+
+void gpu_model_attach(Model* m, const GpuModelOptions* o, void* comm) {
+    UG_CHECK(!m->gpu, "gpu_model_attach: the model is already on a GPU");
+    if (gpu_count() == 0) ug_die("--device cuda: no usable GPU (%s); run with --device cpu", gpu_absent_reason());
+    UG_CHECK(o->device >= 0 && o->device < gpu_count(), "--device cuda: GPU %d asked for but %d visible (one rank per GPU)",
+             o->device, gpu_count());
+    if (!g_ctx) g_ctx = gpu_ctx_create(o->device, o->tf32, o->deterministic, 0);
+    UG_CHECK(g_ctx->device == o->device, "gpu_model_attach: one GPU per process (have %d, asked %d)", g_ctx->device,
+             o->device);
+    GpuNet* g = ug_calloc(1, sizeof *g);
+    Net* n = N_(m);
+    g->m = m;
+    g->ctx = g_ctx;
+    g->comm = comm;
+    g->s = g_ctx->stream;
+    g->conv = ug_calloc((size_t)n->num_layers, sizeof(GpuConv*));
+    g->bn = ug_calloc((size_t)n->num_layers, sizeof(GpuBn*));
+    g->pool = ug_calloc((size_t)n->num_layers, sizeof(GpuPool*));
+    for (int i = 0; i < n->num_layers; i++) {
+        const Layer* l = &n->layers[i];
+        if (l->kind == L_CONV) g->conv[i] = gpu_conv_create(g_ctx, l->cd, l->b != SIZE_MAX, 1);
+        if (l->kind == L_BN) g->bn[i] = gpu_bn_create(g_ctx, l->HW, l->C);
+        if (l->kind == L_MAXPOOL) g->pool[i] = gpu_maxpool_create(g_ctx, l->pd);
+    }
+    for (int i = 0; i < n->num_slots; i++)
+        if (n->slots[i].per > g->max_slot) g->max_slot = n->slots[i].per;
+    g->slot_off = ug_calloc((size_t)n->num_slots, sizeof(size_t));
+    g->written = ug_calloc((size_t)n->num_slots, 1);
+    size_t P = m->num_params;
+    g->params = gpu_malloc(P * sizeof(float), "parameters");
+    g->grads = gpu_malloc(P * sizeof(float), "gradients");
+    g->stage = gpu_malloc(P * sizeof(float), "layout staging");
+    g->buffers = gpu_malloc((m->num_buffers ? m->num_buffers : 1) * sizeof(float), "batch-norm buffers");
+    g->aux = gpu_malloc((n->aux_size ? n->aux_size : 1) * sizeof(float), "batch-norm saved statistics");
+    g->total = gpu_malloc(sizeof(double), "loss total");
+    g->norm = gpu_malloc(ug_sumsq_scratch_doubles() * sizeof(double), "norm scratch");
+    CUDA_CHECK(cudaMemsetAsync(g->grads, 0, P * sizeof(float), g->s));
+    m->gpu = g;
+    gpu_model_state_to_device(m);
+    m->grads_on_device = 0;
+    gpu_sync(g_ctx);
+}
+
+void gpu_model_detach(Model* m) {
+    GpuNet* g = G(m);
+    if (!g) return;
+    gpu_sync(g->ctx);
+    Net* n = N_(m);
+    for (int i = 0; i < n->num_layers; i++) {
+        if (g->conv[i]) gpu_conv_destroy(g->conv[i]);
+        if (g->bn[i]) gpu_bn_destroy(g->bn[i]);
+        if (g->pool[i]) gpu_maxpool_destroy(g->pool[i]);
+    }
+    free(g->conv); free(g->bn); free(g->pool); free(g->slot_off); free(g->written);
+    void* dev[] = {g->params, g->grads, g->buffers, g->momentum, g->saved, g->stage, g->mask, g->acts, g->dacts,
+                   g->scratch, g->aux, g->dlogits, g->labels, g->alpha, g->weight, g->loss, g->wloss, g->total,
+                   g->norm};
+    for (size_t i = 0; i < sizeof dev / sizeof dev[0]; i++) gpu_free(dev[i]);
+    CUDA_CHECK(cudaFreeHost(g->host_logits)); CUDA_CHECK(cudaFreeHost(g->host_features));
+    CUDA_CHECK(cudaFreeHost(g->host_loss));
+    free(g);
+    m->gpu = NULL;
+}
+
+const char* gpu_model_device_name(const Model* m) {
+    static char name[256];
+    struct cudaDeviceProp p;
+    CUDA_CHECK(cudaGetDeviceProperties(&p, G(m) ? G(m)->ctx->device : 0));
+    snprintf(name, sizeof name, "%s", p.name);
+    return name;
+}
+
+void gpu_model_state_to_device(Model* m) {
+    GpuNet* g = G(m);
+    upload_flat(g, g->params, m->params);
+    if (m->num_buffers) gpu_upload(g->buffers, m->buffers, m->num_buffers * sizeof(float), g->s);
+    gpu_sync(g->ctx);
+}
+
+void gpu_model_state_to_host(Model* m) {
+    GpuNet* g = G(m);
+    download_flat(g, m->params, g->params);
+    if (m->num_buffers) gpu_download(m->buffers, g->buffers, m->num_buffers * sizeof(float), g->s);
+}
+
+void gpu_model_grads_to_host(Model* m) {
+    if (!m->grads_on_device) return;
+    download_flat(G(m), m->grads, G(m)->grads);
+    m->grads_on_device = 0;
+}
+
+void gpu_model_grads_to_device(Model* m) {
+    upload_flat(G(m), G(m)->grads, m->grads);
+    m->grads_on_device = 1;
+}
+
+// ---- forward / backward on device pointers ----
+static float* forward_dev(GpuNet* g, int N, int train) {
+    Model* m = g->m;
+    Net* n = N_(m);
+    float* p = g->params;
+    for (int i = 0; i < n->num_layers; i++) {
+        Layer* l = &n->layers[i];
+        float* in = act(g, l->in);
+        float* out = act(g, l->out);
+        size_t cnt_out = (size_t)N * n->slots[l->out].per;
+        switch (l->kind) {
+        case L_CONV: gpu_conv_forward(g->conv[i], N, out, in, p + l->w, l->b != SIZE_MAX ? p + l->b : NULL); break;
+        case L_BN:
+            if (train) {
+                gpu_bn_forward_train(g->bn[i], N, out, g->aux + l->save, g->aux + l->save + l->C, in, p + l->w, p + l->b,
+                                     g->buffers + l->rmean, g->buffers + l->rvar, BN_MOMENTUM, BN_EPS);
+                ug_add_scalar(g->buffers + l->nbt, 1.0f, g->s);
+            } else {
+                gpu_bn_forward_eval(g->bn[i], N, out, in, p + l->w, p + l->b, g->buffers + l->rmean,
+                                    g->buffers + l->rvar, BN_EPS);
+            }
+            if (l->fuse_relu) ug_relu_forward(out, out, cnt_out, g->s);
+            break;
+        case L_RELU:
+            if (!l->fused) ug_relu_forward(out, in, cnt_out, g->s);
+            break;
+        case L_MAXPOOL: gpu_maxpool_forward(g->pool[i], N, out, in); break;
+        case L_GAP: ug_avgpool_global_forward(N, l->HW, l->C, out, in, g->s); break;
+        case L_LINEAR: gpu_linear_forward(g->ctx, N, l->C, l->O, out, in, p + l->w, p + l->b); break;
+        case L_ADD:
+            ug_add_forward(out, in, act(g, l->in2), cnt_out, g->s);
+            if (l->fuse_relu) ug_relu_forward(out, out, cnt_out, g->s);
+            break;
+        }
+    }
+    g->last_n = N;
+    g->last_train = train;
+    return act(g, n->logits_slot);
+}
+
+// As model.c: the first gradient to reach a slot is written there, a second one goes to scratch and is added.
+static float* grad_target(GpuNet* g, int s) {
+    if (s == 0 && !g->want_dx) return NULL;
+    return g->written[s] ? g->scratch : dact(g, s);
+}
+
+static void finish_grad(GpuNet* g, int s, float* target) {
+    if (s == 0 && !g->want_dx) return;
+    if (g->written[s]) {
+        float* d = dact(g, s);
+        ug_add_forward(d, d, target, (size_t)g->last_n * N_(g->m)->slots[s].per, g->s);
+    }
+    g->written[s] = 1;
+}
+
+// dlogits: device [N,K], already in the logits slot's gradient or elsewhere.
+static void backward_dev(GpuNet* g, const float* dlogits) {
+    Model* m = g->m;
+    Net* n = N_(m);
+    int N = g->last_n;
+    float* p = g->params;
+    float* gr = g->grads;
+    if (N == 0) {   // a rank with no samples in this step contributes zero gradients
+        CUDA_CHECK(cudaMemsetAsync(gr, 0, m->num_params * sizeof(float), g->s));
+        m->grads_on_device = 1;
+        return;
+    }
+    memset(g->written, 0, (size_t)n->num_slots);
+    float* dl = dact(g, n->logits_slot);
+    if (dlogits != dl)
+        CUDA_CHECK(cudaMemcpyAsync(dl, dlogits, (size_t)N * m->cfg.num_classes * sizeof(float),
+                                   cudaMemcpyDeviceToDevice, g->s));
+    g->written[n->logits_slot] = 1;
+    for (int i = n->num_layers - 1; i >= 0; i--) {
+        Layer* l = &n->layers[i];
+        float* in = act(g, l->in);
+        float* dout = dact(g, l->out);
+        size_t cnt_out = (size_t)N * n->slots[l->out].per;
+        if (l->kind == L_RELU) {   // in place (also when fused into the BN / add before it in the forward)
+            ug_relu_backward(dout, dout, act(g, l->out), cnt_out, g->s);
+            continue;
+        }
+        if (l->kind == L_ADD) {
+            int srcs[2] = {l->in, l->in2};
+            for (int k = 0; k < 2; k++) {
+                float* t = grad_target(g, srcs[k]);
+                if (!t) continue;
+                CUDA_CHECK(cudaMemcpyAsync(t, dout, cnt_out * sizeof(float), cudaMemcpyDeviceToDevice, g->s));
+                finish_grad(g, srcs[k], t);
+            }
+            continue;
+        }
+        float* din = grad_target(g, l->in);
+        switch (l->kind) {
+        case L_CONV:
+            gpu_conv_backward(g->conv[i], N, din, gr + l->w, l->b != SIZE_MAX ? gr + l->b : NULL, dout, in, p + l->w);
+            break;
+        case L_BN:
+            if (g->last_train)
+                gpu_bn_backward(g->bn[i], N, din ? din : g->scratch, gr + l->w, gr + l->b, dout, in, p + l->w,
+                                g->aux + l->save, g->aux + l->save + l->C);
+            else
+                ug_bn_backward_eval(N, l->HW, l->C, din, gr + l->w, gr + l->b, dout, in, p + l->w,
+                                    g->buffers + l->rmean, g->buffers + l->rvar, BN_EPS, g->s);
+            break;
+        case L_MAXPOOL:
+            if (din) gpu_maxpool_backward(g->pool[i], N, din, dout, act(g, l->out), in);
+            break;
+        case L_GAP:
+            if (din) ug_avgpool_global_backward(N, l->HW, l->C, din, dout, g->s);
+            break;
+        case L_LINEAR:
+            gpu_linear_backward(g->ctx, N, l->C, l->O, din, gr + l->w, gr + l->b, dout, in, p + l->w);
+            break;
+        default: break;
+        }
+        if (din) finish_grad(g, l->in, din);
+    }
+    m->grads_on_device = 1;
+}
+
+static void upload_input(GpuNet* g, int N, const float* x) {
+    ensure_batch(g, N > 0 ? (size_t)N : 1);
+    if (N > 0) gpu_upload(act(g, 0), x, (size_t)N * N_(g->m)->slots[0].per * sizeof(float), g->s);
+}
+
+const float* gpu_model_forward_host(Model* m, int N, const float* x, int train) {
+    GpuNet* g = G(m);
+    upload_input(g, N, x);
+    if (N == 0) { g->last_n = 0; g->last_train = train; return g->host_logits; }
+    const float* z = forward_dev(g, N, train);
+    gpu_download(g->host_logits, z, (size_t)N * m->cfg.num_classes * sizeof(float), g->s);
+    return g->host_logits;
+}
+
+const float* gpu_model_features_host(Model* m) {
+    GpuNet* g = G(m);
+    gpu_download(g->host_features, act(g, N_(m)->features_slot), (size_t)g->last_n * m->feature_dim * sizeof(float),
+                 g->s);
+    return g->host_features;
+}
+
+void gpu_model_backward_host(Model* m, const float* dlogits, float* dx) {
+    GpuNet* g = G(m);
+    int N = g->last_n;
+    if (N > 0) gpu_upload(g->dlogits, dlogits, (size_t)N * m->cfg.num_classes * sizeof(float), g->s);
+    g->want_dx = dx != NULL;
+    backward_dev(g, g->dlogits);
+    g->want_dx = 0;
+    if (dx && N > 0) gpu_download(dx, dact(g, 0), (size_t)N * N_(m)->slots[0].per * sizeof(float), g->s);
+}
+
+double gpu_model_compute(Model* m, int n, const float* x, const int32_t* y, const float* alpha, const float* weight,
+                         float scale, float* sample_loss, float* logits) {
+    GpuNet* g = G(m);
+    int K = m->cfg.num_classes;
+    upload_input(g, n, x);
+    if (n == 0) {
+        g->last_n = 0;
+        backward_dev(g, NULL);
+        return 0.0;
+    }
+    gpu_upload(g->labels, y, (size_t)n * sizeof(int32_t), g->s);
+    if (alpha) gpu_upload(g->alpha, alpha, (size_t)n * sizeof(float), g->s);
+    if (weight) gpu_upload(g->weight, weight, (size_t)n * sizeof(float), g->s);
+    float* z = forward_dev(g, n, 1);
+    float* dl = dact(g, N_(m)->logits_slot);   // the loss writes the logit gradient straight where backward reads it
+    ug_gls_xent(n, K, g->loss, dl, g->total, g->wloss, z, g->labels, alpha ? g->alpha : NULL,
+                weight ? g->weight : NULL, scale, g->s);
+    if (logits) CUDA_CHECK(cudaMemcpyAsync(g->host_logits, z, (size_t)n * K * sizeof(float), cudaMemcpyDeviceToHost, g->s));
+    backward_dev(g, dl);
+    double total = 0;
+    CUDA_CHECK(cudaMemcpyAsync(g->host_loss, g->loss, (size_t)n * sizeof(float), cudaMemcpyDeviceToHost, g->s));
+    gpu_download(&total, g->total, sizeof(double), g->s);
+    if (sample_loss) memcpy(sample_loss, g->host_loss, (size_t)n * sizeof(float));
+    if (logits) memcpy(logits, g->host_logits, (size_t)n * K * sizeof(float));
+    return total;
+}
+
+void gpu_model_allreduce_grads(Model* m) {
+    GpuNet* g = G(m);
+    if (!m->grads_on_device) gpu_model_grads_to_device(m);
+    if (g->comm) gpu_allreduce_sum_f32(g->comm, g->grads, m->num_params, g->s);
+}
+
+double gpu_model_grad_norm(Model* m) {
+    GpuNet* g = G(m);
+    if (!m->grads_on_device) gpu_model_grads_to_device(m);
+    ug_sumsq(m->num_params, g->grads, g->norm, g->s);
+    double ss = 0;
+    gpu_download(&ss, g->norm, sizeof(double), g->s);
+    return sqrt(ss);
+}
+
+void gpu_model_scale_grads(Model* m, float a) { ug_scale(G(m)->grads, a, m->num_params, G(m)->s); }
+
+static void permute_mask_to_device(GpuNet* g, const uint8_t* mask) {
+    Model* m = g->m;
+    Net* n = N_(m);
+    uint8_t* h = ug_malloc(m->num_params);
+    memcpy(h, mask, m->num_params);
+    for (int i = 0; i < n->num_layers; i++) {
+        const Layer* l = &n->layers[i];
+        if (l->kind != L_CONV) continue;
+        int K = l->cd.K, C = l->cd.C, RS = l->cd.R * l->cd.S;
+        for (int k = 0; k < K; k++)
+            for (int c = 0; c < C; c++)
+                for (int rs = 0; rs < RS; rs++)
+                    h[l->w + ((size_t)k * RS + rs) * C + c] = mask[l->w + ((size_t)k * C + c) * RS + rs];
+    }
+    if (!g->mask) g->mask = gpu_malloc(m->num_params, "update mask");
+    gpu_upload(g->mask, h, m->num_params, g->s);
+    gpu_sync(g->ctx);
+    free(h);
+    g->mask_src = mask;
+}
+
+void gpu_model_sgd(Model* m, const Sgd* s, const uint8_t* mask, float lr) {
+    GpuNet* g = G(m);
+    if (s->cfg.momentum != 0 && !g->momentum) {
+        g->momentum = gpu_malloc(m->num_params * sizeof(float), "momentum");
+        CUDA_CHECK(cudaMemsetAsync(g->momentum, 0, m->num_params * sizeof(float), g->s));
+    }
+    if (mask && mask != g->mask_src) permute_mask_to_device(g, mask);
+    ug_sgd_step(m->num_params, g->params, g->momentum, g->grads, mask ? g->mask : NULL, lr, (float)s->cfg.momentum,
+                (float)s->cfg.weight_decay, s->cfg.nesterov, g->s);
+}
+
+void gpu_model_momentum_to_host(Model* m, Sgd* s) {
+    GpuNet* g = G(m);
+    if (!s->momentum_buf) return;
+    if (!g->momentum) { memset(s->momentum_buf, 0, m->num_params * sizeof(float)); return; }
+    download_flat(g, s->momentum_buf, g->momentum);
+}
+
+void gpu_model_momentum_to_device(Model* m, const Sgd* s) {
+    GpuNet* g = G(m);
+    if (!s->momentum_buf || s->cfg.momentum == 0) return;
+    if (!g->momentum) g->momentum = gpu_malloc(m->num_params * sizeof(float), "momentum");
+    upload_flat(g, g->momentum, s->momentum_buf);
+    gpu_sync(g->ctx);
+}
+
+void gpu_model_grad_save(Model* m) {
+    GpuNet* g = G(m);
+    if (!m->grads_on_device) gpu_model_grads_to_device(m);
+    if (!g->saved) g->saved = gpu_malloc(m->num_params * sizeof(float), "saved gradients");
+    CUDA_CHECK(cudaMemcpyAsync(g->saved, g->grads, m->num_params * sizeof(float), cudaMemcpyDeviceToDevice, g->s));
+}
+
+void gpu_model_grad_add_saved(Model* m) {
+    GpuNet* g = G(m);
+    if (!m->grads_on_device) gpu_model_grads_to_device(m);
+    ug_add_forward(g->grads, g->grads, g->saved, m->num_params, g->s);
+}
+
+void gpu_model_grad_zero(Model* m) {
+    CUDA_CHECK(cudaMemsetAsync(G(m)->grads, 0, m->num_params * sizeof(float), G(m)->s));
+    m->grads_on_device = 1;
+}
+
+float* gpu_model_dev_params(Model* m) { return G(m)->params; }
+float* gpu_model_dev_grads(Model* m) { return G(m)->grads; }
+
+void gpu_model_train_step_device(Model* m, int n, const float* x_dev, const int32_t* y_dev, float lr, float momentum,
+                                 float weight_decay) {
+    GpuNet* g = G(m);
+    ensure_batch(g, (size_t)n);
+    Net* net = N_(m);
+    CUDA_CHECK(cudaMemcpyAsync(act(g, 0), x_dev, (size_t)n * net->slots[0].per * sizeof(float),
+                               cudaMemcpyDeviceToDevice, g->s));
+    float* z = forward_dev(g, n, 1);
+    float* dl = dact(g, net->logits_slot);
+    ug_gls_xent(n, m->cfg.num_classes, NULL, dl, NULL, NULL, z, y_dev, NULL, NULL, 1.0f / (float)n, g->s);
+    backward_dev(g, dl);
+    if (g->comm) gpu_allreduce_sum_f32(g->comm, g->grads, m->num_params, g->s);
+    if (momentum != 0 && !g->momentum) {
+        g->momentum = gpu_malloc(m->num_params * sizeof(float), "momentum");
+        CUDA_CHECK(cudaMemsetAsync(g->momentum, 0, m->num_params * sizeof(float), g->s));
+    }
+    ug_sgd_step(m->num_params, g->params, g->momentum, g->grads, NULL, lr, momentum, weight_decay, 0, g->s);
+}
+
+void gpu_model_sync(Model* m) { gpu_sync(G(m)->ctx); }
+
+#else   // ---- builds without CUDA ----
+
+int gpu_available(void) { return 0; }
+const char* gpu_unavailable_reason(void) { return "this build has no CUDA (rebuild with GPU=1 where nvcc, cuDNN and NCCL exist)"; }
+#define NO_CUDA() ug_die("--device cuda: %s", gpu_unavailable_reason())
+void gpu_model_attach(Model* m, const GpuModelOptions* o, void* comm) { NO_CUDA(); }
+void gpu_model_detach(Model* m) {}
+const char* gpu_model_device_name(const Model* m) { return "none"; }
+const float* gpu_model_forward_host(Model* m, int N, const float* x, int train) { NO_CUDA(); }
+const float* gpu_model_features_host(Model* m) { NO_CUDA(); }
+void gpu_model_backward_host(Model* m, const float* dlogits, float* dx) { NO_CUDA(); }
+void gpu_model_state_to_host(Model* m) { NO_CUDA(); }
+void gpu_model_state_to_device(Model* m) { NO_CUDA(); }
+void gpu_model_grads_to_host(Model* m) { NO_CUDA(); }
+void gpu_model_grads_to_device(Model* m) { NO_CUDA(); }
+void gpu_model_grad_save(Model* m) { NO_CUDA(); }
+void gpu_model_grad_add_saved(Model* m) { NO_CUDA(); }
+void gpu_model_grad_zero(Model* m) { NO_CUDA(); }
+double gpu_model_compute(Model* m, int n, const float* x, const int32_t* y, const float* alpha, const float* weight,
+                         float scale, float* sample_loss, float* logits) { NO_CUDA(); }
+void gpu_model_allreduce_grads(Model* m) { NO_CUDA(); }
+double gpu_model_grad_norm(Model* m) { NO_CUDA(); }
+void gpu_model_scale_grads(Model* m, float a) { NO_CUDA(); }
+void gpu_model_sgd(Model* m, const Sgd* s, const uint8_t* mask, float lr) { NO_CUDA(); }
+void gpu_model_momentum_to_host(Model* m, Sgd* s) { NO_CUDA(); }
+void gpu_model_momentum_to_device(Model* m, const Sgd* s) { NO_CUDA(); }
+float* gpu_model_dev_params(Model* m) { return NULL; }
+float* gpu_model_dev_grads(Model* m) { return NULL; }
+void gpu_model_train_step_device(Model* m, int n, const float* x_dev, const int32_t* y_dev, float lr, float momentum,
+                                 float weight_decay) { NO_CUDA(); }
+void gpu_model_sync(Model* m) {}
+#endif

@@ -1,0 +1,64 @@
+// gpu_model.h — the network on one GPU: a device mirror of a Model's layer list (src/nn/model_impl.h) run through
+// the cuDNN / cuBLAS wrappers and our kernels (kernels/).  Attached to a Model, it makes model_forward /
+// model_backward run on the GPU; the trainer (src/train/trainer.c) also keeps loss, gradient all-reduce, norm and
+// SGD there, so a training step moves only the batch in and the per-sample losses / logits out.
+//
+// Residency: after gpu_model_attach the DEVICE holds the authoritative parameters, BN buffers, gradients and
+// momentum.  The host copies (m->params, m->buffers, m->grads, the Sgd buffer) are refreshed on request
+// (model_state_to_host, model_grads_to_host, gpu_model_momentum_to_host) and pushed back after host-side writes
+// (model_state_to_device).  Layout on the device: the same flat buffers, except that every convolution weight is
+// OHWI ([K][R][S][C], cuDNN's NHWC filter format) instead of OIHW; elementwise work (SGD, norms, all-reduce)
+// does not care, and the transfers convert.
+//
+// In builds without CUDA every function here exists and gpu_available() is 0; attaching dies with a clear message.
+#pragma once
+#include <stdint.h>
+
+#include "nn/model.h"
+#include "train/optim.h"
+
+typedef struct {
+    int device;           // CUDA device ordinal (one rank per GPU: the node-local rank)
+    int tf32;             // 1: TF32 tensor cores in convolutions and GEMMs (PyTorch's default for cuDNN convs)
+    int deterministic;    // 1: deterministic cuDNN algorithms only
+} GpuModelOptions;
+
+int gpu_available(void);                   // 1 when this build has CUDA and a GPU is visible
+const char* gpu_unavailable_reason(void);  // for messages
+// comm: a GpuComm* (kernels/ug_nccl.h) for gradient all-reduce over ranks, or NULL on one rank.
+void gpu_model_attach(Model* m, const GpuModelOptions* o, void* comm);
+void gpu_model_detach(Model* m);
+const char* gpu_model_device_name(const Model* m);
+
+// model.c's GPU side (host-pointer API; see model.h)
+const float* gpu_model_forward_host(Model* m, int N, const float* x, int train);
+const float* gpu_model_features_host(Model* m);
+void gpu_model_backward_host(Model* m, const float* dlogits, float* dx);
+void gpu_model_state_to_host(Model* m);
+void gpu_model_state_to_device(Model* m);
+void gpu_model_grads_to_host(Model* m);
+void gpu_model_grads_to_device(Model* m);
+void gpu_model_grad_save(Model* m);
+void gpu_model_grad_add_saved(Model* m);
+void gpu_model_grad_zero(Model* m);
+
+// The trainer's fast path.  compute: upload x / y / α / w, forward (train mode), fused GLS loss on the device,
+// backward; returns Σ w_i·loss_i and fills sample_loss [n] and logits [n,K] (host) when not NULL.
+double gpu_model_compute(Model* m, int n, const float* x, const int32_t* y, const float* alpha, const float* weight,
+                         float scale, float* sample_loss, float* logits);
+void gpu_model_allreduce_grads(Model* m);                 // sum over ranks (NCCL); nothing without a comm
+double gpu_model_grad_norm(Model* m);
+void gpu_model_scale_grads(Model* m, float a);
+// SGD on the device; momentum lives there (uploaded from / downloaded to s->momentum_buf on request).
+// mask: host bytes (OIHW order, as the CPU path), uploaded when the pointer changes.
+void gpu_model_sgd(Model* m, const Sgd* s, const uint8_t* mask, float lr);
+void gpu_model_momentum_to_host(Model* m, Sgd* s);
+void gpu_model_momentum_to_device(Model* m, const Sgd* s);
+
+// Device pointers for benchmarks and tests (NULL without CUDA).
+float* gpu_model_dev_params(Model* m);
+float* gpu_model_dev_grads(Model* m);
+// Forward + loss + backward + SGD on a batch already on the device (x [n,H,W,C], y [n]) — the benchmark's step.
+void gpu_model_train_step_device(Model* m, int n, const float* x_dev, const int32_t* y_dev, float lr, float momentum,
+                                 float weight_decay);
+void gpu_model_sync(Model* m);

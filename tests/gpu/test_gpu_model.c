@@ -1,0 +1,205 @@
+// test_gpu_model.c — the device model (src/gpu/gpu_model.c) against the CPU reference model, tensor by tensor:
+// one full training step (forward, GLS loss with per-sample α and weight, backward, SGD with momentum) on four
+// networks (ResNet-18 with the CIFAR and the ImageNet stem, VGG-16-BN with conv biases, the digits CNN), then
+// BN running statistics, eval-mode forward / backward with the input gradient, the update mask and the gradient
+// arithmetic the unlearning methods use.  fp32 math, deterministic cuDNN algorithms.
+#include "gpu_check.h"
+
+#include <math.h>
+
+#include "gpu/gpu_model.h"
+#include "nn/model.h"
+#include "nn/ops.h"
+#include "train/optim.h"
+
+#ifdef UG_HAVE_CUDA
+#define TOL 2e-3   // normalised error; cuDNN's algorithms sum in other orders than the reference loops
+
+static Model* make_model(Arch a, int width, int h, int c, int K, int imagenet_stem, uint64_t seed) {
+    ModelConfig mc = {.arch = a, .width = width, .num_classes = K, .in_h = h, .in_w = h, .in_c = c,
+                      .imagenet_stem = imagenet_stem};
+    Model* m = model_create(&mc, BACKEND_REF);
+    model_init(m, seed);
+    return m;
+}
+
+// Compares every parameter (or buffer) tensor of two models' host copies; names the worst tensor on failure.
+static void expect_tensors(const char* what, const Model* got, const Model* want, int buffers, const float* g,
+                           const float* w, double tol) {
+    for (int i = 0; i < want->num_tensors; i++) {
+        const TensorInfo* t = &want->tensors[i];
+        if (t->is_buffer != buffers) continue;
+        double e = oc_norm_err(g + t->offset, w + t->offset, t->numel, 1e-3);
+        CHECK(e < tol, "%s: %s normalised error %.3g > %.3g", what, t->name, e, tol);
+    }
+    (void)got;
+}
+
+static void check_network(const char* name, Arch a, int width, int h, int c, int K, int stem, int N) {
+    Model* cpu = make_model(a, width, h, c, K, stem, 7);
+    Model* gm = make_model(a, width, h, c, K, stem, 7);
+    GpuModelOptions o = {.device = 0, .tf32 = 0, .deterministic = 1};
+    gpu_model_attach(gm, &o, NULL);
+    Rng r;
+    rng_init(&r, 99, (uint64_t)a, (uint64_t)width, (uint64_t)h);
+    size_t per = (size_t)h * h * c;
+    float* x = oc_rand(&r, (size_t)N * per, -1.5f, 1.5f);
+    int32_t* y = ug_malloc((size_t)N * sizeof(int32_t));
+    float* alpha = ug_malloc((size_t)N * sizeof(float));
+    float* weight = ug_malloc((size_t)N * sizeof(float));
+    for (int i = 0; i < N; i++) {
+        y[i] = (int32_t)rng_below(&r, (uint32_t)K);
+        alpha[i] = i % 3 == 0 ? -0.5f : (i % 3 == 1 ? 0.0f : 0.3f);   // NLS, plain, positive smoothing
+        weight[i] = i % 2 ? -0.4f : 0.6f;                             // ascent and descent in one batch
+    }
+    float scale = 1.0f / (float)N;
+    char what[128];
+
+    // ---- one training step ----
+    float* loss_c = ug_malloc((size_t)N * sizeof(float));
+    float* loss_g = ug_malloc((size_t)N * sizeof(float));
+    float* dl = ug_malloc((size_t)N * K * sizeof(float));
+    float* zg = ug_malloc((size_t)N * K * sizeof(float));
+    const float* zc = model_forward(cpu, N, x, 1);
+    double sum_c = gls_xent(N, K, loss_c, dl, zc, y, alpha, weight, scale);
+    model_backward(cpu, dl);
+    double sum_g = gpu_model_compute(gm, N, x, y, alpha, weight, scale, loss_g, zg);
+    snprintf(what, sizeof what, "%s train step", name);
+    double e = oc_norm_err(zg, zc, (size_t)N * K, 1e-3);
+    CHECK(e < 1e-4, "%s: logits normalised error %.3g", what, e);
+    e = oc_norm_err(loss_g, loss_c, (size_t)N, 1e-3);
+    CHECK(e < 1e-4, "%s: per-sample losses normalised error %.3g", what, e);
+    CHECK(fabs(sum_g - sum_c) <= 1e-4 * (fabs(sum_c) + 1), "%s: loss sum %.8g vs CPU %.8g", what, sum_g, sum_c);
+    model_grads_to_host(gm);
+    CHECK(!gm->grads_on_device, "%s: gradients not marked as fetched", what);
+    expect_tensors(what, gm, cpu, 0, gm->grads, cpu->grads, TOL);
+    double ng = gpu_model_grad_norm(gm), nc = grad_norm(cpu->grads, cpu->num_params);
+    CHECK(fabs(ng - nc) <= 1e-4 * nc, "%s: gradient norm %.8g vs CPU %.8g", what, ng, nc);
+
+    SgdConfig sc = {.momentum = 0.9, .weight_decay = 5e-4, .nesterov = 0};
+    Sgd sg_c, sg_g;
+    sgd_init(&sg_c, &sc, cpu->num_params);
+    sgd_init(&sg_g, &sc, gm->num_params);
+    for (int step = 0; step < 2; step++) {   // two steps: the second uses the momentum of the first
+        if (step == 1) {
+            zc = model_forward(cpu, N, x, 1);
+            gls_xent(N, K, loss_c, dl, zc, y, alpha, weight, scale);
+            model_backward(cpu, dl);
+            gpu_model_compute(gm, N, x, y, alpha, weight, scale, loss_g, zg);
+        }
+        sgd_step(&sg_c, cpu->params, cpu->grads, NULL, 0.05f);
+        gpu_model_sgd(gm, &sg_g, NULL, 0.05f);
+    }
+    model_state_to_host(gm);
+    snprintf(what, sizeof what, "%s after 2 SGD steps", name);
+    expect_tensors(what, gm, cpu, 0, gm->params, cpu->params, TOL);
+    snprintf(what, sizeof what, "%s BN running stats", name);
+    expect_tensors(what, gm, cpu, 1, gm->buffers, cpu->buffers, TOL);
+    gpu_model_momentum_to_host(gm, &sg_g);
+    e = oc_norm_err(sg_g.momentum_buf, sg_c.momentum_buf, cpu->num_params, 1e-3);
+    CHECK(e < TOL, "%s: momentum normalised error %.3g", name, e);
+
+    // ---- eval mode: forward, backward with the input gradient (BN as a fixed affine map) ----
+    float* dxc = ug_malloc((size_t)N * per * sizeof(float));
+    float* dxg = ug_malloc((size_t)N * per * sizeof(float));
+    zc = model_forward(cpu, N, x, 0);
+    memcpy(zg, model_forward(gm, N, x, 0), (size_t)N * K * sizeof(float));
+    snprintf(what, sizeof what, "%s eval", name);
+    e = oc_norm_err(zg, zc, (size_t)N * K, 1e-3);
+    CHECK(e < 1e-4, "%s: logits normalised error %.3g", what, e);
+    e = oc_norm_err(model_features(gm), model_features(cpu), (size_t)N * cpu->feature_dim, 1e-3);
+    CHECK(e < 1e-4, "%s: features normalised error %.3g", what, e);
+    gls_xent(N, K, NULL, dl, zc, y, NULL, NULL, 1.0f);
+    model_backward_input(cpu, dl, dxc);
+    model_backward_input(gm, dl, dxg);
+    model_grads_to_host(gm);
+    expect_tensors(what, gm, cpu, 0, gm->grads, cpu->grads, TOL);
+    e = oc_norm_err(dxg, dxc, (size_t)N * per, 1e-3);
+    CHECK(e < TOL, "%s: input gradient normalised error %.3g", what, e);
+
+    // ---- gradient arithmetic (UGradSL's two passes) and the update mask ----
+    float* g1 = ug_malloc(gm->num_params * sizeof(float));
+    memcpy(g1, gm->grads, gm->num_params * sizeof(float));
+    model_grad_save(gm);
+    model_grad_add_saved(gm);
+    model_grads_to_host(gm);
+    size_t bad = 0;
+    for (size_t i = 0; i < gm->num_params; i++) bad += gm->grads[i] != 2.0f * g1[i];
+    CHECK(bad == 0, "%s: save + add_saved is not 2·g on %zu entries", name, bad);
+    uint8_t* mask = ug_malloc(gm->num_params);
+    for (size_t i = 0; i < gm->num_params; i++) mask[i] = (uint8_t)(rng_u64(&r) & 1);
+    model_state_to_host(gm);
+    float* before = ug_malloc(gm->num_params * sizeof(float));
+    memcpy(before, gm->params, gm->num_params * sizeof(float));
+    gpu_model_sgd(gm, &sg_g, mask, 0.1f);
+    model_state_to_host(gm);
+    size_t moved_masked = 0, still_unmasked = 0;
+    for (size_t i = 0; i < gm->num_params; i++) {
+        if (!mask[i]) moved_masked += gm->params[i] != before[i];
+        else still_unmasked += gm->params[i] == before[i] && g1[i] != 0.0f;
+    }
+    CHECK(moved_masked == 0, "%s: %zu masked-out parameters moved (mask layout on the device?)", name, moved_masked);
+    CHECK(still_unmasked < gm->num_params / 100 + 1, "%s: %zu unmasked parameters did not move", name, still_unmasked);
+    model_grad_zero(gm);
+    model_grads_to_host(gm);
+    bad = 0;
+    for (size_t i = 0; i < gm->num_params; i++) bad += gm->grads[i] != 0.0f;
+    CHECK(bad == 0, "%s: model_grad_zero left %zu entries", name, bad);
+
+    free(g1); free(mask); free(before); free(dxc); free(dxg);
+    sgd_free(&sg_c); sgd_free(&sg_g);
+    free(x); free(y); free(alpha); free(weight); free(loss_c); free(loss_g); free(dl); free(zg);
+    model_destroy(cpu);
+    model_destroy(gm);
+}
+
+static void test_resnet18_cifar(void) {
+    GPU_CASE_BEGIN();
+    check_network("resnet18 w8 cifar-stem", ARCH_RESNET18, 8, 32, 3, 10, 0, 6);
+}
+static void test_resnet18_imagenet_stem(void) {
+    GPU_CASE_BEGIN();
+    check_network("resnet18 w4 imagenet-stem", ARCH_RESNET18, 4, 64, 3, 12, 1, 4);
+}
+static void test_vgg16_bn(void) {
+    GPU_CASE_BEGIN();
+    check_network("vgg16_bn w8", ARCH_VGG16_BN, 8, 32, 3, 10, 0, 4);
+}
+static void test_small_cnn(void) {
+    GPU_CASE_BEGIN();
+    check_network("small_cnn w8", ARCH_SMALL_CNN, 8, 8, 1, 10, 0, 5);
+}
+
+// A rank with no samples in a step (uneven shards) contributes zero gradients, as on the CPU.
+static void test_empty_batch(void) {
+    GPU_CASE_BEGIN();
+    Model* gm = make_model(ARCH_SMALL_CNN, 4, 8, 1, 10, 0, 3);
+    GpuModelOptions o = {.device = 0, .tf32 = 0, .deterministic = 1};
+    gpu_model_attach(gm, &o, NULL);
+    double s = gpu_model_compute(gm, 0, NULL, NULL, NULL, NULL, 1.0f, NULL, NULL);
+    CHECK(s == 0.0, "empty batch: loss sum %g", s);
+    model_grads_to_host(gm);
+    size_t bad = 0;
+    for (size_t i = 0; i < gm->num_params; i++) bad += gm->grads[i] != 0.0f;
+    CHECK(bad == 0, "empty batch: %zu non-zero gradients", bad);
+    model_destroy(gm);
+}
+#else
+static void test_resnet18_cifar(void) { GPU_CASE_BEGIN(); }
+static void test_resnet18_imagenet_stem(void) { GPU_CASE_BEGIN(); }
+static void test_vgg16_bn(void) { GPU_CASE_BEGIN(); }
+static void test_small_cnn(void) { GPU_CASE_BEGIN(); }
+static void test_empty_batch(void) { GPU_CASE_BEGIN(); }
+#endif
+
+int main(int argc, char** argv) {
+    th_begin(&argc, &argv, 0);
+    gc_begin();
+    TEST_CASE(test_resnet18_cifar);
+    TEST_CASE(test_resnet18_imagenet_stem);
+    TEST_CASE(test_vgg16_bn);
+    TEST_CASE(test_small_cnn);
+    TEST_CASE(test_empty_batch);
+    gc_end();
+    return th_end();
+}
