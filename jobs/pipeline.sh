@@ -132,6 +132,9 @@ fi
 ug_site_load
 ug_site_check
 ug_check_nodes "$nodes"
+if [[ " $methods" == *@* ]] && ! "$UG_BIN" unlearn --help 2>/dev/null | grep -q -- '--label'; then
+    ug_die "$UG_BIN predates variants (its unlearn has no --label): rebuild it (make) before submitting"
+fi
 
 mkdir -p "$runs"; runs=$(cd "$runs" && pwd)
 run=$runs/$name
