@@ -132,7 +132,8 @@ fi
 ug_site_load
 ug_site_check
 ug_check_nodes "$nodes"
-if [[ " $methods" == *@* ]] && ! "$UG_BIN" unlearn --help 2>/dev/null | grep -q -- '--label'; then
+unlearn_help=$("$UG_BIN" unlearn --help 2>/dev/null || true)   # not piped into grep -q: SIGPIPE + pipefail
+if [[ " $methods" == *@* ]] && [[ "$unlearn_help" != *--label* ]]; then
     ug_die "$UG_BIN predates variants (its unlearn has no --label): rebuild it (make) before submitting"
 fi
 
