@@ -49,6 +49,22 @@ void ug_bn_backward_eval(int N, int HW, int C, float* din, float* dgamma, float*
 // Σ x_i² in double into scratch[0] (deterministic; scratch holds ug_sumsq_scratch_doubles() doubles).
 size_t ug_sumsq_scratch_doubles(void);
 void ug_add_scalar(float* x, float a, cudaStream_t s);   // *x += a (one element on the device)
+
+// Batch norm over NHWC activations [rows = N·H·W][C] (mirrors bn_forward_train / bn_forward_eval / bn_backward of
+// src/nn/ops.h; relu: a ReLU applied to the output in the same pass).  Deterministic.  scratch: a device buffer
+// of ug_bn_nhwc_scratch_bytes(rows, C) bytes.  run_mean/run_var may be NULL (no running average); dgamma, dbeta
+// and din may be NULL (not needed).
+size_t ug_bn_nhwc_scratch_bytes(size_t rows, int C);
+void ug_bn_nhwc_forward_train(size_t rows, int C, float* out, float* save_mean, float* save_invstd, const float* in,
+                              const float* gamma, const float* beta, float* run_mean, float* run_var, float momentum,
+                              float eps, int relu, double* scratch, cudaStream_t s);
+void ug_bn_nhwc_forward_eval(size_t rows, int C, float* out, const float* in, const float* gamma, const float* beta,
+                             const float* run_mean, const float* run_var, float eps, int relu, cudaStream_t s);
+// relu_y: NULL, or the output of a ReLU fused into the forward (dout is then the gradient at the ReLU's output
+// and is taken only where relu_y > 0).
+void ug_bn_nhwc_backward(size_t rows, int C, float* din, float* dgamma, float* dbeta, const float* dout,
+                         const float* in, const float* gamma, const float* save_mean, const float* save_invstd,
+                         const float* relu_y, double* scratch, cudaStream_t s);
 void ug_sumsq(size_t n, const float* x, double* scratch, cudaStream_t s);
 
 #ifdef __cplusplus

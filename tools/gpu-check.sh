@@ -123,8 +123,8 @@ if command -v mpicc >/dev/null 2>&1 && [ -f /usr/include/dnnl.h ] && [ -f /usr/i
     fi
 elif [ -f .devbundle/ugradsl-bundle.tar.xz ]; then
     eval "$(tools/gpu-bundle.sh unpack .devbundle)"
-    if ldd "$UG_BUNDLE_BIN/ugradsl" | grep -q 'not found'; then
-        say "FAIL bundle: bin/ugradsl from .devbundle misses libraries: $(ldd "$UG_BUNDLE_BIN/ugradsl" | grep 'not found' | tr -s ' \n' ' ')"
+    if LD_LIBRARY_PATH=$UG_BUNDLE_LIB:$LD_LIBRARY_PATH ldd "$UG_BUNDLE_BIN/ugradsl" | grep -q 'not found'; then
+        say "FAIL bundle: bin/ugradsl from .devbundle misses libraries: $(LD_LIBRARY_PATH=$UG_BUNDLE_LIB:$LD_LIBRARY_PATH ldd "$UG_BUNDLE_BIN/ugradsl" | grep 'not found' | tr -s ' \n' ' ')"
         failed=1
     else
         UG_BIN=$UG_BUNDLE_BIN/ugradsl; export LD_LIBRARY_PATH=$UG_BUNDLE_LIB:$LD_LIBRARY_PATH

@@ -3,6 +3,7 @@
 #include "gpu/gpu_model.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,9 +41,39 @@ typedef struct {
     float *host_logits, *host_features, *host_loss;   // pinned
     int last_n, last_train, want_dx;
     size_t max_slot;
+    int cudnn_bn;            // 1: cuDNN's batch norm (UG_GPU_BN=cudnn); 0: ours (kernels/k_bn_nhwc.cu), the default
+    double* bn_scratch;      // ours: slice partials, sized for cap_batch
 } GpuNet;
 
 static GpuCtx* g_ctx;        // one per process (one rank per GPU)
+
+// UG_GPU_PROFILE=1: synchronise after every layer and add its wall time to its kind (forward / backward), for
+// gpu_model_profile_print; costs a few microseconds per layer.
+static int g_profile = -1;
+static double g_prof[2][8];
+static double g_prof_t0;
+static void prof_start(GpuNet* g) {
+    if (g_profile < 0) { const char* e = getenv("UG_GPU_PROFILE"); g_profile = e && e[0] == '1'; }
+    if (!g_profile) return;
+    gpu_sync(g->ctx);
+    g_prof_t0 = ug_now();
+}
+static void prof_stop(GpuNet* g, int bwd, int kind) {
+    if (!g_profile) return;
+    gpu_sync(g->ctx);
+    double t = ug_now();
+    g_prof[bwd][kind] += t - g_prof_t0;
+    g_prof_t0 = t;
+}
+
+void gpu_model_profile_print(FILE* f) {
+    static const char* const KIND[8] = {"conv", "bn", "relu", "maxpool", "avgpool", "linear", "add", "loss+sgd"};
+    for (int k = 0; k < 8; k++)
+        if (g_prof[0][k] + g_prof[1][k] > 0)
+            fprintf(f, "profile %-8s forward %9.3f ms  backward %9.3f ms\n", KIND[k], 1e3 * g_prof[0][k],
+                    1e3 * g_prof[1][k]);
+    memset(g_prof, 0, sizeof g_prof);
+}
 
 int gpu_available(void) { return gpu_count() > 0; }
 const char* gpu_unavailable_reason(void) { return gpu_absent_reason(); }
@@ -85,7 +116,14 @@ static void ensure_batch(GpuNet* g, size_t N) {
     }
     gpu_free(g->acts); gpu_free(g->dacts); gpu_free(g->scratch);
     gpu_free(g->dlogits); gpu_free(g->labels); gpu_free(g->alpha); gpu_free(g->weight); gpu_free(g->loss);
-    gpu_free(g->wloss);
+    gpu_free(g->wloss); gpu_free(g->bn_scratch);
+    size_t bn_bytes = 8;
+    for (int i = 0; i < n->num_layers; i++)
+        if (n->layers[i].kind == L_BN) {
+            size_t b = ug_bn_nhwc_scratch_bytes(N * n->layers[i].HW, n->layers[i].C);
+            if (b > bn_bytes) bn_bytes = b;
+        }
+    g->bn_scratch = gpu_malloc(bn_bytes, "batch-norm scratch");
     CUDA_CHECK(cudaFreeHost(g->host_logits)); CUDA_CHECK(cudaFreeHost(g->host_features));
     CUDA_CHECK(cudaFreeHost(g->host_loss));
     char what[96];
@@ -123,13 +161,17 @@ void gpu_model_attach(Model* m, const GpuModelOptions* o, void* comm) {
     g->ctx = g_ctx;
     g->comm = comm;
     g->s = g_ctx->stream;
+    const char* bn_kind = getenv("UG_GPU_BN");
+    UG_CHECK(!bn_kind || !strcmp(bn_kind, "ours") || !strcmp(bn_kind, "cudnn"), "UG_GPU_BN must be ours or cudnn (got '%s')",
+             bn_kind);
+    g->cudnn_bn = bn_kind && !strcmp(bn_kind, "cudnn");
     g->conv = ug_calloc((size_t)n->num_layers, sizeof(GpuConv*));
     g->bn = ug_calloc((size_t)n->num_layers, sizeof(GpuBn*));
     g->pool = ug_calloc((size_t)n->num_layers, sizeof(GpuPool*));
     for (int i = 0; i < n->num_layers; i++) {
         const Layer* l = &n->layers[i];
         if (l->kind == L_CONV) g->conv[i] = gpu_conv_create(g_ctx, l->cd, l->b != SIZE_MAX, 1);
-        if (l->kind == L_BN) g->bn[i] = gpu_bn_create(g_ctx, l->HW, l->C);
+        if (l->kind == L_BN && g->cudnn_bn) g->bn[i] = gpu_bn_create(g_ctx, l->HW, l->C);
         if (l->kind == L_MAXPOOL) g->pool[i] = gpu_maxpool_create(g_ctx, l->pd);
     }
     for (int i = 0; i < n->num_slots; i++)
@@ -164,7 +206,7 @@ void gpu_model_detach(Model* m) {
     free(g->conv); free(g->bn); free(g->pool); free(g->slot_off); free(g->written);
     void* dev[] = {g->params, g->grads, g->buffers, g->momentum, g->saved, g->stage, g->mask, g->acts, g->dacts,
                    g->scratch, g->aux, g->dlogits, g->labels, g->alpha, g->weight, g->loss, g->wloss, g->total,
-                   g->norm};
+                   g->norm, g->bn_scratch};
     for (size_t i = 0; i < sizeof dev / sizeof dev[0]; i++) gpu_free(dev[i]);
     CUDA_CHECK(cudaFreeHost(g->host_logits)); CUDA_CHECK(cudaFreeHost(g->host_features));
     CUDA_CHECK(cudaFreeHost(g->host_loss));
@@ -209,6 +251,7 @@ static float* forward_dev(GpuNet* g, int N, int train) {
     Model* m = g->m;
     Net* n = N_(m);
     float* p = g->params;
+    prof_start(g);
     for (int i = 0; i < n->num_layers; i++) {
         Layer* l = &n->layers[i];
         float* in = act(g, l->in);
@@ -217,6 +260,19 @@ static float* forward_dev(GpuNet* g, int N, int train) {
         switch (l->kind) {
         case L_CONV: gpu_conv_forward(g->conv[i], N, out, in, p + l->w, l->b != SIZE_MAX ? p + l->b : NULL); break;
         case L_BN:
+            if (!g->cudnn_bn) {   // ours: the ReLU that follows is applied in the same pass
+                size_t rows = (size_t)N * l->HW;
+                if (train) {
+                    ug_bn_nhwc_forward_train(rows, l->C, out, g->aux + l->save, g->aux + l->save + l->C, in, p + l->w,
+                                             p + l->b, g->buffers + l->rmean, g->buffers + l->rvar, BN_MOMENTUM, BN_EPS,
+                                             l->fuse_relu, g->bn_scratch, g->s);
+                    ug_add_scalar(g->buffers + l->nbt, 1.0f, g->s);
+                } else {
+                    ug_bn_nhwc_forward_eval(rows, l->C, out, in, p + l->w, p + l->b, g->buffers + l->rmean,
+                                            g->buffers + l->rvar, BN_EPS, l->fuse_relu, g->s);
+                }
+                break;
+            }
             if (train) {
                 gpu_bn_forward_train(g->bn[i], N, out, g->aux + l->save, g->aux + l->save + l->C, in, p + l->w, p + l->b,
                                      g->buffers + l->rmean, g->buffers + l->rvar, BN_MOMENTUM, BN_EPS);
@@ -238,6 +294,7 @@ static float* forward_dev(GpuNet* g, int N, int train) {
             if (l->fuse_relu) ug_relu_forward(out, out, cnt_out, g->s);
             break;
         }
+        prof_stop(g, 0, l->kind);
     }
     g->last_n = N;
     g->last_train = train;
@@ -277,13 +334,17 @@ static void backward_dev(GpuNet* g, const float* dlogits) {
         CUDA_CHECK(cudaMemcpyAsync(dl, dlogits, (size_t)N * m->cfg.num_classes * sizeof(float),
                                    cudaMemcpyDeviceToDevice, g->s));
     g->written[n->logits_slot] = 1;
+    prof_start(g);
     for (int i = n->num_layers - 1; i >= 0; i--) {
         Layer* l = &n->layers[i];
         float* in = act(g, l->in);
         float* dout = dact(g, l->out);
         size_t cnt_out = (size_t)N * n->slots[l->out].per;
         if (l->kind == L_RELU) {   // in place (also when fused into the BN / add before it in the forward)
-            ug_relu_backward(dout, dout, act(g, l->out), cnt_out, g->s);
+            // after our training-mode BN the mask is applied inside its backward (one pass less)
+            int in_bn = l->fused && i > 0 && n->layers[i - 1].kind == L_BN && g->last_train && !g->cudnn_bn;
+            if (!in_bn) ug_relu_backward(dout, dout, act(g, l->out), cnt_out, g->s);
+            prof_stop(g, 1, l->kind);
             continue;
         }
         if (l->kind == L_ADD) {
@@ -294,6 +355,7 @@ static void backward_dev(GpuNet* g, const float* dlogits) {
                 CUDA_CHECK(cudaMemcpyAsync(t, dout, cnt_out * sizeof(float), cudaMemcpyDeviceToDevice, g->s));
                 finish_grad(g, srcs[k], t);
             }
+            prof_stop(g, 1, l->kind);
             continue;
         }
         float* din = grad_target(g, l->in);
@@ -302,7 +364,11 @@ static void backward_dev(GpuNet* g, const float* dlogits) {
             gpu_conv_backward(g->conv[i], N, din, gr + l->w, l->b != SIZE_MAX ? gr + l->b : NULL, dout, in, p + l->w);
             break;
         case L_BN:
-            if (g->last_train)
+            if (g->last_train && !g->cudnn_bn)
+                ug_bn_nhwc_backward((size_t)N * l->HW, l->C, din, gr + l->w, gr + l->b, dout, in, p + l->w,
+                                    g->aux + l->save, g->aux + l->save + l->C, l->fuse_relu ? act(g, l->out) : NULL,
+                                    g->bn_scratch, g->s);
+            else if (g->last_train)
                 gpu_bn_backward(g->bn[i], N, din ? din : g->scratch, gr + l->w, gr + l->b, dout, in, p + l->w,
                                 g->aux + l->save, g->aux + l->save + l->C);
             else
@@ -321,6 +387,7 @@ static void backward_dev(GpuNet* g, const float* dlogits) {
         default: break;
         }
         if (din) finish_grad(g, l->in, din);
+        prof_stop(g, 1, l->kind);
     }
     m->grads_on_device = 1;
 }
@@ -477,14 +544,31 @@ void gpu_model_train_step_device(Model* m, int n, const float* x_dev, const int3
                                cudaMemcpyDeviceToDevice, g->s));
     float* z = forward_dev(g, n, 1);
     float* dl = dact(g, net->logits_slot);
+    prof_start(g);
     ug_gls_xent(n, m->cfg.num_classes, NULL, dl, NULL, NULL, z, y_dev, NULL, NULL, 1.0f / (float)n, g->s);
+    prof_stop(g, 0, 7);
     backward_dev(g, dl);
+    prof_start(g);
     if (g->comm) gpu_allreduce_sum_f32(g->comm, g->grads, m->num_params, g->s);
     if (momentum != 0 && !g->momentum) {
         g->momentum = gpu_malloc(m->num_params * sizeof(float), "momentum");
         CUDA_CHECK(cudaMemsetAsync(g->momentum, 0, m->num_params * sizeof(float), g->s));
     }
     ug_sgd_step(m->num_params, g->params, g->momentum, g->grads, NULL, lr, momentum, weight_decay, 0, g->s);
+    prof_stop(g, 1, 7);
+}
+
+void gpu_model_print_algos(Model* m, FILE* f) {
+    GpuNet* g = G(m);
+    Net* n = N_(m);
+    for (int i = 0; i < n->num_layers; i++) {
+        const Layer* l = &n->layers[i];
+        if (l->kind != L_CONV) continue;
+        int a, b, c;
+        gpu_conv_algos(g->conv[i], g->last_n, &a, &b, &c);
+        fprintf(f, "algos conv %dx%d C%d K%d R%d s%d: fwd %d bwd-data %d bwd-filter %d\n", l->cd.H, l->cd.W, l->cd.C,
+                l->cd.K, l->cd.R, l->cd.stride, a, b, c);
+    }
 }
 
 void gpu_model_sync(Model* m) { gpu_sync(G(m)->ctx); }
@@ -520,4 +604,6 @@ float* gpu_model_dev_grads(Model* m) { return NULL; }
 void gpu_model_train_step_device(Model* m, int n, const float* x_dev, const int32_t* y_dev, float lr, float momentum,
                                  float weight_decay) { NO_CUDA(); }
 void gpu_model_sync(Model* m) {}
+void gpu_model_profile_print(FILE* f) {}
+void gpu_model_print_algos(Model* m, FILE* f) {}
 #endif

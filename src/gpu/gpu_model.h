@@ -13,6 +13,7 @@
 // In builds without CUDA every function here exists and gpu_available() is 0; attaching dies with a clear message.
 #pragma once
 #include <stdint.h>
+#include <stdio.h>
 
 #include "nn/model.h"
 #include "train/optim.h"
@@ -62,3 +63,6 @@ float* gpu_model_dev_grads(Model* m);
 void gpu_model_train_step_device(Model* m, int n, const float* x_dev, const int32_t* y_dev, float lr, float momentum,
                                  float weight_decay);
 void gpu_model_sync(Model* m);
+// UG_GPU_PROFILE=1: time per layer kind since the last print (then reset); the cuDNN algorithms each conv uses.
+void gpu_model_profile_print(FILE* f);
+void gpu_model_print_algos(Model* m, FILE* f);

@@ -62,10 +62,16 @@ int main(int argc, char** argv) {
     for (int s = 0; s < warmup; s++) gpu_model_train_step_device(m, batch, dx, dy, 0.01f, 0.9f, 5e-4f);
     gpu_model_sync(m);
     t_first = ug_now() - t_first;
+    FILE* devnull = fopen("/dev/null", "w");
+    if (devnull) { gpu_model_profile_print(devnull); fclose(devnull); }   // UG_GPU_PROFILE=1: drop the warm-up
     double t0 = ug_now();
     for (int s = 0; s < steps; s++) gpu_model_train_step_device(m, batch, dx, dy, 0.01f, 0.9f, 5e-4f);
     gpu_model_sync(m);
     double dt = ug_now() - t0;
+    if (getenv("UG_GPU_PROFILE")) {
+        gpu_model_profile_print(stdout);
+        gpu_model_print_algos(m, stdout);
+    }
     model_state_to_host(m);
     double chk = 0;
     for (size_t i = 0; i < m->num_params; i++) chk += m->params[i];

@@ -121,6 +121,73 @@ static void test_batchnorm(void) {
     for (size_t i = 0; i < sizeof dbufs / sizeof *dbufs; i++) gpu_free(dbufs[i]);
 }
 
+// Our NHWC batch norm (kernels/k_bn_nhwc.cu): both elementwise paths (C % 4 == 0 and not), a partial channel
+// tile, many row slices, the fused ReLU, eval mode and backward, against the reference.
+static void check_bn_ours(int N, int HW, int C, int relu) {
+    const size_t n = (size_t)N * HW * C, rows = (size_t)N * HW;
+    Rng r;
+    rng_init(&r, 37, (uint64_t)HW, (uint64_t)C, (uint64_t)relu);
+    float* x = oc_rand(&r, n, -2, 3);
+    float* dy = oc_rand(&r, n, -1, 1);
+    float* gamma = oc_rand(&r, C, 0.5f, 1.5f);
+    float* beta = oc_rand(&r, C, -0.5f, 0.5f);
+    float* rm = oc_rand(&r, C, -0.1f, 0.1f);
+    float* rv = oc_rand(&r, C, 0.9f, 1.1f);
+    float *y = ug_malloc(n * 4), *sm = ug_malloc(C * 4), *si = ug_malloc(C * 4), *dx = ug_malloc(n * 4);
+    float *dg = ug_malloc(C * 4), *dbt = ug_malloc(C * 4), *ye = ug_malloc(n * 4);
+    float *d_x = gc_devf(x, n), *d_dy = gc_devf(dy, n), *d_g = gc_devf(gamma, C), *d_b = gc_devf(beta, C);
+    float *d_rm = gc_devf(rm, C), *d_rv = gc_devf(rv, C), *d_y = gc_devf(NULL, n), *d_sm = gc_devf(NULL, C);
+    float *d_si = gc_devf(NULL, C), *d_dx = gc_devf(NULL, n), *d_dg = gc_devf(NULL, C), *d_db = gc_devf(NULL, C);
+    double* d_scratch = (double*)gc_dev(NULL, ug_bn_nhwc_scratch_bytes(rows, C));
+    bn_forward_eval_ref(HW, C, N, ye, x, gamma, beta, rm, rv, 1e-5f);   // before the running stats move
+    bn_forward_train_ref(HW, C, N, y, sm, si, x, gamma, beta, rm, rv, 0.1f, 1e-5f);
+    if (relu) {   // the gradient arrives at the ReLU's output: mask it as relu_backward would
+        for (size_t i = 0; i < n; i++) { y[i] = y[i] > 0 ? y[i] : 0; ye[i] = ye[i] > 0 ? ye[i] : 0; }
+        float* dym = ug_malloc(n * 4);
+        for (size_t i = 0; i < n; i++) dym[i] = y[i] > 0 ? dy[i] : 0;
+        bn_backward_ref(HW, C, N, dx, dg, dbt, dym, x, gamma, sm, si);
+        free(dym);
+    } else {
+        bn_backward_ref(HW, C, N, dx, dg, dbt, dy, x, gamma, sm, si);
+    }
+    char what[96];
+    snprintf(what, sizeof what, "our bn N%d HW%d C%d%s", N, HW, C, relu ? " +relu" : "");
+    ug_bn_nhwc_forward_eval(rows, C, d_y, d_x, d_g, d_b, d_rm, d_rv, 1e-5f, relu, g_ctx->stream);
+    expect_close(what, d_y, ye, n, 1e-5);
+    ug_bn_nhwc_forward_train(rows, C, d_y, d_sm, d_si, d_x, d_g, d_b, d_rm, d_rv, 0.1f, 1e-5f, relu, d_scratch,
+                             g_ctx->stream);
+    ug_bn_nhwc_backward(rows, C, d_dx, d_dg, d_db, d_dy, d_x, d_g, d_sm, d_si, relu ? d_y : NULL, d_scratch,
+                        g_ctx->stream);
+    expect_close(what, d_y, y, n, 1e-5);
+    expect_close(what, d_sm, sm, C, 1e-5);
+    expect_close(what, d_si, si, C, 1e-5);
+    expect_close(what, d_rm, rm, C, 1e-5);
+    expect_close(what, d_rv, rv, C, 1e-5);
+    expect_close(what, d_dx, dx, n, 1e-4);
+    expect_close(what, d_dg, dg, C, 1e-4);
+    expect_close(what, d_db, dbt, C, 1e-4);
+    float* dx2 = gc_host(d_dx, n);   // run-to-run: bit-identical (fixed reduction order)
+    ug_bn_nhwc_backward(rows, C, d_dx, d_dg, d_db, d_dy, d_x, d_g, d_sm, d_si, relu ? d_y : NULL, d_scratch,
+                        g_ctx->stream);
+    float* dx3 = gc_host(d_dx, n);
+    CHECK(gc_bit_diffs(dx2, dx3, n) == 0, "%s: backward differs between two runs", what);
+    free(dx2); free(dx3);
+    gpu_free(d_scratch);
+    float* bufs[] = {x, dy, gamma, beta, rm, rv, y, sm, si, dx, dg, dbt, ye};
+    for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
+    float* dbufs[] = {d_x, d_dy, d_g, d_b, d_rm, d_rv, d_y, d_sm, d_si, d_dx, d_dg, d_db};
+    for (size_t i = 0; i < sizeof dbufs / sizeof *dbufs; i++) gpu_free(dbufs[i]);
+}
+
+static void test_batchnorm_ours(void) {
+    GPU_CASE_BEGIN();
+    check_bn_ours(4, 25, 12, 0);
+    check_bn_ours(4, 25, 12, 1);
+    check_bn_ours(3, 7, 10, 1);      // C % 4 != 0: the scalar path
+    check_bn_ours(2, 9, 40, 0);      // a partial 32-channel tile
+    check_bn_ours(16, 1024, 64, 1);  // 16384 rows: many slices
+}
+
 static void test_maxpool(void) {
     GPU_CASE_BEGIN();
     const int N = 2;
@@ -185,6 +252,7 @@ static void test_linear(void) {
 static void test_conv(void) { GPU_CASE_BEGIN(); }
 static void test_conv_tf32(void) { GPU_CASE_BEGIN(); }
 static void test_batchnorm(void) { GPU_CASE_BEGIN(); }
+static void test_batchnorm_ours(void) { GPU_CASE_BEGIN(); }
 static void test_maxpool(void) { GPU_CASE_BEGIN(); }
 static void test_linear(void) { GPU_CASE_BEGIN(); }
 #endif
@@ -195,6 +263,7 @@ int main(int argc, char** argv) {
     TEST_CASE(test_conv);
     TEST_CASE(test_conv_tf32);
     TEST_CASE(test_batchnorm);
+    TEST_CASE(test_batchnorm_ours);
     TEST_CASE(test_maxpool);
     TEST_CASE(test_linear);
     gc_end();

@@ -157,6 +157,13 @@ static void test_resnet18_cifar(void) {
     GPU_CASE_BEGIN();
     check_network("resnet18 w8 cifar-stem", ARCH_RESNET18, 8, 32, 3, 10, 0, 6);
 }
+// The same step with cuDNN's batch norm instead of ours (UG_GPU_BN=cudnn).
+static void test_resnet18_cudnn_bn(void) {
+    GPU_CASE_BEGIN();
+    setenv("UG_GPU_BN", "cudnn", 1);
+    check_network("resnet18 w8 cifar-stem, cuDNN BN", ARCH_RESNET18, 8, 32, 3, 10, 0, 6);
+    unsetenv("UG_GPU_BN");
+}
 static void test_resnet18_imagenet_stem(void) {
     GPU_CASE_BEGIN();
     check_network("resnet18 w4 imagenet-stem", ARCH_RESNET18, 4, 64, 3, 12, 1, 4);
@@ -187,6 +194,7 @@ static void test_empty_batch(void) {
 #else
 static void test_resnet18_cifar(void) { GPU_CASE_BEGIN(); }
 static void test_resnet18_imagenet_stem(void) { GPU_CASE_BEGIN(); }
+static void test_resnet18_cudnn_bn(void) { GPU_CASE_BEGIN(); }
 static void test_vgg16_bn(void) { GPU_CASE_BEGIN(); }
 static void test_small_cnn(void) { GPU_CASE_BEGIN(); }
 static void test_empty_batch(void) { GPU_CASE_BEGIN(); }
@@ -196,6 +204,7 @@ int main(int argc, char** argv) {
     th_begin(&argc, &argv, 0);
     gc_begin();
     TEST_CASE(test_resnet18_cifar);
+    TEST_CASE(test_resnet18_cudnn_bn);
     TEST_CASE(test_resnet18_imagenet_stem);
     TEST_CASE(test_vgg16_bn);
     TEST_CASE(test_small_cnn);
