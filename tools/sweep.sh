@@ -5,7 +5,8 @@
 # usage: tools/sweep.sh RUN_DIR CONFIG METHOD "ARGS 1" "ARGS 2" ...      (RUN_DIR as left by tools/demo.sh)
 # Other layouts: set DATA, SPLIT, MODEL (the original) and RETRAIN (Retrain's metrics.json); NP ranks (2);
 # SEED (1); OUT=PREFIX keeps the results (PREFIX.csv .json .md .args, as the pipeline's sweep stage writes).
-# Prints the table, best (smallest gap) first.  The scoring is tools/sweep_score.py, shared with the
+# Prints the table, best (smallest gap) first.  The trial runs skip what the judge does not read (MIA bootstrap,
+# extra attacks, Add. MIA).  The scoring is tools/sweep_score.py, shared with the
 # pipeline's sweep stage (jobs/sweep.sbatch, docs/SLURM.md).
 set -euo pipefail
 RUN=$1 CFG=$2 METHOD=$3; shift 3
@@ -22,7 +23,7 @@ for args in "$@"; do
     echo "$args" > "$d/args"
     # shellcheck disable=SC2086
     "${MPI[@]}" bin/ugradsl unlearn --config "$CFG" --method "$METHOD" --model "$MODEL" --data "$DATA" \
-        --split "$SPLIT" --output "$d" --seed "$SEED" $args > "$d/log" 2>&1 \
+        --split "$SPLIT" --output "$d" --seed "$SEED" --mia-bootstrap 0 --no-mia-extras --no-add-mia $args > "$d/log" 2>&1 \
         || echo "set $k failed: $args  ($(tail -1 "$d/log"))" >&2
 done
 /usr/bin/env python3 "$(dirname "$0")/sweep_score.py" --retrain "$RETRAIN" --out "${OUT:-$tmp/sweep}" "${dirs[@]}"

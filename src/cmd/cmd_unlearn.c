@@ -22,6 +22,7 @@ typedef struct {
     const char* json_path;      // extra copy of metrics.json (may be NULL)
     const char* config_text;
     int eval_batch, skip, cache;
+    int mia_bootstrap, mia_extras, add_mia;   // MetricsOptions (a sweep's trial runs turn the costly extras off)
     uint64_t seed;
     int has_smoothing;
     double alpha, p;
@@ -37,6 +38,9 @@ static void evaluate(Model* m, Dataset* ds, const Split* sp, const char* data, c
     ec.cache = eo->cache;
     MetricsOptions mo;
     metrics_options_default(&mo);
+    mo.mia_bootstrap = eo->mia_bootstrap;
+    mo.mia_extras = eo->mia_extras;
+    mo.add_mia = eo->add_mia;
     mo.num_classes = m->cfg.num_classes;
     mo.seed = eo->seed;
     mo.has_smoothing = eo->has_smoothing && !isnan(eo->alpha);
@@ -96,6 +100,7 @@ int cmd_unlearn(int argc, char** argv) {
     char *alpha_distance = ug_strdup("cosine"), *augment = ug_strdup("auto"), *backend = ug_strdup("fast");
     char *device = ug_strdup("cpu"), *json = NULL, *label = NULL;
     int epochs = 5, batch = 256, nesterov = 0, pad = 0, cache = -1, threads = 0, eval_batch = 512, no_eval = 0;
+    int mia_bootstrap = 20, no_add_mia = 0, no_mia_extras = 0;
     double lr = 0.01, momentum = 0.9, wd = 5e-4, clip = 0, p = 0.5, alpha = NAN, beta = 0.5, alpha_scale = 1.0;
     double stop_forget_acc = -1;
     // the other baselines (docs/BASELINES.md; defaults of the public code where it has one)
@@ -144,6 +149,9 @@ int cmd_unlearn(int argc, char** argv) {
         {"seed", OPT_INT64, &seed, "N", "seed of data order, augmentation, RL labels, MIA bootstrap", 0},
         {"eval-batch", OPT_INT, &eval_batch, "N", "evaluation batch (global)", 0},
         {"no-eval", OPT_FLAG, &no_eval, NULL, "skip the evaluation (no metrics.json)", 0},
+        {"mia-bootstrap", OPT_INT, &mia_bootstrap, "N", "bootstrap resamples for the MIA stability interval (0 = off)", 0},
+        {"no-add-mia", OPT_FLAG, &no_add_mia, NULL, "skip Add. MIA", 0},
+        {"no-mia-extras", OPT_FLAG, &no_mia_extras, NULL, "skip the entropy / modified-entropy / correctness attacks", 0},
         {"json", OPT_STR, &json, "FILE", "also write the metrics to FILE", 0},
         {"device", OPT_STR, &device, "DEV", "cpu | cuda (one rank per GPU; docs/GPU.md)", 0},
         {"backend", OPT_STR, &backend, "NAME", "fast (oneDNN / OpenBLAS) | ref (plain C reference)", 0},
@@ -184,6 +192,10 @@ int cmd_unlearn(int argc, char** argv) {
     eo.eval_batch = eval_batch;
     eo.seed = (uint64_t)seed;
     eo.skip = no_eval;
+    UG_CHECK(mia_bootstrap >= 0, "unlearn: --mia-bootstrap must be >= 0 (0 = off), got %d", mia_bootstrap);
+    eo.mia_bootstrap = mia_bootstrap;
+    eo.mia_extras = !no_mia_extras;
+    eo.add_mia = !no_add_mia;
 
     // Read the config text once for metrics.json (what exactly produced these numbers).
     char* config_text = NULL;

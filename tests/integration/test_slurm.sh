@@ -387,6 +387,8 @@ pipeline_sweep_real() {
     [ "$(grep -c '^[12],' "$run/sweep/ga.csv" 2>/dev/null)" = 2 ] || problems+="ga.csv lacks its 2 sets; "
     grep -q ',diverged,' "$run/sweep/ga.csv" 2>/dev/null || problems+="the diverging set is not marked diverged in ga.csv; "
     grep -q 'TA' "$run/sweep/ga.csv" 2>/dev/null && problems+="the sweep table shows TA (test) numbers; "
+    grep -q '"add_MIA": null' "$run/sweep/ga.d/set-1/metrics.json" 2>/dev/null || problems+="the trial runs computed Add. MIA (the judge does not read it); "
+    [ ! -e "$run/sweep/ga.d/set-1/model.h5" ] || problems+="a trial run kept its model.h5; "
     grep -q -- "arguments from $run/sweep/ga.args: --lr 1e-3" "$run"/logs/ug-dd-random-ga-s1-*.out 2>/dev/null || problems+="GA's run did not use the chosen arguments; "
     grep -q -- '--alpha nan --alpha-sign negative --lr [52]e-3' "$run/sweep/ugradsl+@adaptive-neg.args" 2>/dev/null || problems+="variant's chosen args lack its fixed args: '$(cat "$run/sweep/ugradsl+@adaptive-neg.args" 2>/dev/null)'; "
     grep -q -- '--alpha-sign literal' "$run"/logs/ug-dd-random-ugradsl@adaptive-lit-s1-*.out 2>/dev/null || problems+="adaptive-lit run lacks its args; "
