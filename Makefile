@@ -136,9 +136,11 @@ gpu-standalone:
 	    -lcudnn -lcublas -lnccl -lcudart -lstdc++ -lm; \
 	done
 
-# Ours vs PyTorch on this machine's GPU (SKIP lines without one).  BENCH_GPU_ARGS: see --help of the script.
+# Ours vs PyTorch on this machine's GPU (SKIP lines without one): the full ResNet-18 training step, then the
+# conv + BN layers.  BENCH_GPU_ARGS: see tools/bench_gpu_torch.py --help.
 PYTHON ?= python3
-bench-gpu: $(BUILD)/tests/gpu/bench_gpu_layers
+bench-gpu: $(BUILD)/tests/gpu/bench_gpu_model $(BUILD)/tests/gpu/bench_gpu_layers
+	@$(PYTHON) tools/bench_gpu_r18.py --ours $(BUILD)/tests/gpu/bench_gpu_model
 	@$(PYTHON) tools/bench_gpu_torch.py --ours $(BUILD)/tests/gpu/bench_gpu_layers $(BENCH_GPU_ARGS)
 
 help:
