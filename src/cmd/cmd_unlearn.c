@@ -22,6 +22,7 @@ typedef struct {
     const char* json_path;      // extra copy of metrics.json (may be NULL)
     const char* config_text;
     int eval_batch, skip, cache;
+    int mia_bootstrap;          // MIA stability resamples (20 SVC fits: most of an evaluation's time; 0 = off)
     uint64_t seed;
     int has_smoothing;
     double alpha, p;
@@ -39,6 +40,7 @@ static void evaluate(Model* m, Dataset* ds, const Split* sp, const char* data, c
     metrics_options_default(&mo);
     mo.num_classes = m->cfg.num_classes;
     mo.seed = eo->seed;
+    mo.mia_bootstrap = eo->mia_bootstrap;
     mo.has_smoothing = eo->has_smoothing && !isnan(eo->alpha);
     mo.alpha = eo->alpha;
     mo.p = eo->p;
@@ -95,7 +97,7 @@ int cmd_unlearn(int argc, char** argv) {
     char *data = NULL, *split = NULL, *model = NULL, *method = NULL, *output = NULL, *alpha_sign = ug_strdup("negative");
     char *alpha_distance = ug_strdup("cosine"), *augment = ug_strdup("auto"), *backend = ug_strdup("fast");
     char *device = ug_strdup("cpu"), *json = NULL, *label = NULL;
-    int epochs = 5, batch = 256, nesterov = 0, pad = 0, cache = -1, threads = 0, eval_batch = 512, no_eval = 0;
+    int epochs = 5, batch = 256, nesterov = 0, pad = 0, cache = -1, threads = 0, eval_batch = 512, no_eval = 0, mia_bootstrap = 20;
     double lr = 0.01, momentum = 0.9, wd = 5e-4, clip = 0, p = 0.5, alpha = NAN, beta = 0.5, alpha_scale = 1.0;
     double stop_forget_acc = -1;
     // the other baselines (docs/BASELINES.md; defaults of the public code where it has one)
@@ -144,6 +146,8 @@ int cmd_unlearn(int argc, char** argv) {
         {"seed", OPT_INT64, &seed, "N", "seed of data order, augmentation, RL labels, MIA bootstrap", 0},
         {"eval-batch", OPT_INT, &eval_batch, "N", "evaluation batch (global)", 0},
         {"no-eval", OPT_FLAG, &no_eval, NULL, "skip the evaluation (no metrics.json)", 0},
+        {"mia-bootstrap", OPT_INT, &mia_bootstrap, "N", "resamples of the MIA stability interval (0 = off: much faster, "
+                                                         "e.g. for sweeps)", 0},
         {"json", OPT_STR, &json, "FILE", "also write the metrics to FILE", 0},
         {"device", OPT_STR, &device, "DEV", "cpu | cuda (one rank per GPU; docs/GPU.md)", 0},
         {"backend", OPT_STR, &backend, "NAME", "fast (oneDNN / OpenBLAS) | ref (plain C reference)", 0},
@@ -184,6 +188,9 @@ int cmd_unlearn(int argc, char** argv) {
     eo.eval_batch = eval_batch;
     eo.seed = (uint64_t)seed;
     eo.skip = no_eval;
+    UG_CHECK(mia_bootstrap >= 0 && mia_bootstrap <= 10000, "unlearn: --mia-bootstrap must be in 0..10000 (got %d)",
+             mia_bootstrap);
+    eo.mia_bootstrap = mia_bootstrap;
 
     // Read the config text once for metrics.json (what exactly produced these numbers).
     char* config_text = NULL;
