@@ -22,7 +22,8 @@ typedef struct {
     const char* json_path;      // extra copy of metrics.json (may be NULL)
     const char* config_text;
     int eval_batch, skip, cache;
-    int mia_bootstrap, mia_extras, add_mia;   // MetricsOptions (a sweep's trial runs turn the costly extras off)
+    int mia_bootstrap;          // MIA stability resamples (20 SVC fits: most of an evaluation's time; 0 = off)
+    int mia_extras, add_mia;    // 0: skip the extra attacks / Add. MIA (a sweep's trial runs do not read them)
     uint64_t seed;
     int has_smoothing;
     double alpha, p;
@@ -38,11 +39,11 @@ static void evaluate(Model* m, Dataset* ds, const Split* sp, const char* data, c
     ec.cache = eo->cache;
     MetricsOptions mo;
     metrics_options_default(&mo);
+    mo.num_classes = m->cfg.num_classes;
+    mo.seed = eo->seed;
     mo.mia_bootstrap = eo->mia_bootstrap;
     mo.mia_extras = eo->mia_extras;
     mo.add_mia = eo->add_mia;
-    mo.num_classes = m->cfg.num_classes;
-    mo.seed = eo->seed;
     mo.has_smoothing = eo->has_smoothing && !isnan(eo->alpha);
     mo.alpha = eo->alpha;
     mo.p = eo->p;
@@ -99,8 +100,8 @@ int cmd_unlearn(int argc, char** argv) {
     char *data = NULL, *split = NULL, *model = NULL, *method = NULL, *output = NULL, *alpha_sign = ug_strdup("negative");
     char *alpha_distance = ug_strdup("cosine"), *augment = ug_strdup("auto"), *backend = ug_strdup("fast");
     char *device = ug_strdup("cpu"), *json = NULL, *label = NULL;
-    int epochs = 5, batch = 256, nesterov = 0, pad = 0, cache = -1, threads = 0, eval_batch = 512, no_eval = 0;
-    int mia_bootstrap = 20, no_add_mia = 0, no_mia_extras = 0;
+    int epochs = 5, batch = 256, nesterov = 0, pad = 0, cache = -1, threads = 0, eval_batch = 512, no_eval = 0, mia_bootstrap = 20;
+    int no_add_mia = 0, no_mia_extras = 0;
     double lr = 0.01, momentum = 0.9, wd = 5e-4, clip = 0, p = 0.5, alpha = NAN, beta = 0.5, alpha_scale = 1.0;
     double stop_forget_acc = -1;
     // the other baselines (docs/BASELINES.md; defaults of the public code where it has one)
@@ -149,7 +150,8 @@ int cmd_unlearn(int argc, char** argv) {
         {"seed", OPT_INT64, &seed, "N", "seed of data order, augmentation, RL labels, MIA bootstrap", 0},
         {"eval-batch", OPT_INT, &eval_batch, "N", "evaluation batch (global)", 0},
         {"no-eval", OPT_FLAG, &no_eval, NULL, "skip the evaluation (no metrics.json)", 0},
-        {"mia-bootstrap", OPT_INT, &mia_bootstrap, "N", "bootstrap resamples for the MIA stability interval (0 = off)", 0},
+        {"mia-bootstrap", OPT_INT, &mia_bootstrap, "N", "resamples of the MIA stability interval (0 = off: much faster, "
+                                                         "e.g. for sweeps)", 0},
         {"no-add-mia", OPT_FLAG, &no_add_mia, NULL, "skip Add. MIA", 0},
         {"no-mia-extras", OPT_FLAG, &no_mia_extras, NULL, "skip the entropy / modified-entropy / correctness attacks", 0},
         {"json", OPT_STR, &json, "FILE", "also write the metrics to FILE", 0},
@@ -192,7 +194,8 @@ int cmd_unlearn(int argc, char** argv) {
     eo.eval_batch = eval_batch;
     eo.seed = (uint64_t)seed;
     eo.skip = no_eval;
-    UG_CHECK(mia_bootstrap >= 0, "unlearn: --mia-bootstrap must be >= 0 (0 = off), got %d", mia_bootstrap);
+    UG_CHECK(mia_bootstrap >= 0 && mia_bootstrap <= 10000, "unlearn: --mia-bootstrap must be in 0..10000 (got %d)",
+             mia_bootstrap);
     eo.mia_bootstrap = mia_bootstrap;
     eo.mia_extras = !no_mia_extras;
     eo.add_mia = !no_add_mia;

@@ -124,24 +124,20 @@ static double apply_gpu(Trainer* t, double lr) {
     return norm;
 }
 
-double trainer_apply(Trainer* t, double lr) {
-    double t0 = ug_now();
+// Hook, norm, clipping and SGD on the host buffers; returns the norm (non-finite: nothing updated).
+static double apply_cpu(Trainer* t, double lr) {
     Model* m = t->model;
-    if (m->gpu) {
-        double norm = apply_gpu(t, lr);
-        if (!isfinite(norm)) {
-            if (t->die_on_nonfinite)
-                ug_die("training step %lld: the gradient is NaN/Inf (diverged; lower the learning rate or enable "
-                       "--clip-norm)", (long long)t->step);
-            t->timers.compute += ug_now() - t0;
-            return NAN;
-        }
-        t->step++;
-        t->timers.compute += ug_now() - t0;
-        return norm;
-    }
     if (t->hook) t->hook(t, t->hook_ctx);
     double norm = grad_norm(m->grads, m->num_params);
+    if (!isfinite(norm)) return norm;
+    if (t->clip_norm > 0) grad_clip(m->grads, m->num_params, norm, t->clip_norm);
+    sgd_step(&t->sgd, m->params, m->grads, t->update_mask, (float)lr);
+    return norm;
+}
+
+double trainer_apply(Trainer* t, double lr) {
+    double t0 = ug_now();
+    double norm = t->model->gpu ? apply_gpu(t, lr) : apply_cpu(t, lr);
     if (!isfinite(norm)) {
         if (t->die_on_nonfinite)
             ug_die("training step %lld: the gradient is NaN/Inf (diverged; lower the learning rate or enable "
@@ -149,8 +145,6 @@ double trainer_apply(Trainer* t, double lr) {
         t->timers.compute += ug_now() - t0;
         return NAN;
     }
-    if (t->clip_norm > 0) grad_clip(m->grads, m->num_params, norm, t->clip_norm);
-    sgd_step(&t->sgd, m->params, m->grads, t->update_mask, (float)lr);
     t->step++;
     t->timers.compute += ug_now() - t0;
     return norm;
