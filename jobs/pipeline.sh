@@ -2,7 +2,9 @@
 # pipeline.sh — submits one whole experiment to Slurm, each stage waiting for the ones it needs (afterok):
 #   pack → split → train original → Retrain × seeds → sweep (per method with a grid) → method × seeds → report
 # and prints the job ids and where the table will appear.  Finished stages (DIR/DONE, an existing data / split
-# file, a chosen sweep/NAME.args) are skipped, so running the same command again resumes an interrupted experiment.
+# file, a chosen sweep/NAME.args) are skipped, and jobs of an earlier submission still queued or running are kept
+# (what needs them depends on them), so running the same command again resumes an interrupted experiment, and
+# may add methods or seeds while it runs.
 #
 #   jobs/pipeline.sh [options] EXPERIMENT
 # EXPERIMENT is a name (config inputs/NAME.ini) or the path of an .ini file (the name is its basename).
@@ -182,19 +184,27 @@ elif [ -e "$run" ] && [ -n "$(ls -A "$run" 2>/dev/null)" ]; then
     ug_die "run directory $run exists and was not made by this pipeline (no experiment.id); choose another name or move it away"
 fi
 
-# A second submission while the first one's jobs are still queued or running would run every stage twice.
+# Jobs of an earlier submission that are still queued or running are kept: their stage is not submitted again,
+# and what needs it depends on that job (so the same command, or one with more methods or seeds, can be run
+# while the experiment is under way).  Only the report job is always new (it covers every row).
+declare -A active_by_name=()
 if [ -f "$run/jobs.txt" ]; then
-    active=$(squeue -h -o '%i' 2>/dev/null | grep -x -F -f <(cut -d' ' -f1 "$run/jobs.txt") | tr '\n' ' ' || true)
-    [ -z "$active" ] || ug_die "experiment $name still has jobs queued or running ($active); wait for them or scancel them, then rerun to resume"
+    queued=" $(squeue -h -o '%i' 2>/dev/null | tr '\n' ' ') "
+    while read -r jid jname; do
+        [ -n "$jid" ] && [[ "$queued" == *" $jid "* ]] && active_by_name[$jname]=$jid
+    done < "$run/jobs.txt"
 fi
 
 # A grid whose choice was made with other argument sets: the chosen values (and the runs made with them) would
 # no longer be what the config says.
 grid_text() { printf '[grid]\n'; [ -z "${m_fixed[$1]}" ] || printf 'args = %s\n' "${m_fixed[$1]}"; ug_ini_values "$config" "sweep.$1" grid | sed 's/^/grid = /'; }
 for m in $methods; do
-    [ "${m_ngrid[$m]}" -ge 2 ] && [ -f "$run/sweep/$m.args" ] || continue
-    if ! diff -q <(grid_text "$m") "$run/sweep/$m.grid" >/dev/null 2>&1; then
+    [ "${m_ngrid[$m]}" -ge 2 ] || continue
+    diff -q <(grid_text "$m") "$run/sweep/$m.grid" >/dev/null 2>&1 && continue
+    if [ -f "$run/sweep/$m.args" ]; then
         ug_die "the grid of $m in $config differs from the one its values were chosen with ($run/sweep/$m.grid); to choose again, move $run/sweep/$m.* and $run/$m away, then rerun"
+    elif [ -n "${active_by_name[$name-sweep-$m]:-}" ]; then
+        ug_die "the grid of $m in $config differs from the one its queued or running sweep job ${active_by_name[$name-sweep-$m]} was given ($run/sweep/$m.grid); scancel that job (then rerun) or restore the grid"
     fi
 done
 
@@ -219,6 +229,11 @@ ndry=0
 submit() {
     local name=$1 kind=$2 deps=$3 script=$4; shift 4
     local -a flags
+    if [[ "$name" != *-report ]] && [ -n "${active_by_name[$name]:-}" ]; then
+        ug_note "$name: job ${active_by_name[$name]} of an earlier submission is still queued or running: kept"
+        echo "${active_by_name[$name]}"
+        return 0
+    fi
     mapfile -t flags < <(ug_sbatch_flags "$kind" "$nodes" "ug-$name" "$logs")
     if [ -n "$deps" ]; then flags+=("--dependency=afterok:$deps" "--kill-on-invalid-dep=yes"); fi
     if [ "$dry" = 1 ]; then
@@ -302,7 +317,7 @@ for m in $methods; do
         if [ -f "$run/sweep/$m.args" ]; then
             printf '%-28s %s\n' "sweep $m" "done (chosen: $(cat "$run/sweep/$m.args"))"
         else
-            if [ "$dry" = 0 ]; then
+            if [ "$dry" = 0 ] && [ -z "${active_by_name[$name-sweep-$m]:-}" ]; then
                 mkdir -p "$run/sweep"
                 grid_text "$m" > "$run/sweep/$m.grid.tmp" && mv "$run/sweep/$m.grid.tmp" "$run/sweep/$m.grid"
             fi

@@ -213,8 +213,11 @@ epochs = 2" > "$TMP/inputs/exp2.ini"
         "$(sha256sum "$TMP/inputs/exp4.ini" | cut -d' ' -f1)" > "$TMP/runs/exp4/experiment.id"
     echo "$held exp4-original" > "$TMP/runs/exp4/jobs.txt"
     before=$(last_jobid)
-    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" "$TMP/inputs/exp4.ini" 2>&1); rc=$?
-    [ $rc -ne 0 ] && grep -q "still has jobs queued or running ($held" <<<"$out" || problems+="active jobs: rc $rc '$out'; "
+    # (its queued job is kept: no second train job, and the methods depend on that job)
+    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" --dry-run "$TMP/inputs/exp4.ini" 2>&1); rc=$?
+    { [ $rc -eq 0 ] && grep -q "job $held of an earlier submission is still queued or running: kept" <<<"$out" \
+        && ! grep -q 'train.sbatch' <<<"$out" && grep -q "afterok:[^ ]*$held.*unlearn.sbatch" <<<"$out"; } \
+        || problems+="active jobs: rc $rc '$(grep -v '^sbatch' <<<"$out" | tr '\n' ' ')'; "
     # a missing site value
     out=$(UG_PARTITION= bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" "$TMP/inputs/exp1.ini" 2>&1); rc=$?
     [ $rc -ne 0 ] && grep -q 'UG_PARTITION' <<<"$out" || problems+="missing partition: rc $rc '$out'; "
@@ -370,12 +373,18 @@ pipeline_sweep_real() {
         "" "[sweep.ugradsl+@adaptive-neg]" "args = --alpha nan --alpha-sign negative" "grid = --lr 5e-3" "grid = --lr 2e-3" \
         "" "[sweep.ugradsl@adaptive-lit]" "args = --alpha nan --alpha-sign literal" >> "$cfg"
     local methods="ga ugradsl+@adaptive-neg ugradsl@adaptive-lit be:2" out rc run=$TMP/pruns/dd-random
+    # submitted twice at once: the second submission keeps the first one's queued jobs (one job per stage)
+    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/pruns" --original "$shared" --methods "ga be:2" --seeds 1 "$cfg" 2>&1) \
+        || { fail $name "first submission failed: $(tail -n 2 <<<"$out" | tr '\n' ' ')"; return; }
     out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/pruns" --original "$shared" --methods "$methods" --seeds 1 --wait 600 "$cfg" 2>&1); rc=$?
     if [ $rc -ne 0 ]; then
         local failed_log; failed_log=$(grep -l -E 'error|FAILED|CANCELLED' "$run"/logs/*.out 2>/dev/null | head -1)
         fail $name "pipeline rc $rc: $(tail -n 2 <<<"$out" | tr '\n' ' ') ${failed_log:+— $failed_log: $(tail -n 3 "$failed_log" | tr '\n' ' ')}"; return
     fi
     local problems="" f m
+    grep -q 'of an earlier submission is still queued or running: kept' <<<"$out" || problems+="the second submission kept no queued job; "
+    local dups; dups=$(cut -d' ' -f2 "$run/jobs.txt" | grep -v -- '-report$' | sort | uniq -d | tr '\n' ' ')
+    [ -z "$dups" ] || problems+="stages submitted twice: $dups; "
     grep -q 'original (shared: eval)' <<<"$out" || problems+="no shared-original eval stage; "
     grep -q '^pack ' <<<"$out" && problems+="a pack job although --original gives the data; "
     [ -f "$run/original/metrics.json" ] && [ "$(cat "$run/original/SHARED_FROM" 2>/dev/null)" = "$shared" ] || problems+="original/ lacks metrics.json or SHARED_FROM; "
