@@ -216,7 +216,7 @@ epochs = 2" > "$TMP/inputs/exp2.ini"
     # (its queued job is kept: no second train job, and the methods depend on that job)
     out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" --dry-run "$TMP/inputs/exp4.ini" 2>&1); rc=$?
     { [ $rc -eq 0 ] && grep -q "job $held of an earlier submission is still queued or running: kept" <<<"$out" \
-        && ! grep -q 'train.sbatch' <<<"$out" && grep -q "afterok:[^ ]*$held.*unlearn.sbatch" <<<"$out"; } \
+        && ! grep -q '/jobs/train.sbatch' <<<"$out" && grep -q "afterok:[^ ]*$held.*unlearn.sbatch" <<<"$out"; } \
         || problems+="active jobs: rc $rc '$(grep -v '^sbatch' <<<"$out" | tr '\n' ' ')'; "
     # a missing site value
     out=$(UG_PARTITION= bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" "$TMP/inputs/exp1.ini" 2>&1); rc=$?
