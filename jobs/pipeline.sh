@@ -138,6 +138,11 @@ unlearn_help=$("$UG_BIN" unlearn --help 2>/dev/null || true)   # not piped into 
 if [[ " $methods" == *@* ]] && [[ "$unlearn_help" != *--label* ]]; then
     ug_die "$UG_BIN predates variants (its unlearn has no --label): rebuild it (make) before submitting"
 fi
+for m in $methods; do
+    if [ "${m_ngrid[$m]}" -ge 2 ] && [[ "$unlearn_help" != *--no-add-mia* ]]; then
+        ug_die "$UG_BIN predates the sweep stage (its unlearn has no --no-add-mia): rebuild it (make) before submitting"
+    fi
+done
 
 mkdir -p "$runs"; runs=$(cd "$runs" && pwd)
 run=$runs/$name
@@ -174,7 +179,7 @@ original=own"
     if [ "$upgraded" != "$identity" ]; then
         ug_die "run directory $run exists from another experiment (made from another [pack]/[split]/[train] or data/split options: $(diff <(echo "$upgraded") <(echo "$identity") | grep '^[<>]' | head -2 | tr '\n' ' ')); choose another name or move it away"
     fi
-    ug_note "$run/experiment.id is from an older pipeline; its experiment is this one (same data, split and recipe): rewritten in the new form"
+    ug_note "$run/experiment.id is from an older pipeline; its experiment is this one (same data, split and recipe): $([ "$dry" = 1 ] && echo "it will be rewritten in the new form (not in a dry run)" || echo "rewritten in the new form")"
     [ "$dry" = 1 ] || { printf '%s\nconfig_sha256=%s\n' "$identity" "$config_sha" > "$run/experiment.id.tmp" && mv "$run/experiment.id.tmp" "$run/experiment.id"; }
 elif [ -f "$run/experiment.id" ]; then
     if [ "$(id_core "$run/experiment.id")" != "$identity" ]; then
