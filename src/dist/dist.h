@@ -21,6 +21,9 @@ void dist_allreduce_sum_f64(double* buf, size_t n);
 void dist_allreduce_sum_i64(int64_t* buf, size_t n);
 double dist_max_f64(double v);
 void dist_barrier(void);
+// A barrier whose waiting ranks sleep instead of spinning (MPI waits busy-poll a core), so that one rank doing
+// long serial work (the metrics reducer) can use the other ranks' cores meanwhile.
+void dist_barrier_sleeping(void);
 // Every rank passes its own ok flag; returns 1 only if all ranks are ok.  Used so that a bad input seen by
 // one rank ends all ranks with the same error instead of a hang.
 int dist_all_ok(int ok);

@@ -1,6 +1,7 @@
 // eval.c — model outputs → per-sample records → rank-0 metrics (see eval.h).
 #include "metrics/eval.h"
 
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,12 +81,18 @@ void eval_run(Model* m, Dataset* ds, const Split* s, const EvalConfig* ec, const
         if (o.num_classes <= 0) o.num_classes = m->cfg.num_classes;
         Metrics local;
         Metrics* met = out ? out : &local;
+        // The other ranks of this node sleep in dist_barrier_sleeping below: their cores run the attack fits
+        // (independent, each a pure function of its inputs: the numbers do not depend on the thread count).
+        int threads = omp_get_max_threads();
+        omp_set_num_threads(threads * (g_dist.local_world > 0 ? g_dist.local_world : 1));
         metrics_compute(&all, &o, met);
+        omp_set_num_threads(threads);
         RunInfo r = *run;
         r.eval_s = ug_now() - t0;
         ug_log("eval: %lld records, forward %.1f s, metrics %.1f s", (long long)all.n, t_forward, r.eval_s - t_forward);
         metrics_log(met, run->method);
         if (json_path) metrics_write_json(json_path, met, &o, &r);
     }
+    dist_barrier_sleeping();
     free(all.recs);
 }

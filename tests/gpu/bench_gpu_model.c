@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
     model_destroy(m);
     return chk == chk ? 0 : 1;
 #else
+    (void)res; (void)batch; (void)classes; (void)width; (void)steps; (void)warmup; (void)imagenet;
     return 0;
 #endif
 }
