@@ -6,7 +6,13 @@
 #                                           line to eval: export SLURM_CONF=DIR/slurm.conf
 #   tools/slurm-local.sh stop DIR           cancel this cluster's jobs, then stop the two daemons started
 #                                           from DIR (by the pids recorded at start; nothing else is touched)
+#   tools/slurm-local.sh restart DIR [CPUS] stop whatever of DIR's cluster still runs, then start it again
 #   tools/slurm-local.sh status DIR         sinfo + squeue of that cluster
+#
+# After the daemons died (kill -9, the machine or session stopped), `start DIR` on the same DIR starts a fresh
+# cluster there: new ports and job ids, the old queue is NOT recovered (slurmctld -c); rerun the same
+# jobs/pipeline.sh commands, which skip finished stages and resume interrupted ones (docs/SLURM.md).  When only
+# one of the two daemons died, `start` refuses; use `restart`.
 #
 # Needs root (SlurmUser=root) and slurm-wlm (make deps).  Ports are picked free at start so that two clusters
 # (say, two worktrees testing at once) do not collide.  Everything (state, spool, logs) lives under DIR.
@@ -14,7 +20,7 @@ set -euo pipefail
 
 die() { echo "slurm-local: error: $*" >&2; exit 1; }
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 
 free_port() {
     /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -79,6 +85,11 @@ start() {
     command -v slurmctld >/dev/null && command -v slurmd >/dev/null || die "slurmctld/slurmd not found: run 'make deps' (slurm-wlm)"
     mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
     [ -z "$(own_pid "$dir" ctld)$(own_pid "$dir" d)" ] || die "a cluster from $dir is already running (stop it first)"
+    if [ -f "$dir/slurm.conf" ]; then
+        # A cluster ran here before and its daemons are gone: start afresh (-c below clears the saved queue).
+        echo "slurm-local: $dir held a cluster whose daemons are gone: starting a fresh one (its old queue is not recovered; rerun jobs/pipeline.sh to resubmit what is not done)" >&2
+        rm -f "$dir/ctld.ownpid" "$dir/d.ownpid"
+    fi
     mkdir -p "$dir/state" "$dir/spool" "$dir/tmp" "$dir/pmix"
     write_conf "$dir" "$cpus"
     export SLURM_CONF=$dir/slurm.conf
@@ -139,6 +150,7 @@ status() {
 case ${1:-} in
 start) [ $# -ge 2 ] || { usage >&2; exit 2; }; start "$2" "${3:-2}" ;;
 stop) [ $# -eq 2 ] || { usage >&2; exit 2; }; stop "$2" ;;
+restart) [ $# -ge 2 ] || { usage >&2; exit 2; }; [ ! -d "$2" ] || stop "$2" >/dev/null; start "$2" "${3:-2}" ;;
 status) [ $# -eq 2 ] || { usage >&2; exit 2; }; status "$2" ;;
 -h|--help|help) usage ;;
 *) usage >&2; exit 2 ;;

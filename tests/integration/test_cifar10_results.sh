@@ -17,7 +17,7 @@ if ! $PY -c "import matplotlib" 2>/dev/null; then
     for c in $cases; do echo "SKIP $c: needs /usr/bin/python3 with matplotlib"; done; exit 0
 fi
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "${UG_TEST_KEEP:-}" ] && echo "kept $T" >&2 || rm -rf "$T"' EXIT
 
 # make_tree ROOT FLIP: two experiments; FLIP=1 swaps GA<->UGradSL, FT<->UGradSL+ and the two α signs.
 make_tree() {

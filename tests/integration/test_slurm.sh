@@ -16,7 +16,7 @@ STARTED=0
 pass() { echo "PASS $T/$1"; }
 fail() { echo "FAIL $T/$1: $2"; }
 skip() { echo "SKIP $T/$1: $2"; }
-all_cases="mpi_pmix afterok_chain requeue_usr1_resumes requeue_scontrol_resumes unlearn_usr1_reruns bad_input_checked_before_submit sweep_checks_and_collect pipeline_digits train_requeue_equals_uninterrupted pipeline_sweep_variants_original"
+all_cases="mpi_pmix afterok_chain requeue_usr1_resumes requeue_scontrol_resumes unlearn_usr1_reruns bad_input_checked_before_submit sweep_checks_and_collect pipeline_digits train_requeue_equals_uninterrupted pipeline_sweep_variants_original restart_after_kill"
 
 cleanup() {
     trap - EXIT INT TERM
@@ -430,3 +430,46 @@ pipeline_sweep_real() {
 train_requeue_real
 pipeline_real
 pipeline_sweep_real
+
+# A session that ends kills everything (daemons, job steps, ranks): here kill -9 of this test's daemons and of
+# its job's processes, mid-job.  `slurm-local.sh start` on the same directory must give a working cluster (a
+# fresh one: the old queue is gone), and the pipeline run again finds its finished stages done.  Then only
+# slurmctld dies: `start` refuses (slurmd still runs), `restart` recovers.
+restart_after_kill() {
+    local name=restart_after_kill problems="" id st out rc p pids old_port new_port
+    id=$(sbatch --parsable -o /dev/null --wrap "sleep 300") || { fail $name "sbatch failed"; return; }
+    for _ in $(seq 1 60); do [ "$(job_state "$id")" = RUNNING ] && break; sleep 0.5; done
+    [ "$(job_state "$id")" = RUNNING ] || { fail $name "job $id not running ($(job_state "$id"))"; return; }
+    sbatch --parsable -o /dev/null --wrap "true" --dependency=afterok:"$id" >/dev/null
+    desc() { local c; for c in $(ps -o pid= --ppid "$1"); do echo "$c"; desc "$c"; done; }
+    pids="$(cat "$CLUSTER/ctld.ownpid") $(cat "$CLUSTER/d.ownpid")"
+    for p in $(pgrep -x slurmstepd); do   # this cluster's step daemons (slurmd started them with our SLURM_CONF)
+        tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qx "SLURM_CONF=$CLUSTER/slurm.conf" && pids+=" $p $(desc "$p")"
+    done
+    old_port=$(sed -n 's/^SlurmctldPort=//p' "$CLUSTER/slurm.conf")
+    # shellcheck disable=SC2086
+    kill -9 $pids 2>/dev/null
+    for _ in $(seq 1 20); do
+        local alive=""; for p in $pids; do [ -d "/proc/$p" ] && alive+="$p "; done
+        [ -z "$alive" ] && break; sleep 0.25
+    done
+    out=$("$ROOT/tools/slurm-local.sh" start "$CLUSTER" 2 2>&1); rc=$?
+    [ $rc -eq 0 ] || { fail $name "start after kill -9: rc $rc: $(tail -n 2 <<<"$out" | tr '\n' ' ')"; return; }
+    grep -q "daemons are gone" <<<"$out" || problems+="start did not say it starts afresh; "
+    new_port=$(sed -n 's/^SlurmctldPort=//p' "$CLUSTER/slurm.conf")
+    [ "$(njobs)" = 0 ] || problems+="old queue still there after a fresh start: $(squeue -h | head -2 | tr '\n' ' '); "
+    id=$(sbatch --parsable -o /dev/null --wrap "true") && st=$(wait_end "$id" 60) || st=none
+    [ "$st" = COMPLETED ] || problems+="a job on the restarted cluster ended '$st' (ports $old_port -> $new_port); "
+    if [ -f "$TMP/pruns/demo-digits/original/DONE" ]; then
+        out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/pruns" --methods "ga ft rl ugradsl ugradsl+" --seeds 1 --dry-run "$demo_ini" 2>&1); rc=$?
+        [ $rc -eq 0 ] && grep -q "^original .*done" <<<"$out" && grep -q "^ga seed 1 .*done" <<<"$out" \
+            && [ "$(grep -c '^sbatch ' <<<"$out")" = 1 ] || problems+="pipeline after restart: rc $rc, not only the report job: $(grep -c '^sbatch ' <<<"$out") sbatch; "
+    fi
+    kill -9 "$(cat "$CLUSTER/ctld.ownpid")" 2>/dev/null; sleep 0.5
+    out=$("$ROOT/tools/slurm-local.sh" start "$CLUSTER" 2 2>&1) && problems+="start with slurmd still running did not refuse; "
+    out=$("$ROOT/tools/slurm-local.sh" restart "$CLUSTER" 2 2>&1); rc=$?
+    id=$(sbatch --parsable -o /dev/null --wrap "true") && st=$(wait_end "$id" 60) || st=none
+    [ $rc -eq 0 ] && [ "$st" = COMPLETED ] || problems+="restart after slurmctld died: rc $rc, job '$st': $(tail -n 2 <<<"$out" | tr '\n' ' '); "
+    if [ -z "$problems" ]; then pass $name; else fail $name "$problems"; fi
+}
+restart_after_kill
