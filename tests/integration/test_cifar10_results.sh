@@ -14,7 +14,7 @@ TOOL=tools/cifar10_results.py
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
 cases="json_format mean_std claims_computed missing_row partial"
 if ! $PY -c "import matplotlib" 2>/dev/null; then
-    for c in $cases; do echo "SKIP $c: needs /usr/bin/python3 with matplotlib"; done; exit 0
+    for c in $cases; do echo "SKIP test_cifar10_results/$c: needs /usr/bin/python3 with matplotlib"; done; exit 0
 fi
 T=$(mktemp -d)
 trap '[ -n "${UG_TEST_KEEP:-}" ] && echo "kept $T" >&2 || rm -rf "$T"' EXIT
@@ -85,11 +85,11 @@ run_tool() {   # run_tool TREE OUT [more options]: the tool's exit status; outpu
         --methods "$M" --seeds "1 2" "$@" > "$T/tool.log" 2>&1
 }
 
-make_tree "$T/a" 0 && make_tree "$T/b" 1 || { for c in $cases; do echo "FAIL $c: could not make the fake run trees"; done; exit 1; }
+make_tree "$T/a" 0 && make_tree "$T/b" 1 || { for c in $cases; do echo "FAIL test_cifar10_results/$c: could not make the fake run trees"; done; exit 1; }
 run_tool "$T/a" "$T/outa"; rc_a=$?; cp "$T/tool.log" "$T/tool_a.log"
 run_tool "$T/b" "$T/outb"; rc_b=$?
 if [ $rc_a -ne 0 ] || [ $rc_b -ne 0 ]; then
-    for c in $cases; do echo "FAIL $c: tool exit $rc_a/$rc_b on complete trees: $(tail -n 2 "$T/tool_a.log" | tr '\n' ' ')"; done; exit 1
+    for c in $cases; do echo "FAIL test_cifar10_results/$c: tool exit $rc_a/$rc_b on complete trees: $(tail -n 2 "$T/tool_a.log" | tr '\n' ' ')"; done; exit 1
 fi
 
 # ---- json_format
@@ -133,7 +133,7 @@ PYEOF
     fi
 fi
 [ -x bin/ugradsl ] || echo "(json_format: bin/ugradsl not built: compared with report.json's key list only)"
-[ -z "$why" ] && echo "PASS json_format" || echo "FAIL json_format: $(tail -n 1 <<<"$why")"
+[ -z "$why" ] && echo "PASS test_cifar10_results/json_format" || echo "FAIL test_cifar10_results/json_format: $(tail -n 1 <<<"$why")"
 
 # ---- mean_std: GA UA 20, 30 -> 25 ± 7.0711; gap of GA = mean(|25-100|, |15-100|, |81-92|, |76-86|, |61-98|) = 43.6
 why=$($PY - "$T/outa/cifar10-random.json" <<'PYEOF' 2>&1
@@ -149,7 +149,7 @@ close(ga["avg_gap_std"], abs(g1 - g2) / 2 ** 0.5, "GA avg_gap_std")
 assert ga["runs"] == 2, f"GA runs {ga['runs']} (the sweep's trial run must not count)"
 assert r["retrain"]["avg_gap"] is None and r["original"]["rte_s"] is None, "nulls"
 PYEOF
-) && echo "PASS mean_std" || echo "FAIL mean_std: $(tail -n 1 <<<"$why")"
+) && echo "PASS test_cifar10_results/mean_std" || echo "FAIL test_cifar10_results/mean_std: $(tail -n 1 <<<"$why")"
 
 # ---- claims_computed
 why=""
@@ -168,7 +168,7 @@ grep -q "exceeds the combined seed std" "$A" || why+="[no seed-std comparison] "
 grep -q "PARTIAL" "$A" && why+="[complete run marked PARTIAL] "
 grep -q "chosen: \`--lr 1e-4\`" "$A" || why+="[GA's chosen value not shown] "
 [ -s "$T/outa/cifar10_avg_gap.png" ] || why+="[no chart] "
-[ -z "$why" ] && echo "PASS claims_computed" || echo "FAIL claims_computed: $why"
+[ -z "$why" ] && echo "PASS test_cifar10_results/claims_computed" || echo "FAIL test_cifar10_results/claims_computed: $why"
 
 # ---- missing_row: ugradsl+ seed 2 of the random experiment has no DONE (still running)
 rm "$T/a/cifar10-random/ugradsl+/seed-2/DONE"
@@ -177,7 +177,7 @@ why=""
 [ $rc -eq 1 ] || why+="[exit $rc, want 1] "
 grep -q "random 10%: not finished: 18 of 19 runs; missing ugradsl+ seed 2" "$T/tool.log" || why+="[message: $(head -c 200 "$T/tool.log")] "
 [ -z "$(ls -A "$T/outc" 2>/dev/null)" ] || why+="[wrote files without --partial] "
-[ -z "$why" ] && echo "PASS missing_row" || echo "FAIL missing_row: $why"
+[ -z "$why" ] && echo "PASS test_cifar10_results/missing_row" || echo "FAIL test_cifar10_results/missing_row: $why"
 
 # ---- partial
 run_tool "$T/a" "$T/outd" --partial; rc=$?
@@ -190,4 +190,4 @@ grep -q "class-wise (class 0): all 19 runs finished" "$D" 2>/dev/null || why+="[
 grep -q "^| UGradSL+ | .* | 1 (not finished: 1 of 2 runs) |$" "$D" 2>/dev/null || why+="[row not marked] "
 ls -A "$T/outd" | grep -q '^\.' && why+="[temp files left: $(ls -A "$T/outd" | tr '\n' ' ')] "
 [ "$(ls "$T/outd" | tr '\n' ' ')" = "cifar10-classwise.json cifar10-random.json cifar10.md cifar10_avg_gap.png " ] || why+="[files: $(ls "$T/outd" | tr '\n' ' ')] "
-[ -z "$why" ] && echo "PASS partial" || echo "FAIL partial: $why"
+[ -z "$why" ] && echo "PASS test_cifar10_results/partial" || echo "FAIL test_cifar10_results/partial: $why"
