@@ -426,7 +426,7 @@ def table(rows, want, n_done_by_method):
         row = find(rows, m)
         n_want = sum(1 for mm, _ in want if mm == m)
         n_have = n_done_by_method.get(m, 0)
-        seeds = f"{n_have}" if n_have >= n_want else f"{n_have} (not finished: {n_have} of {n_want} runs)"
+        seeds = f"{n_have}" if n_have >= n_want else f"{n_have} (not finished: {n_have} of {n_want} runs done)"
         if row is None:
             out.append(f"| {display(m)} | — | — | — | — | — | — | — | {seeds} |")
             continue
@@ -553,7 +553,7 @@ def main():
             e = exps[key]
             if e["missing"]:
                 print(f"cifar10_results: {label}: not finished: {len(e['want']) - len(e['missing'])} of "
-                      f"{len(e['want'])} runs; missing " + ", ".join(m + (f" seed {s}" if s else "")
+                      f"{len(e['want'])} runs done; missing " + ", ".join(m + (f" seed {s}" if s else "")
                                                                 for m, s in e["missing"]), file=sys.stderr)
         print("cifar10_results: nothing written (give --partial to write a partial document)", file=sys.stderr)
         return 1
@@ -586,7 +586,7 @@ def document(exps, configs, partial, warnings, plot_note):
         for key, label in PARADIGMS:
             e = exps[key]
             n_want = len(e["want"])
-            L.append(f"- {label}: not finished: {n_want - len(e['missing'])} of {n_want} runs" if e["missing"]
+            L.append(f"- {label}: not finished: {n_want - len(e['missing'])} of {n_want} runs done" if e["missing"]
                      else f"- {label}: all {n_want} runs finished")
         L.append("")
     L += [f"Generated {now} by `/usr/bin/python3 tools/cifar10_results.py` from the run directories "

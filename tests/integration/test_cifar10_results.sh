@@ -5,7 +5,7 @@
 #   mean_std         hand-computed mean and std (n-1) of a row, and its Avg. Gap
 #   claims_computed  UGradSL < GA, UGradSL+ < FT, RTE ratio, the α sign: each verdict follows the numbers and
 #                    flips when the numbers are swapped
-#   missing_row      a run without DONE: exit 1, "not finished: N of M runs", nothing written
+#   missing_row      a run without DONE: exit 1, "not finished: N of M runs done", nothing written
 #   partial          --partial writes everything, marked PARTIAL; no temp files left
 set -u
 cd "$(dirname "$0")/../.."
@@ -175,7 +175,7 @@ rm "$T/a/cifar10-random/ugradsl+/seed-2/DONE"
 run_tool "$T/a" "$T/outc"; rc=$?
 why=""
 [ $rc -eq 1 ] || why+="[exit $rc, want 1] "
-grep -q "random 10%: not finished: 18 of 19 runs; missing ugradsl+ seed 2" "$T/tool.log" || why+="[message: $(head -c 200 "$T/tool.log")] "
+grep -q "random 10%: not finished: 18 of 19 runs done; missing ugradsl+ seed 2" "$T/tool.log" || why+="[message: $(head -c 200 "$T/tool.log")] "
 [ -z "$(ls -A "$T/outc" 2>/dev/null)" ] || why+="[wrote files without --partial] "
 [ -z "$why" ] && echo "PASS test_cifar10_results/missing_row" || echo "FAIL test_cifar10_results/missing_row: $why"
 
@@ -185,9 +185,9 @@ D=$T/outd/cifar10.md
 why=""
 [ $rc -eq 0 ] || why+="[exit $rc] "
 head -1 "$D" 2>/dev/null | grep -q "— PARTIAL$" || why+="[title not marked PARTIAL] "
-grep -q "random 10%: not finished: 18 of 19 runs" "$D" 2>/dev/null || why+="[no 'not finished: 18 of 19 runs'] "
+grep -q "random 10%: not finished: 18 of 19 runs done" "$D" 2>/dev/null || why+="[no 'not finished: 18 of 19 runs done'] "
 grep -q "class-wise (class 0): all 19 runs finished" "$D" 2>/dev/null || why+="[class-wise not complete] "
-grep -q "^| UGradSL+ | .* | 1 (not finished: 1 of 2 runs) |$" "$D" 2>/dev/null || why+="[row not marked] "
+grep -q "^| UGradSL+ | .* | 1 (not finished: 1 of 2 runs done) |$" "$D" 2>/dev/null || why+="[row not marked] "
 ls -A "$T/outd" | grep -q '^\.' && why+="[temp files left: $(ls -A "$T/outd" | tr '\n' ' ')] "
 [ "$(ls "$T/outd" | tr '\n' ' ')" = "cifar10-classwise.json cifar10-random.json cifar10.md cifar10_avg_gap.png " ] || why+="[files: $(ls "$T/outd" | tr '\n' ' ')] "
 [ -z "$why" ] && echo "PASS test_cifar10_results/partial" || echo "FAIL test_cifar10_results/partial: $why"
