@@ -21,6 +21,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gpu_bench_common import ours_env, torch_with_cuda  # noqa: E402
 
 CONFIGS = [(224, 256, 1000, True), (32, 512, 10, False)]   # res, batch, classes, imagenet stem
 
@@ -53,14 +54,6 @@ def time_torch(torch, res, batch, classes, stem, bf16, steps, warmup):
     return batch * steps / dt
 
 
-def ours_env():
-    """Our binary's library path (tools/gpu-check.sh sets UG_OURS_LD_LIBRARY_PATH; PyTorch keeps its own)."""
-    env = os.environ.copy()
-    if os.environ.get("UG_OURS_LD_LIBRARY_PATH"):
-        env["LD_LIBRARY_PATH"] = os.environ["UG_OURS_LD_LIBRARY_PATH"]
-    return env
-
-
 def run_ours(binary, res, batch, classes, stem, bf16, steps, warmup):
     cmd = [binary, "--res", str(res), "--batch", str(batch), "--classes", str(classes), "--stem",
            "imagenet" if stem else "cifar", "--steps", str(steps), "--warmup", str(warmup)]
@@ -83,13 +76,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--modes", default="fp32,bf16")
     a = ap.parse_args()
-    try:
-        import torch
-    except ImportError:
-        print("SKIP bench-gpu-r18: PyTorch is not installed for %s" % sys.executable)
-        return 0
-    if not torch.cuda.is_available():
-        print("SKIP bench-gpu-r18: torch.cuda.is_available() is False (no GPU, or a CPU-only PyTorch)")
+    torch = torch_with_cuda("bench-gpu-r18")
+    if torch is None:
         return 0
     torch.backends.cudnn.benchmark = True
     torch.backends.cudnn.allow_tf32 = True

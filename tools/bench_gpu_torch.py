@@ -19,14 +19,14 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gpu_bench_common import ours_env, torch_with_cuda  # noqa: E402
+
 CONFIGS = [(224, 256), (32, 512)]   # (resolution, batch): the ImageNet and CIFAR shapes
 
 def run_ours(binary, res, batch, tf32, iters):
-    env = os.environ.copy()   # our binary's library path (tools/gpu-check.sh); PyTorch keeps its own
-    if os.environ.get("UG_OURS_LD_LIBRARY_PATH"):
-        env["LD_LIBRARY_PATH"] = os.environ["UG_OURS_LD_LIBRARY_PATH"]
     out = subprocess.run([binary, str(res), str(batch), str(int(tf32)), str(iters)], check=True,
-                         capture_output=True, text=True, env=env).stdout
+                         capture_output=True, text=True, env=ours_env()).stdout
     if out.startswith("SKIP"):
         return None, out.strip()
     layers = []
@@ -68,13 +68,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="batch / 4 (a smoke run)")
     ap.add_argument("--modes", default="tf32,fp32", help="comma list of tf32, fp32")
     a = ap.parse_args()
-    try:
-        import torch
-    except ImportError:
-        print("SKIP bench-gpu: PyTorch is not installed for %s" % sys.executable)
-        return 0
-    if not torch.cuda.is_available():
-        print("SKIP bench-gpu: torch.cuda.is_available() is False (no GPU, or a CPU-only PyTorch)")
+    torch = torch_with_cuda("bench-gpu")
+    if torch is None:
         return 0
     torch.backends.cudnn.benchmark = True
     print("bench-gpu: %s, PyTorch %s, cuDNN %s" % (torch.cuda.get_device_name(0), torch.__version__,

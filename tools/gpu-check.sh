@@ -96,7 +96,7 @@ done
 ORIG_LD=${LD_LIBRARY_PATH:-}   # PyTorch runs with the machine's own setting; our binaries get ours
 export LD_LIBRARY_PATH=$(echo $LIBDIRS | tr ' ' ':')${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export UG_OURS_LD_LIBRARY_PATH=$LD_LIBRARY_PATH
-[ -d "${OUT:-}" ] && echo "$LD_LIBRARY_PATH" > "$(dirname "$OUT")/ldpath" 2>/dev/null   # for reruns by hand
+echo "$LD_LIBRARY_PATH" > "$LOG/ldpath"   # our binaries' library path, for reruns by hand
 ARCHS="80 90"
 [ -n "$CC_CAP" ] && case " $ARCHS " in *" $CC_CAP "*) ;; *) ARCHS="$ARCHS $CC_CAP" ;; esac
 MAKEVARS=(CUDA_HOME="$CUDA_HOME" CUDNN_HOME="$CUDNN_HOME" NCCL_HOME="$NCCL_HOME" CUDA_EXTRA_INC="$EXTRA_INC"

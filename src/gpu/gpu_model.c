@@ -549,12 +549,9 @@ void gpu_model_train_step_device(Model* m, int n, const float* x_dev, const int3
     prof_stop(g, 0, 7);
     backward_dev(g, dl);
     prof_start(g);
-    if (g->comm) gpu_allreduce_sum_f32(g->comm, g->grads, m->num_params, g->s);
-    if (momentum != 0 && !g->momentum) {
-        g->momentum = gpu_malloc(m->num_params * sizeof(float), "momentum");
-        CUDA_CHECK(cudaMemsetAsync(g->momentum, 0, m->num_params * sizeof(float), g->s));
-    }
-    ug_sgd_step(m->num_params, g->params, g->momentum, g->grads, NULL, lr, momentum, weight_decay, 0, g->s);
+    gpu_model_allreduce_grads(m);
+    const Sgd sgd = {.cfg = {.momentum = momentum, .weight_decay = weight_decay, .nesterov = 0}};
+    gpu_model_sgd(m, &sgd, NULL, lr);
     prof_stop(g, 1, 7);
 }
 
