@@ -93,15 +93,19 @@ void gpu_bn_backward(GpuBn* op, int N, float* din, float* dgamma, float* dbeta, 
 struct GpuPool {
     GpuCtx* ctx;
     PoolDims d;
+    cudnnDataType_t cdt;
     int N;
     cudnnPoolingDescriptor_t pool;
     cudnnTensorDescriptor_t x, y;
 };
 
-GpuPool* gpu_maxpool_create(GpuCtx* ctx, PoolDims d) {
+GpuPool* gpu_maxpool_create(GpuCtx* ctx, PoolDims d) { return gpu_maxpool_create_t(ctx, d, UG_F32); }
+
+GpuPool* gpu_maxpool_create_t(GpuCtx* ctx, PoolDims d, UgDtype dt) {
     GpuPool* op = (GpuPool*)ug_calloc(1, sizeof *op);
     op->ctx = ctx;
     op->d = d;
+    op->cdt = dt == UG_BF16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
     CUDNN_CHECK(cudnnCreatePoolingDescriptor(&op->pool));
     // Deterministic max; NaN propagates (as the CPU path and PyTorch).
     CUDNN_CHECK(cudnnSetPooling2dDescriptor(op->pool, CUDNN_POOLING_MAX_DETERMINISTIC, CUDNN_PROPAGATE_NAN, d.R, d.R,
@@ -122,21 +126,21 @@ void gpu_maxpool_destroy(GpuPool* op) {
 static void pool_set_batch(GpuPool* op, int N) {
     if (op->N == N) return;
     const PoolDims d = op->d;
-    CUDNN_CHECK(cudnnSetTensor4dDescriptor(op->x, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, N, d.C, d.H, d.W));
+    CUDNN_CHECK(cudnnSetTensor4dDescriptor(op->x, CUDNN_TENSOR_NHWC, op->cdt, N, d.C, d.H, d.W));
     int n, c, p, q;
     CUDNN_CHECK(cudnnGetPooling2dForwardOutputDim(op->pool, op->x, &n, &c, &p, &q));
     UG_CHECK(p == d.P && q == d.Q, "cuDNN max-pool: output %dx%d, expected %dx%d", p, q, d.P, d.Q);
-    CUDNN_CHECK(cudnnSetTensor4dDescriptor(op->y, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, N, d.C, d.P, d.Q));
+    CUDNN_CHECK(cudnnSetTensor4dDescriptor(op->y, CUDNN_TENSOR_NHWC, op->cdt, N, d.C, d.P, d.Q));
     op->N = N;
 }
 
-void gpu_maxpool_forward(GpuPool* op, int N, float* out, const float* in) {
+void gpu_maxpool_forward(GpuPool* op, int N, void* out, const void* in) {
     pool_set_batch(op, N);
     const float one = 1.0f, zero = 0.0f;
     CUDNN_CHECK(cudnnPoolingForward(op->ctx->cudnn, op->pool, &one, op->x, in, &zero, op->y, out));
 }
 
-void gpu_maxpool_backward(GpuPool* op, int N, float* din, const float* dout, const float* out, const float* in) {
+void gpu_maxpool_backward(GpuPool* op, int N, void* din, const void* dout, const void* out, const void* in) {
     pool_set_batch(op, N);
     const float one = 1.0f, zero = 0.0f;
     CUDNN_CHECK(cudnnPoolingBackward(op->ctx->cudnn, op->pool, &one, op->y, out, op->y, dout, op->x, in, &zero, op->x,

@@ -26,6 +26,8 @@ struct GpuConv {
     GpuCtx* ctx;
     ConvDims d;
     int has_bias, filter_ohwi;
+    UgDtype dt;                              // tensor type (bf16: float accumulation)
+    cudnnDataType_t cdt;
     float *w_ohwi, *dw_ohwi;                 // scratch copies when the caller's weights are OIHW
     cudnnFilterDescriptor_t w;
     cudnnConvolutionDescriptor_t conv;
@@ -34,18 +36,25 @@ struct GpuConv {
 };
 
 GpuConv* gpu_conv_create(GpuCtx* ctx, ConvDims d, int has_bias, int filter_ohwi) {
+    return gpu_conv_create_t(ctx, d, has_bias, filter_ohwi, UG_F32);
+}
+
+GpuConv* gpu_conv_create_t(GpuCtx* ctx, ConvDims d, int has_bias, int filter_ohwi, UgDtype dt) {
+    UG_CHECK(dt == UG_F32 || filter_ohwi, "gpu_conv_create: bf16 convolutions need OHWI weights");
     GpuConv* op = (GpuConv*)ug_calloc(1, sizeof *op);
     op->ctx = ctx;
     op->d = d;
     op->has_bias = has_bias;
     op->filter_ohwi = filter_ohwi;
+    op->dt = dt;
+    op->cdt = dt == UG_BF16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
     if (!filter_ohwi) {
         size_t bytes = (size_t)d.K * d.C * d.R * d.S * sizeof(float);
         op->w_ohwi = (float*)gpu_malloc(bytes, "conv weights in OHWI layout");
         op->dw_ohwi = (float*)gpu_malloc(bytes, "conv weight gradient in OHWI layout");
     }
     CUDNN_CHECK(cudnnCreateFilterDescriptor(&op->w));
-    CUDNN_CHECK(cudnnSetFilter4dDescriptor(op->w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NHWC, d.K, d.C, d.R, d.S));
+    CUDNN_CHECK(cudnnSetFilter4dDescriptor(op->w, op->cdt, CUDNN_TENSOR_NHWC, d.K, d.C, d.R, d.S));
     CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&op->conv));
     CUDNN_CHECK(cudnnSetConvolution2dDescriptor(op->conv, d.pad, d.pad, d.stride, d.stride, 1, 1,
                                                 CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
@@ -82,12 +91,12 @@ static ConvShape* shape_for(GpuConv* op, int N) {
     const ConvDims d = op->d;
     CUDNN_CHECK(cudnnCreateTensorDescriptor(&s->x));
     CUDNN_CHECK(cudnnCreateTensorDescriptor(&s->y));
-    CUDNN_CHECK(cudnnSetTensor4dDescriptor(s->x, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, N, d.C, d.H, d.W));
+    CUDNN_CHECK(cudnnSetTensor4dDescriptor(s->x, CUDNN_TENSOR_NHWC, op->cdt, N, d.C, d.H, d.W));
     int n, k, p, q;
     CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(op->conv, s->x, op->w, &n, &k, &p, &q));
     UG_CHECK(n == N && k == d.K && p == d.P && q == d.Q, "cuDNN conv: output %dx%dx%dx%d, expected %dx%dx%dx%d",
              n, p, q, k, N, d.P, d.Q, d.K);
-    CUDNN_CHECK(cudnnSetTensor4dDescriptor(s->y, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, N, d.K, d.P, d.Q));
+    CUDNN_CHECK(cudnnSetTensor4dDescriptor(s->y, CUDNN_TENSOR_NHWC, op->cdt, N, d.K, d.P, d.Q));
     return s;
 }
 
@@ -105,18 +114,23 @@ static ConvShape* shape_for(GpuConv* op, int N) {
 } while (0)
 
 // The weights as cuDNN sees them (OHWI): the caller's, or a fresh transpose of the caller's OIHW ones.
-static const float* weights_ohwi(GpuConv* op, const float* w) {
+static const void* weights_ohwi(GpuConv* op, const void* w) {
     if (op->filter_ohwi) return w;
     const ConvDims d = op->d;
-    ug_oihw_to_ohwi(op->w_ohwi, w, d.K, d.C, d.R, d.S, op->ctx->stream);
+    ug_oihw_to_ohwi(op->w_ohwi, (const float*)w, d.K, d.C, d.R, d.S, op->ctx->stream);
     return op->w_ohwi;
 }
 
-static cudnnMathType_t math_for(const GpuCtx* ctx, cudnnMathType_t found) {
-    return ctx->tf32 ? found : CUDNN_FMA_MATH;
+// The math type searched with: bf16 always may use tensor cores; fp32 only with TF32 allowed.
+static cudnnMathType_t search_math(const GpuConv* op) {
+    if (op->dt == UG_BF16) return CUDNN_TENSOR_OP_MATH;
+    return op->ctx->tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
+}
+static cudnnMathType_t math_for(const GpuConv* op, cudnnMathType_t found) {
+    return op->dt == UG_BF16 || op->ctx->tf32 ? found : CUDNN_FMA_MATH;
 }
 
-void gpu_conv_forward(GpuConv* op, int N, float* out, const float* in, const float* w, const float* bias) {
+void gpu_conv_forward(GpuConv* op, int N, void* out, const void* in, const void* w, const float* bias) {
     GpuCtx* ctx = op->ctx;
     ConvShape* s = shape_for(op, N);
     const float one = 1.0f, zero = 0.0f;
@@ -124,38 +138,38 @@ void gpu_conv_forward(GpuConv* op, int N, float* out, const float* in, const flo
     if (s->fwd < 0) {
         cudnnConvolutionFwdAlgoPerf_t r[MAX_FOUND];
         int count = 0;
-        CUDNN_CHECK(cudnnSetConvolutionMathType(op->conv, ctx->tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
+        CUDNN_CHECK(cudnnSetConvolutionMathType(op->conv, search_math(op)));
         void* ws = gpu_ctx_workspace(ctx, ctx->ws_limit);
         CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(ctx->cudnn, s->x, in, op->w, w, op->conv, s->y, out,
                                                            MAX_FOUND, &count, r, ws, ctx->ws_limit));
         PICK(r, count, ctx, "forward", s->fwd, s->fwd_math, s->fwd_ws);
     }
-    CUDNN_CHECK(cudnnSetConvolutionMathType(op->conv, math_for(ctx, s->fwd_math)));
+    CUDNN_CHECK(cudnnSetConvolutionMathType(op->conv, math_for(op, s->fwd_math)));
     void* ws = gpu_ctx_workspace(ctx, s->fwd_ws);
     CUDNN_CHECK(cudnnConvolutionForward(ctx->cudnn, &one, s->x, in, op->w, w, op->conv,
                                         (cudnnConvolutionFwdAlgo_t)s->fwd, ws, s->fwd_ws, &zero, s->y, out));
-    if (op->has_bias && bias) ug_bias_add_rows(out, bias, N * op->d.P * op->d.Q, op->d.K, ctx->stream);
+    if (op->has_bias && bias) ug_bias_add_rows_t(op->dt, out, bias, N * op->d.P * op->d.Q, op->d.K, ctx->stream);
 }
 
-void gpu_conv_backward(GpuConv* op, int N, float* din, float* dw, float* dbias, const float* dout,
-                       const float* in, const float* w) {
+void gpu_conv_backward(GpuConv* op, int N, void* din, void* dw, float* dbias, const void* dout,
+                       const void* in, const void* w) {
     GpuCtx* ctx = op->ctx;
     ConvShape* s = shape_for(op, N);
     const float one = 1.0f, zero = 0.0f;
     if (din) w = weights_ohwi(op, w);
-    float* dw_caller = dw;
+    void* dw_caller = dw;
     if (dw && !op->filter_ohwi) dw = op->dw_ohwi;
     if (din) {
         if (s->bwd_data < 0) {
             cudnnConvolutionBwdDataAlgoPerf_t r[MAX_FOUND];
             int count = 0;
-            CUDNN_CHECK(cudnnSetConvolutionMathType(op->conv, ctx->tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
+            CUDNN_CHECK(cudnnSetConvolutionMathType(op->conv, search_math(op)));
             void* ws = gpu_ctx_workspace(ctx, ctx->ws_limit);
             CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(ctx->cudnn, op->w, w, s->y, dout, op->conv, s->x,
                                                                     din, MAX_FOUND, &count, r, ws, ctx->ws_limit));
             PICK(r, count, ctx, "backward-data", s->bwd_data, s->data_math, s->data_ws);
         }
-        CUDNN_CHECK(cudnnSetConvolutionMathType(op->conv, math_for(ctx, s->data_math)));
+        CUDNN_CHECK(cudnnSetConvolutionMathType(op->conv, math_for(op, s->data_math)));
         void* ws = gpu_ctx_workspace(ctx, s->data_ws);
         CUDNN_CHECK(cudnnConvolutionBackwardData(ctx->cudnn, &one, op->w, w, s->y, dout, op->conv,
                                                  (cudnnConvolutionBwdDataAlgo_t)s->bwd_data, ws, s->data_ws, &zero,
@@ -165,21 +179,21 @@ void gpu_conv_backward(GpuConv* op, int N, float* din, float* dw, float* dbias, 
         if (s->bwd_filter < 0) {
             cudnnConvolutionBwdFilterAlgoPerf_t r[MAX_FOUND];
             int count = 0;
-            CUDNN_CHECK(cudnnSetConvolutionMathType(op->conv, ctx->tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
+            CUDNN_CHECK(cudnnSetConvolutionMathType(op->conv, search_math(op)));
             void* ws = gpu_ctx_workspace(ctx, ctx->ws_limit);
             CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(ctx->cudnn, s->x, in, s->y, dout, op->conv,
                                                                       op->w, dw, MAX_FOUND, &count, r, ws,
                                                                       ctx->ws_limit));
             PICK(r, count, ctx, "backward-filter", s->bwd_filter, s->filter_math, s->filter_ws);
         }
-        CUDNN_CHECK(cudnnSetConvolutionMathType(op->conv, math_for(ctx, s->filter_math)));
+        CUDNN_CHECK(cudnnSetConvolutionMathType(op->conv, math_for(op, s->filter_math)));
         void* ws = gpu_ctx_workspace(ctx, s->filter_ws);
         CUDNN_CHECK(cudnnConvolutionBackwardFilter(ctx->cudnn, &one, s->x, in, s->y, dout, op->conv,
                                                    (cudnnConvolutionBwdFilterAlgo_t)s->bwd_filter, ws, s->filter_ws,
                                                    &zero, op->w, dw));
-        if (dw != dw_caller) ug_ohwi_to_oihw(dw_caller, dw, op->d.K, op->d.C, op->d.R, op->d.S, ctx->stream);
+        if (dw != dw_caller) ug_ohwi_to_oihw((float*)dw_caller, (const float*)dw, op->d.K, op->d.C, op->d.R, op->d.S, ctx->stream);
     }
-    if (dbias) ug_sum_rows(dbias, dout, N * op->d.P * op->d.Q, op->d.K, ctx->stream);
+    if (dbias) ug_sum_rows_t(op->dt, dbias, dout, N * op->d.P * op->d.Q, op->d.K, ctx->stream);
 }
 
 void gpu_conv_algos(const GpuConv* op, int N, int* fwd, int* bwd_data, int* bwd_filter) {

@@ -8,6 +8,7 @@
 // (threadIdx.y + blockIdx.y·16, stride 16·gridDim.y); sums in double; the slices are summed by a second kernel
 // in a fixed order, so the result does not depend on scheduling (deterministic).
 #include "ug_cuda.h"
+#include "ug_dtype.cuh"
 #include "ug_kernels.h"
 
 enum { BN_TX = 32, BN_TY = 16 };
@@ -30,8 +31,9 @@ extern "C" size_t ug_bn_nhwc_scratch_bytes(size_t rows, int C) {
 // partial[slice][0][c] = Σ a, partial[slice][1][c] = Σ b over the slice's rows, where (a, b) = (x, x²) for the
 // forward and (dy, dy·(x − mean)) for the backward (mean == NULL: forward).
 // relu_y (backward, may be NULL): the output of a ReLU fused into the forward; dy counts only where it is > 0.
-__global__ static void bn_partial_k(size_t rows, int C, const float* x, const float* dy, const float* mean,
-                                    const float* relu_y, double* partial) {
+template <typename T>
+__global__ static void bn_partial_k(size_t rows, int C, const T* x, const T* dy, const float* mean,
+                                    const T* relu_y, double* partial) {
     __shared__ double sa[BN_TY][BN_TX], sb[BN_TY][BN_TX];
     int c = blockIdx.x * BN_TX + threadIdx.x;
     double a = 0, b = 0;
@@ -39,16 +41,16 @@ __global__ static void bn_partial_k(size_t rows, int C, const float* x, const fl
         size_t stride = (size_t)BN_TY * gridDim.y;
         if (!dy) {
             for (size_t r = blockIdx.y * (size_t)BN_TY + threadIdx.y; r < rows; r += stride) {
-                double v = x[r * C + c];
+                double v = ld(x, r * C + c);
                 a += v;
                 b += v * v;
             }
         } else {
             double m = mean[c];
             for (size_t r = blockIdx.y * (size_t)BN_TY + threadIdx.y; r < rows; r += stride) {
-                double g = relu_y && !(relu_y[r * C + c] > 0.0f) ? 0.0 : (double)dy[r * C + c];
+                double g = relu_y && !(ld(relu_y, r * C + c) > 0.0f) ? 0.0 : (double)ld(dy, r * C + c);
                 a += g;
-                b += g * ((double)x[r * C + c] - m);
+                b += g * ((double)ld(x, r * C + c) - m);
             }
         }
     }
@@ -128,59 +130,59 @@ __global__ static void bn_bwd_stats_k(size_t rows, int C, int slices, const doub
 
 // Elementwise passes: 4 channels per thread when C % 4 == 0 (all our networks), 32-bit indices when they fit
 // (the channel of an element is a division: 64-bit ones are slow enough to matter in a memory-bound pass).
-template <typename I>
-__global__ static void bn_norm_k(I nvec, int C, float* y, const float* x, const float* mean, const float* invstd,
+template <typename I, typename T>
+__global__ static void bn_norm_k(I nvec, int C, T* y, const T* x, const float* mean, const float* invstd,
                                  const float* gamma, const float* beta, const float* rvar, float eps, int relu) {
     const int C4 = C / 4;
     for (I v = blockIdx.x * (I)blockDim.x + threadIdx.x; v < nvec; v += (I)gridDim.x * blockDim.x) {
         int c = (int)(v % (I)C4) * 4;
-        float4 xv = reinterpret_cast<const float4*>(x)[v];
-        float in[4] = {xv.x, xv.y, xv.z, xv.w}, out[4];
+        float in[4], out[4];
+        ld4(x, v, in);
         for (int k = 0; k < 4; k++) {
             float is = rvar ? rsqrtf(rvar[c + k] + eps) : invstd[c + k];
             float o = (in[k] - mean[c + k]) * is * gamma[c + k] + beta[c + k];
             out[k] = relu && o < 0.0f ? 0.0f : o;
         }
-        reinterpret_cast<float4*>(y)[v] = make_float4(out[0], out[1], out[2], out[3]);
+        st4(y, v, out);
     }
 }
-template <typename I>
-__global__ static void bn_norm1_k(I total, int C, float* y, const float* x, const float* mean, const float* invstd,
+template <typename I, typename T>
+__global__ static void bn_norm1_k(I total, int C, T* y, const T* x, const float* mean, const float* invstd,
                                   const float* gamma, const float* beta, const float* rvar, float eps, int relu) {
     for (I i = blockIdx.x * (I)blockDim.x + threadIdx.x; i < total; i += (I)gridDim.x * blockDim.x) {
         int c = (int)(i % (I)C);
         float is = rvar ? rsqrtf(rvar[c] + eps) : invstd[c];
-        float o = (x[i] - mean[c]) * is * gamma[c] + beta[c];
-        y[i] = relu && o < 0.0f ? 0.0f : o;
+        float o = (ld(x, i) - mean[c]) * is * gamma[c] + beta[c];
+        st(y, i, relu && o < 0.0f ? 0.0f : o);
     }
 }
-template <typename I>
-__global__ static void bn_dx_k(I nvec, int C, float* dx, const float* dy, const float* x, const float* mean,
-                               const float* coef, const float* relu_y) {
+template <typename I, typename T>
+__global__ static void bn_dx_k(I nvec, int C, T* dx, const T* dy, const T* x, const float* mean,
+                               const float* coef, const T* relu_y) {
     const int C4 = C / 4;
     for (I v = blockIdx.x * (I)blockDim.x + threadIdx.x; v < nvec; v += (I)gridDim.x * blockDim.x) {
         int c = (int)(v % (I)C4) * 4;
-        float4 gv = reinterpret_cast<const float4*>(dy)[v], xv = reinterpret_cast<const float4*>(x)[v];
-        float g[4] = {gv.x, gv.y, gv.z, gv.w}, xs[4] = {xv.x, xv.y, xv.z, xv.w}, o[4];
+        float g[4], xs[4], o[4];
+        ld4(dy, v, g);
+        ld4(x, v, xs);
         if (relu_y) {
-            float4 yv = reinterpret_cast<const float4*>(relu_y)[v];
-            if (!(yv.x > 0.0f)) g[0] = 0.0f;
-            if (!(yv.y > 0.0f)) g[1] = 0.0f;
-            if (!(yv.z > 0.0f)) g[2] = 0.0f;
-            if (!(yv.w > 0.0f)) g[3] = 0.0f;
+            float yv[4];
+            ld4(relu_y, v, yv);
+            for (int k = 0; k < 4; k++)
+                if (!(yv[k] > 0.0f)) g[k] = 0.0f;
         }
         for (int k = 0; k < 4; k++)
             o[k] = coef[c + k] * g[k] - coef[C + c + k] - coef[2 * C + c + k] * (xs[k] - mean[c + k]);
-        reinterpret_cast<float4*>(dx)[v] = make_float4(o[0], o[1], o[2], o[3]);
+        st4(dx, v, o);
     }
 }
-template <typename I>
-__global__ static void bn_dx1_k(I total, int C, float* dx, const float* dy, const float* x, const float* mean,
-                                const float* coef, const float* relu_y) {
+template <typename I, typename T>
+__global__ static void bn_dx1_k(I total, int C, T* dx, const T* dy, const T* x, const float* mean,
+                                const float* coef, const T* relu_y) {
     for (I i = blockIdx.x * (I)blockDim.x + threadIdx.x; i < total; i += (I)gridDim.x * blockDim.x) {
         int c = (int)(i % (I)C);
-        float g = relu_y && !(relu_y[i] > 0.0f) ? 0.0f : dy[i];
-        dx[i] = coef[c] * g - coef[C + c] - coef[2 * C + c] * (x[i] - mean[c]);
+        float g = relu_y && !(ld(relu_y, i) > 0.0f) ? 0.0f : ld(dy, i);
+        st(dx, i, coef[c] * g - coef[C + c] - coef[2 * C + c] * (ld(x, i) - mean[c]));
     }
 }
 
@@ -190,60 +192,96 @@ static unsigned elem_grid(size_t n) {
 }
 
 // y = norm(x) with batch statistics (mean, invstd) or the running ones (rvar != NULL: mean = running mean).
-static void launch_norm(size_t rows, int C, float* y, const float* x, const float* mean, const float* invstd,
+template <typename T>
+static void launch_norm(size_t rows, int C, T* y, const T* x, const float* mean, const float* invstd,
                         const float* gamma, const float* beta, const float* rvar, float eps, int relu,
                         cudaStream_t s) {
-    size_t total = rows * (size_t)C;
-    int vec = C % 4 == 0 && ((uintptr_t)x % 16 == 0) && ((uintptr_t)y % 16 == 0);
+    size_t total = rows * (size_t)C, vb = 4 * sizeof(T);
+    int vec = C % 4 == 0 && ((uintptr_t)x % vb == 0) && ((uintptr_t)y % vb == 0);
     size_t n = vec ? total / 4 : total;
     int small = n < 0xFFFFFFFFu;
-    if (vec && small) bn_norm_k<unsigned><<<elem_grid(n), 256, 0, s>>>((unsigned)n, C, y, x, mean, invstd, gamma, beta, rvar, eps, relu);
-    else if (vec) bn_norm_k<size_t><<<elem_grid(n), 256, 0, s>>>(n, C, y, x, mean, invstd, gamma, beta, rvar, eps, relu);
-    else if (small) bn_norm1_k<unsigned><<<elem_grid(n), 256, 0, s>>>((unsigned)n, C, y, x, mean, invstd, gamma, beta, rvar, eps, relu);
-    else bn_norm1_k<size_t><<<elem_grid(n), 256, 0, s>>>(n, C, y, x, mean, invstd, gamma, beta, rvar, eps, relu);
+    if (vec && small) bn_norm_k<unsigned, T><<<elem_grid(n), 256, 0, s>>>((unsigned)n, C, y, x, mean, invstd, gamma, beta, rvar, eps, relu);
+    else if (vec) bn_norm_k<size_t, T><<<elem_grid(n), 256, 0, s>>>(n, C, y, x, mean, invstd, gamma, beta, rvar, eps, relu);
+    else if (small) bn_norm1_k<unsigned, T><<<elem_grid(n), 256, 0, s>>>((unsigned)n, C, y, x, mean, invstd, gamma, beta, rvar, eps, relu);
+    else bn_norm1_k<size_t, T><<<elem_grid(n), 256, 0, s>>>(n, C, y, x, mean, invstd, gamma, beta, rvar, eps, relu);
     CUDA_CHECK_LAUNCH();
+}
+
+template <typename T>
+static void forward_train(size_t rows, int C, T* out, float* save_mean, float* save_invstd, const T* in,
+                          const float* gamma, const float* beta, float* run_mean, float* run_var, float momentum,
+                          float eps, int relu, double* scratch, cudaStream_t s) {
+    int slices = bn_slices(rows, C);
+    dim3 grid((C + BN_TX - 1) / BN_TX, slices), block(BN_TX, BN_TY);
+    bn_partial_k<T><<<grid, block, 0, s>>>(rows, C, in, NULL, NULL, NULL, scratch);
+    CUDA_CHECK_LAUNCH();
+    bn_stats_k<<<C, RED, 0, s>>>(rows, C, slices, scratch, save_mean, save_invstd, run_mean, run_var, momentum, eps);
+    CUDA_CHECK_LAUNCH();
+    launch_norm<T>(rows, C, out, in, save_mean, save_invstd, gamma, beta, NULL, eps, relu, s);
+}
+
+template <typename T>
+static void backward(size_t rows, int C, T* din, float* dgamma, float* dbeta, const T* dout, const T* in,
+                     const float* gamma, const float* save_mean, const float* save_invstd, const T* relu_y,
+                     double* scratch, cudaStream_t s) {
+    int slices = bn_slices(rows, C);
+    float* coef = (float*)(scratch + partial_doubles(rows, C));
+    dim3 grid((C + BN_TX - 1) / BN_TX, slices), block(BN_TX, BN_TY);
+    bn_partial_k<T><<<grid, block, 0, s>>>(rows, C, in, dout, save_mean, relu_y, scratch);
+    CUDA_CHECK_LAUNCH();
+    bn_bwd_stats_k<<<C, RED, 0, s>>>(rows, C, slices, scratch, gamma, save_invstd, dgamma, dbeta, coef);
+    CUDA_CHECK_LAUNCH();
+    if (!din) return;
+    size_t total = rows * (size_t)C, vb = 4 * sizeof(T);
+    int vec = C % 4 == 0 && ((uintptr_t)din % vb == 0) && ((uintptr_t)dout % vb == 0) && ((uintptr_t)in % vb == 0) &&
+              ((uintptr_t)relu_y % vb == 0);
+    size_t n = vec ? total / 4 : total;
+    int small = n < 0xFFFFFFFFu;
+    if (vec && small) bn_dx_k<unsigned, T><<<elem_grid(n), 256, 0, s>>>((unsigned)n, C, din, dout, in, save_mean, coef, relu_y);
+    else if (vec) bn_dx_k<size_t, T><<<elem_grid(n), 256, 0, s>>>(n, C, din, dout, in, save_mean, coef, relu_y);
+    else if (small) bn_dx1_k<unsigned, T><<<elem_grid(n), 256, 0, s>>>((unsigned)n, C, din, dout, in, save_mean, coef, relu_y);
+    else bn_dx1_k<size_t, T><<<elem_grid(n), 256, 0, s>>>(n, C, din, dout, in, save_mean, coef, relu_y);
+    CUDA_CHECK_LAUNCH();
+}
+
+extern "C" void ug_bn_nhwc_forward_train_t(UgDtype t, size_t rows, int C, void* out, float* save_mean,
+                                           float* save_invstd, const void* in, const float* gamma, const float* beta,
+                                           float* run_mean, float* run_var, float momentum, float eps, int relu,
+                                           double* scratch, cudaStream_t s) {
+    DISPATCH_DT(t, T, forward_train<T>(rows, C, (T*)out, save_mean, save_invstd, (const T*)in, gamma, beta, run_mean,
+                                       run_var, momentum, eps, relu, scratch, s));
+}
+
+extern "C" void ug_bn_nhwc_forward_eval_t(UgDtype t, size_t rows, int C, void* out, const void* in,
+                                          const float* gamma, const float* beta, const float* run_mean,
+                                          const float* run_var, float eps, int relu, cudaStream_t s) {
+    DISPATCH_DT(t, T, launch_norm<T>(rows, C, (T*)out, (const T*)in, run_mean, NULL, gamma, beta, run_var, eps, relu, s));
+}
+
+// scratch: ug_bn_nhwc_scratch_bytes(rows, C) bytes.
+extern "C" void ug_bn_nhwc_backward_t(UgDtype t, size_t rows, int C, void* din, float* dgamma, float* dbeta,
+                                      const void* dout, const void* in, const float* gamma, const float* save_mean,
+                                      const float* save_invstd, const void* relu_y, double* scratch, cudaStream_t s) {
+    DISPATCH_DT(t, T, backward<T>(rows, C, (T*)din, dgamma, dbeta, (const T*)dout, (const T*)in, gamma, save_mean,
+                                  save_invstd, (const T*)relu_y, scratch, s));
 }
 
 extern "C" void ug_bn_nhwc_forward_train(size_t rows, int C, float* out, float* save_mean, float* save_invstd,
                                          const float* in, const float* gamma, const float* beta, float* run_mean,
                                          float* run_var, float momentum, float eps, int relu, double* scratch,
                                          cudaStream_t s) {
-    int slices = bn_slices(rows, C);
-    dim3 grid((C + BN_TX - 1) / BN_TX, slices), block(BN_TX, BN_TY);
-    bn_partial_k<<<grid, block, 0, s>>>(rows, C, in, NULL, NULL, NULL, scratch);
-    CUDA_CHECK_LAUNCH();
-    bn_stats_k<<<C, RED, 0, s>>>(rows, C, slices, scratch, save_mean, save_invstd, run_mean, run_var, momentum, eps);
-    CUDA_CHECK_LAUNCH();
-    launch_norm(rows, C, out, in, save_mean, save_invstd, gamma, beta, NULL, eps, relu, s);
+    forward_train<float>(rows, C, out, save_mean, save_invstd, in, gamma, beta, run_mean, run_var, momentum, eps, relu,
+                         scratch, s);
 }
 
 extern "C" void ug_bn_nhwc_forward_eval(size_t rows, int C, float* out, const float* in, const float* gamma,
                                         const float* beta, const float* run_mean, const float* run_var, float eps,
                                         int relu, cudaStream_t s) {
-    launch_norm(rows, C, out, in, run_mean, NULL, gamma, beta, run_var, eps, relu, s);
+    launch_norm<float>(rows, C, out, in, run_mean, NULL, gamma, beta, run_var, eps, relu, s);
 }
 
-// scratch: ug_bn_nhwc_scratch_bytes(rows, C) bytes.
 extern "C" void ug_bn_nhwc_backward(size_t rows, int C, float* din, float* dgamma, float* dbeta, const float* dout,
                                     const float* in, const float* gamma, const float* save_mean,
                                     const float* save_invstd, const float* relu_y, double* scratch, cudaStream_t s) {
-    int slices = bn_slices(rows, C);
-    float* coef = (float*)(scratch + partial_doubles(rows, C));
-    dim3 grid((C + BN_TX - 1) / BN_TX, slices), block(BN_TX, BN_TY);
-    bn_partial_k<<<grid, block, 0, s>>>(rows, C, in, dout, save_mean, relu_y, scratch);
-    CUDA_CHECK_LAUNCH();
-    bn_bwd_stats_k<<<C, RED, 0, s>>>(rows, C, slices, scratch, gamma, save_invstd, dgamma, dbeta, coef);
-    CUDA_CHECK_LAUNCH();
-    if (din) {
-        size_t total = rows * (size_t)C;
-        int vec = C % 4 == 0 && ((uintptr_t)din % 16 == 0) && ((uintptr_t)dout % 16 == 0) && ((uintptr_t)in % 16 == 0) &&
-                  ((uintptr_t)relu_y % 16 == 0);
-        size_t n = vec ? total / 4 : total;
-        int small = n < 0xFFFFFFFFu;
-        if (vec && small) bn_dx_k<unsigned><<<elem_grid(n), 256, 0, s>>>((unsigned)n, C, din, dout, in, save_mean, coef, relu_y);
-        else if (vec) bn_dx_k<size_t><<<elem_grid(n), 256, 0, s>>>(n, C, din, dout, in, save_mean, coef, relu_y);
-        else if (small) bn_dx1_k<unsigned><<<elem_grid(n), 256, 0, s>>>((unsigned)n, C, din, dout, in, save_mean, coef, relu_y);
-        else bn_dx1_k<size_t><<<elem_grid(n), 256, 0, s>>>(n, C, din, dout, in, save_mean, coef, relu_y);
-        CUDA_CHECK_LAUNCH();
-    }
+    backward<float>(rows, C, din, dgamma, dbeta, dout, in, gamma, save_mean, save_invstd, relu_y, scratch, s);
 }

@@ -1,6 +1,7 @@
 // k_model.cu — glue the device model needs beyond the layer wrappers: eval-mode batch-norm backward and the
 // gradient norm.  CPU twins: bn_backward_eval in src/nn/model.c and grad_norm in src/train/optim.c.
 #include "ug_cuda.h"
+#include "ug_dtype.cuh"
 #include "ug_kernels.h"
 
 enum { RED_THREADS = 256, NORM_BLOCKS = 1024 };
@@ -20,8 +21,9 @@ __device__ static double block_sum(double v, double* sh) {
 
 // One block per channel: the channel is the fastest NHWC index, so a block strides by C (fine: this path only
 // serves the eval-mode gradients of IU / SalUn / boundary shrink, never the training step).
-__global__ static void bn_bwd_eval_k(size_t rows, int C, float* din, float* dgamma, float* dbeta, const float* dout,
-                                     const float* in, const float* gamma, const float* run_mean, const float* run_var,
+template <typename T>
+__global__ static void bn_bwd_eval_k(size_t rows, int C, T* din, float* dgamma, float* dbeta, const T* dout,
+                                     const T* in, const float* gamma, const float* run_mean, const float* run_var,
                                      float eps) {
     __shared__ double sh[RED_THREADS];
     int c = blockIdx.x;
@@ -29,22 +31,30 @@ __global__ static void bn_bwd_eval_k(size_t rows, int C, float* din, float* dgam
     float k = (float)((double)gamma[c] * s);
     for (size_t r = threadIdx.x; r < rows; r += blockDim.x) {
         size_t i = r * C + c;
-        dg += (double)dout[i] * ((double)in[i] - run_mean[c]) * s;
-        db += dout[i];
-        if (din) din[i] = dout[i] * k;
+        float g = ld(dout, i);
+        dg += (double)g * ((double)ld(in, i) - run_mean[c]) * s;
+        db += g;
+        if (din) st(din, i, g * k);
     }
     dg = block_sum(dg, sh);
     db = block_sum(db, sh);
     if (threadIdx.x == 0) { dgamma[c] = (float)dg; dbeta[c] = (float)db; }
 }
 
+extern "C" void ug_bn_backward_eval_t(UgDtype t, int N, int HW, int C, void* din, float* dgamma, float* dbeta,
+                                      const void* dout, const void* in, const float* gamma, const float* run_mean,
+                                      const float* run_var, float eps, cudaStream_t s) {
+    if (C == 0) return;
+    DISPATCH_DT(t, T, bn_bwd_eval_k<T><<<C, RED_THREADS, 0, s>>>((size_t)N * HW, C, (T*)din, dgamma, dbeta,
+                                                               (const T*)dout, (const T*)in, gamma, run_mean, run_var,
+                                                               eps));
+    CUDA_CHECK_LAUNCH();
+}
+
 extern "C" void ug_bn_backward_eval(int N, int HW, int C, float* din, float* dgamma, float* dbeta, const float* dout,
                                     const float* in, const float* gamma, const float* run_mean, const float* run_var,
                                     float eps, cudaStream_t s) {
-    if (C == 0) return;
-    bn_bwd_eval_k<<<C, RED_THREADS, 0, s>>>((size_t)N * HW, C, din, dgamma, dbeta, dout, in, gamma, run_mean, run_var,
-                                           eps);
-    CUDA_CHECK_LAUNCH();
+    ug_bn_backward_eval_t(UG_F32, N, HW, C, din, dgamma, dbeta, dout, in, gamma, run_mean, run_var, eps, s);
 }
 
 // Sum of squares in double, in a fixed order (fixed grid, fixed strides, tree sums): deterministic.

@@ -10,6 +10,14 @@
 extern "C" {
 #endif
 
+// Element type of an activation buffer: fp32, or bf16 in the mixed-precision mode (gpu_model.h; the parameters,
+// gradients, optimizer state and BN statistics stay fp32 there).  The *_t launchers below take `void*` buffers of
+// that type; compute is in float (sums in double), one rounding per stored value.
+typedef enum { UG_F32 = 0, UG_BF16 = 1 } UgDtype;
+static inline size_t ug_dtype_size(UgDtype t) { return t == UG_BF16 ? 2 : 4; }
+// dst[i] = src[i] converted (f32 -> bf16: round to nearest even; bf16 -> f32 exact; same type: a copy).
+void ug_cast(UgDtype dst_type, void* dst, UgDtype src_type, const void* src, size_t n, cudaStream_t s);
+
 // Fused GLS cross-entropy (mirrors gls_xent, src/nn/loss_gls.c; same formula, double inside).
 // loss [N] and dlogits [N,K] may be NULL.  total (one double) may be NULL; when given, scratch must hold N
 // doubles and total receives sum_i weight_i·loss_i summed in a fixed order (deterministic).
@@ -37,6 +45,15 @@ void ug_avgpool_global_backward(int N, int HW, int C, float* din, const float* d
 void ug_bias_add_rows(float* out, const float* bias, int rows, int cols, cudaStream_t s);   // out[r,c] += b[c]
 void ug_sum_rows(float* out, const float* in, int rows, int cols, cudaStream_t s);          // out[c] = sum_r in[r,c]
 void ug_scale(float* x, float a, size_t n, cudaStream_t s);
+// The same on buffers of type t (gap: in of type t, out fp32; its backward: dout fp32, din of type t;
+// bias_add_rows / sum_rows: the bias and the sums fp32).
+void ug_relu_forward_t(UgDtype t, void* out, const void* in, size_t n, cudaStream_t s);
+void ug_relu_backward_t(UgDtype t, void* din, const void* dout, const void* out, size_t n, cudaStream_t s);
+void ug_add_forward_t(UgDtype t, void* out, const void* a, const void* b, size_t n, cudaStream_t s);
+void ug_avgpool_global_forward_t(UgDtype t, int N, int HW, int C, float* out, const void* in, cudaStream_t s);
+void ug_avgpool_global_backward_t(UgDtype t, int N, int HW, int C, void* din, const float* dout, cudaStream_t s);
+void ug_bias_add_rows_t(UgDtype t, void* out, const float* bias, int rows, int cols, cudaStream_t s);
+void ug_sum_rows_t(UgDtype t, float* out, const void* in, int rows, int cols, cudaStream_t s);
 // Weight layouts: OIHW [K][C][R][S] <-> OHWI [K][R][S][C] (cuDNN's NHWC filter format).
 void ug_oihw_to_ohwi(float* dst, const float* src, int K, int C, int R, int S, cudaStream_t s);
 void ug_ohwi_to_oihw(float* dst, const float* src, int K, int C, int R, int S, cudaStream_t s);
@@ -46,6 +63,9 @@ void ug_ohwi_to_oihw(float* dst, const float* src, int K, int C, int R, int S, c
 void ug_bn_backward_eval(int N, int HW, int C, float* din, float* dgamma, float* dbeta, const float* dout,
                          const float* in, const float* gamma, const float* run_mean, const float* run_var, float eps,
                          cudaStream_t s);
+void ug_bn_backward_eval_t(UgDtype t, int N, int HW, int C, void* din, float* dgamma, float* dbeta, const void* dout,
+                           const void* in, const float* gamma, const float* run_mean, const float* run_var, float eps,
+                           cudaStream_t s);
 // Σ x_i² in double into scratch[0] (deterministic; scratch holds ug_sumsq_scratch_doubles() doubles).
 size_t ug_sumsq_scratch_doubles(void);
 void ug_add_scalar(float* x, float a, cudaStream_t s);   // *x += a (one element on the device)
@@ -65,6 +85,16 @@ void ug_bn_nhwc_forward_eval(size_t rows, int C, float* out, const float* in, co
 void ug_bn_nhwc_backward(size_t rows, int C, float* din, float* dgamma, float* dbeta, const float* dout,
                          const float* in, const float* gamma, const float* save_mean, const float* save_invstd,
                          const float* relu_y, double* scratch, cudaStream_t s);
+// The same with in / out / dout / din / relu_y of type t (statistics, γ, β and their gradients fp32).
+void ug_bn_nhwc_forward_train_t(UgDtype t, size_t rows, int C, void* out, float* save_mean, float* save_invstd,
+                                const void* in, const float* gamma, const float* beta, float* run_mean, float* run_var,
+                                float momentum, float eps, int relu, double* scratch, cudaStream_t s);
+void ug_bn_nhwc_forward_eval_t(UgDtype t, size_t rows, int C, void* out, const void* in, const float* gamma,
+                               const float* beta, const float* run_mean, const float* run_var, float eps, int relu,
+                               cudaStream_t s);
+void ug_bn_nhwc_backward_t(UgDtype t, size_t rows, int C, void* din, float* dgamma, float* dbeta, const void* dout,
+                           const void* in, const float* gamma, const float* save_mean, const float* save_invstd,
+                           const void* relu_y, double* scratch, cudaStream_t s);
 void ug_sumsq(size_t n, const float* x, double* scratch, cudaStream_t s);
 
 #ifdef __cplusplus

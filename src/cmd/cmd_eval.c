@@ -40,7 +40,7 @@ static char* ini_value(const char* text, const char* key) {
 int cmd_eval(int argc, char** argv) {
     double t_start = ug_now();
     char *model_path = NULL, *data_path = NULL, *split_path = NULL, *output = NULL, *json_path = NULL;
-    char *method = NULL, *split_name = NULL, *device = ug_strdup("cpu");
+    char *method = NULL, *split_name = NULL, *device = ug_strdup("cpu"), *precision = ug_strdup("fp32");
     int64_t seed = -1;
     int batch = 256, bootstrap = 20, no_add_mia = 0, no_extras = 0, no_val = 0, cache = 0;
     double alpha = NAN, p = NAN;
@@ -63,6 +63,7 @@ int cmd_eval(int argc, char** argv) {
         {"alpha", OPT_DOUBLE, &alpha, "X", "smooth rate of an NLS run (< 0) for the label-LDP epsilon", 0},
         {"p", OPT_DOUBLE, &p, "X", "retain weight p of Eq. 8 for the epsilon (gamma1 = p, gamma2 = 1 - p)", 0},
         {"device", OPT_STR, &device, "DEV", "cpu | cuda (one rank per GPU; docs/GPU.md)", 0},
+        {"precision", OPT_STR, &precision, "P", "fp32 | bf16 (--device cuda: bf16 activations and convolutions, fp32 master weights; docs/GPU.md)", 0},
         {NULL, 0, NULL, NULL, NULL, 0},
     };
     int npos = 0;
@@ -74,7 +75,7 @@ int cmd_eval(int argc, char** argv) {
     UG_CHECK(npos == 0, "eval: unexpected argument '%s' (see --help)", pos[0]);
     UG_CHECK(model_path && data_path && split_path, "eval: --model, --data and --split are required (see --help)");
     UG_CHECK(output || json_path, "eval: give --output DIR (writes DIR/metrics.json) or --json FILE");
-    int dev = device_parse(device, "eval");
+    int dev = device_parse(device, precision, "eval");
     UG_CHECK(batch > 0, "eval: --batch must be positive (got %d)", batch);
     UG_CHECK(bootstrap >= 0, "eval: --mia-bootstrap must be >= 0 (got %d)", bootstrap);
     UG_CHECK(isnan(p) || (p >= 0 && p <= 1), "eval: --p must be in [0, 1] (got %g)", p);
@@ -154,6 +155,7 @@ int cmd_eval(int argc, char** argv) {
     free(json_path);
     free(method);
     free(device);
+    free(precision);
     free(split_name);
     return 0;
 }

@@ -33,7 +33,7 @@ static char* options_text(const OptSpec* specs) {
 
 int cmd_train(int argc, char** argv) {
     char *data = NULL, *split = NULL, *on = NULL, *output = NULL, *arch = NULL, *schedule = NULL, *milestones = NULL, *json = NULL;
-    char *augment = NULL, *resume = NULL, *device = NULL, *backend = NULL;
+    char *augment = NULL, *resume = NULL, *device = NULL, *backend = NULL, *precision = NULL;
     int width = 0, imagenet_stem = 0, epochs = 30, batch = 128, nesterov = 0, eval_every = 1, checkpoint_every = 1;
     int threads = 0, cache = -1, eval_batch = 256, pad = 0, drop_last = 0;
     int64_t seed = 0, stop_after = 0, ckpt_steps = 0;
@@ -43,6 +43,7 @@ int cmd_train(int argc, char** argv) {
     schedule = ug_strdup("cosine");
     augment = ug_strdup("auto");
     device = ug_strdup("cpu");
+    precision = ug_strdup("fp32");
     backend = ug_strdup("fast");
     OptSpec specs[] = {
         {"data", OPT_STR, &data, "FILE", "the packed dataset (HDF5, from `ugradsl pack`)", 0},
@@ -74,6 +75,7 @@ int cmd_train(int argc, char** argv) {
         {"resume", OPT_STR, &resume, "CKPT", "continue from a checkpoint (same options; bit-identical on CPU with the same rank count)", 0},
         {"stop-after-steps", OPT_INT64, &stop_after, "S", "debug: checkpoint and exit 75 after S global steps (as on SIGTERM)", 0},
         {"device", OPT_STR, &device, "DEV", "cpu | cuda (one rank per GPU; docs/GPU.md)", 0},
+        {"precision", OPT_STR, &precision, "P", "fp32 | bf16 (--device cuda: bf16 activations and convolutions, fp32 master weights; docs/GPU.md)", 0},
         {"backend", OPT_STR, &backend, "NAME", "fast (oneDNN / OpenBLAS) | ref (plain C reference, slow)", 0},
         {"threads", OPT_INT, &threads, "N", "threads per rank (0: cores / ranks on this node)", 0},
         {"cache", OPT_INT, &cache, "0|1", "keep the training images in RAM (-1: auto)", 0},
@@ -90,7 +92,7 @@ int cmd_train(int argc, char** argv) {
     UG_CHECK(!strcmp(on, "all") || !strcmp(on, "retain"), "train: --on must be all or retain (got '%s')", on);
     TrainRunConfig c;
     memset(&c, 0, sizeof c);
-    c.device = device_parse(device, "train");
+    c.device = device_parse(device, precision, "train");
     UG_CHECK(arch_parse(arch, &c.model.arch), "train: --arch '%s' unknown (resnet18, vgg16_bn, small_cnn)", arch);
     UG_CHECK(!strcmp(backend, "fast") || !strcmp(backend, "ref"), "train: --backend must be fast or ref");
     UG_CHECK(seed >= 0, "train: --seed must be >= 0");
@@ -130,6 +132,6 @@ int cmd_train(int argc, char** argv) {
     int rc = train_run(&c);
     free(text);
     free(data); free(split); free(on); free(output); free(arch); free(schedule); free(milestones); free(augment);
-    free(resume); free(device); free(backend); free(json);
+    free(resume); free(device); free(precision); free(backend); free(json);
     return rc;
 }

@@ -61,14 +61,15 @@ static void evaluate(Model* m, Dataset* ds, const Split* sp, const char* data, c
 
 // Retrain delegates to `ugradsl train --on retain` with the config's [train] recipe, then evaluates.
 static int run_retrain(const char* config, const char* data, const char* split, const char* out_dir, int64_t seed,
-                       const char* device, const EvalOptions* eo, double t_cmd) {
+                       const char* device, const char* precision, const EvalOptions* eo, double t_cmd) {
     UG_CHECK(config, "unlearn: --method retrain needs --config (the original model's [train] recipe)");
     char seed_text[32];
     snprintf(seed_text, sizeof seed_text, "%lld", (long long)seed);
     char* argv[] = {"train", "--config", (char*)config, "--data", (char*)data, "--split", (char*)split,
-                    "--on", "retain", "--output", (char*)out_dir, "--seed", seed_text, "--device", (char*)device, NULL};
+                    "--on", "retain", "--output", (char*)out_dir, "--seed", seed_text, "--device", (char*)device,
+                    "--precision", (char*)precision, NULL};
     double t0 = ug_now();
-    int rc = cmd_train(15, argv);
+    int rc = cmd_train(17, argv);
     double rte = dist_max_f64(ug_now() - t0);
     if (rc != 0) return rc;
     char model_path[4096];
@@ -81,7 +82,7 @@ static int run_retrain(const char* config, const char* data, const char* split, 
     checkpoint_read_config(model_path, &mc);
     Model* m = model_create(&mc, BACKEND_FAST);
     checkpoint_load(model_path, m, NULL, NULL);
-    device_attach(m, device_parse(device, "unlearn"));
+    device_attach(m, device_parse(device, precision, "unlearn"));
     RunInfo run;
     run_info_init(&run);
     run.method = "retrain";
@@ -99,7 +100,7 @@ int cmd_unlearn(int argc, char** argv) {
     double t_cmd = ug_now();
     char *data = NULL, *split = NULL, *model = NULL, *method = NULL, *output = NULL, *alpha_sign = ug_strdup("negative");
     char *alpha_distance = ug_strdup("cosine"), *augment = ug_strdup("auto"), *backend = ug_strdup("fast");
-    char *device = ug_strdup("cpu"), *json = NULL, *label = NULL;
+    char *device = ug_strdup("cpu"), *precision = ug_strdup("fp32"), *json = NULL, *label = NULL;
     int epochs = 5, batch = 256, nesterov = 0, pad = 0, cache = -1, threads = 0, eval_batch = 512, no_eval = 0, mia_bootstrap = 20;
     int no_add_mia = 0, no_mia_extras = 0;
     double lr = 0.01, momentum = 0.9, wd = 5e-4, clip = 0, p = 0.5, alpha = NAN, beta = 0.5, alpha_scale = 1.0;
@@ -156,6 +157,7 @@ int cmd_unlearn(int argc, char** argv) {
         {"no-mia-extras", OPT_FLAG, &no_mia_extras, NULL, "skip the entropy / modified-entropy / correctness attacks", 0},
         {"json", OPT_STR, &json, "FILE", "also write the metrics to FILE", 0},
         {"device", OPT_STR, &device, "DEV", "cpu | cuda (one rank per GPU; docs/GPU.md)", 0},
+        {"precision", OPT_STR, &precision, "P", "fp32 | bf16 (--device cuda: bf16 activations and convolutions, fp32 master weights; docs/GPU.md)", 0},
         {"backend", OPT_STR, &backend, "NAME", "fast (oneDNN / OpenBLAS) | ref (plain C reference)", 0},
         {"threads", OPT_INT, &threads, "N", "threads per rank (0: cores / ranks on this node)", 0},
         {"cache", OPT_INT, &cache, "0|1", "keep the images of D_r and D_f in RAM (-1: auto)", 0},
@@ -171,7 +173,7 @@ int cmd_unlearn(int argc, char** argv) {
     UG_CHECK(npos == 0, "unlearn: unexpected argument '%s' (options are long, e.g. --method ugradsl)", pos[0]);
     UG_CHECK(method, "unlearn: --method is required (%s)", method_names());
     UG_CHECK(data && split && output, "unlearn: --data, --split and --output are required");
-    int dev = device_parse(device, "unlearn");
+    int dev = device_parse(device, precision, "unlearn");
     const MethodInfo* mi = method_find(method);
     UG_CHECK(mi, "unlearn: unknown --method '%s' (%s)", method, method_names());
     UG_CHECK(!strcmp(backend, "fast") || !strcmp(backend, "ref"), "unlearn: --backend must be fast or ref");
@@ -212,7 +214,7 @@ int cmd_unlearn(int argc, char** argv) {
         for (int i = 1; i < argc; i++)
             if (!strcmp(argv[i], "--config") && i + 1 < argc) cfg = argv[i + 1];
             else if (!strncmp(argv[i], "--config=", 9)) cfg = argv[i] + 9;
-        int rc = run_retrain(cfg, data, split, output, seed, device, &eo, t_cmd);
+        int rc = run_retrain(cfg, data, split, output, seed, device, precision, &eo, t_cmd);
         free(config_text);
         return rc;
     }

@@ -31,8 +31,9 @@ typedef struct {
     uint8_t* mask;
     const uint8_t* mask_src; // host mask uploaded last (pointer identity)
     size_t cap_batch, acts_floats;
-    size_t* slot_off;
-    float *acts, *dacts, *scratch, *aux;
+    size_t* slot_off;        // byte offsets into acts / dacts
+    char *acts, *dacts, *scratch;   // slots of their own type (slot_dt); scratch: one slot's worth, any type
+    float* aux;
     unsigned char* written;
     float* dlogits;          // [cap, K]
     int32_t* labels;
@@ -43,6 +44,15 @@ typedef struct {
     size_t max_slot;
     int cudnn_bn;            // 1: cuDNN's batch norm (UG_GPU_BN=cudnn); 0: ours (kernels/k_bn_nhwc.cu), the default
     double* bn_scratch;      // ours: slice partials, sized for cap_batch
+    // bf16 mixed precision (GpuModelOptions.bf16): activations and their gradients in bf16 where slot_dt says so,
+    // convolutions on a bf16 copy of the weights (wbf, refreshed from the fp32 master weights after each update),
+    // the weight gradient cast back into the fp32 gradient buffer; everything else fp32.
+    int bf16;
+    UgDtype* slot_dt;        // [num_slots]
+    uint16_t* wbf;           // [P] bf16 copy of params (only the convolution weights are read)
+    uint16_t* dwbf;          // the largest convolution weight gradient, bf16
+    int wbf_stale;           // params changed since wbf was made
+    float* io_f32;           // fp32 staging for a bf16 slot going to or from the host (input, dx, features)
 } GpuNet;
 
 static GpuCtx* g_ctx;        // one per process (one rank per GPU)
@@ -112,11 +122,11 @@ static void ensure_batch(GpuNet* g, size_t N) {
     size_t K = (size_t)g->m->cfg.num_classes, off = 0;
     for (int i = 0; i < n->num_slots; i++) {
         g->slot_off[i] = off;
-        off += (N * n->slots[i].per + 63) & ~(size_t)63;   // 256-byte aligned slots
+        off += (N * n->slots[i].per * ug_dtype_size(g->slot_dt[i]) + 255) & ~(size_t)255;   // 256-byte aligned slots
     }
     gpu_free(g->acts); gpu_free(g->dacts); gpu_free(g->scratch);
     gpu_free(g->dlogits); gpu_free(g->labels); gpu_free(g->alpha); gpu_free(g->weight); gpu_free(g->loss);
-    gpu_free(g->wloss); gpu_free(g->bn_scratch);
+    gpu_free(g->wloss); gpu_free(g->bn_scratch); gpu_free(g->io_f32);
     size_t bn_bytes = 8;
     for (int i = 0; i < n->num_layers; i++)
         if (n->layers[i].kind == L_BN) {
@@ -128,9 +138,11 @@ static void ensure_batch(GpuNet* g, size_t N) {
     CUDA_CHECK(cudaFreeHost(g->host_loss));
     char what[96];
     snprintf(what, sizeof what, "activations of a batch of %zu samples", N);
-    g->acts = gpu_malloc(off * sizeof(float), what);
-    g->dacts = gpu_malloc(off * sizeof(float), what);
+    g->acts = gpu_malloc(off, what);
+    g->dacts = gpu_malloc(off, what);
     g->scratch = gpu_malloc(N * g->max_slot * sizeof(float), what);
+    size_t io = n->slots[0].per > (size_t)g->m->feature_dim ? n->slots[0].per : (size_t)g->m->feature_dim;
+    g->io_f32 = g->bf16 ? gpu_malloc(N * io * sizeof(float), "bf16 input / output staging") : NULL;
     g->dlogits = gpu_malloc(N * K * sizeof(float), "logit gradients");
     g->labels = gpu_malloc(N * sizeof(int32_t), "labels");
     g->alpha = gpu_malloc(N * sizeof(float), "smooth rates");
@@ -144,8 +156,64 @@ static void ensure_batch(GpuNet* g, size_t N) {
     g->cap_batch = N;
 }
 
-static float* act(GpuNet* g, int s) { return g->acts + g->slot_off[s]; }
-static float* dact(GpuNet* g, int s) { return g->dacts + g->slot_off[s]; }
+static void* act(GpuNet* g, int s) { return g->acts + g->slot_off[s]; }
+static void* dact(GpuNet* g, int s) { return g->dacts + g->slot_off[s]; }
+static UgDtype DT(const GpuNet* g, int s) { return g->slot_dt[s]; }
+static size_t slot_bytes(const GpuNet* g, int s, size_t N) {
+    return N * N_(g->m)->slots[s].per * ug_dtype_size(g->slot_dt[s]);
+}
+// fp32 slots only (the logits: the loss and the classifier run in fp32 in every mode)
+static float* actf(GpuNet* g, int s) { UG_CHECK(DT(g, s) == UG_F32, "gpu_model: slot %d is not fp32", s); return act(g, s); }
+static float* dactf(GpuNet* g, int s) { UG_CHECK(DT(g, s) == UG_F32, "gpu_model: slot %d is not fp32", s); return dact(g, s); }
+
+// Which slots hold bf16 in the mixed-precision mode: all but the classifier's input and output (and the global
+// average pool's output, which feeds it); a layer that computes in one type (conv, BN, ReLU, max-pool, add) gets
+// fp32 on all its slots if any of them must be fp32 (a network without global pooling: fp32 up to there).
+static void choose_slot_types(GpuNet* g) {
+    Net* n = N_(g->m);
+    for (int s = 0; s < n->num_slots; s++) g->slot_dt[s] = g->bf16 ? UG_BF16 : UG_F32;
+    if (!g->bf16) return;
+    g->slot_dt[n->logits_slot] = UG_F32;
+    for (int i = 0; i < n->num_layers; i++) {
+        const Layer* l = &n->layers[i];
+        if (l->kind == L_GAP || l->kind == L_LINEAR) g->slot_dt[l->out] = UG_F32;
+        if (l->kind == L_LINEAR) g->slot_dt[l->in] = UG_F32;
+    }
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (int i = 0; i < n->num_layers; i++) {
+            const Layer* l = &n->layers[i];
+            if (l->kind == L_GAP || l->kind == L_LINEAR) continue;
+            int sl[3] = {l->in, l->out, l->kind == L_ADD ? l->in2 : l->in}, any = 0;
+            for (int k = 0; k < 3; k++) any |= g->slot_dt[sl[k]] == UG_F32;
+            for (int k = 0; k < 3 && any; k++)
+                if (g->slot_dt[sl[k]] != UG_F32) { g->slot_dt[sl[k]] = UG_F32; changed = 1; }
+        }
+    }
+}
+
+// The weights a convolution reads: the fp32 master weights, or their bf16 copy (made again when stale).
+static const void* conv_weights(GpuNet* g, const Layer* l, int i) {
+    (void)i;
+    if (DT(g, l->in) != UG_BF16) return g->params + l->w;
+    if (g->wbf_stale) {
+        ug_cast(UG_BF16, g->wbf, UG_F32, g->params, g->m->num_params, g->s);
+        g->wbf_stale = 0;
+    }
+    return g->wbf + l->w;
+}
+
+// A slot of either type to or from fp32 host memory (count elements; bf16 goes through io_f32).
+static void slot_from_host(GpuNet* g, void* dst, UgDtype t, const float* host, size_t count) {
+    if (t == UG_F32) { gpu_upload(dst, host, count * sizeof(float), g->s); return; }
+    gpu_upload(g->io_f32, host, count * sizeof(float), g->s);
+    ug_cast(t, dst, UG_F32, g->io_f32, count, g->s);
+}
+static void slot_to_host(GpuNet* g, float* host, UgDtype t, const void* src, size_t count) {
+    if (t == UG_F32) { gpu_download(host, src, count * sizeof(float), g->s); return; }
+    ug_cast(UG_F32, g->io_f32, t, src, count, g->s);
+    gpu_download(host, g->io_f32, count * sizeof(float), g->s);
+}
 
 void gpu_model_attach(Model* m, const GpuModelOptions* o, void* comm) {
     UG_CHECK(!m->gpu, "gpu_model_attach: the model is already on a GPU");
@@ -165,14 +233,23 @@ void gpu_model_attach(Model* m, const GpuModelOptions* o, void* comm) {
     UG_CHECK(!bn_kind || !strcmp(bn_kind, "ours") || !strcmp(bn_kind, "cudnn"), "UG_GPU_BN must be ours or cudnn (got '%s')",
              bn_kind);
     g->cudnn_bn = bn_kind && !strcmp(bn_kind, "cudnn");
+    g->bf16 = o->bf16;
+    UG_CHECK(!(g->bf16 && g->cudnn_bn), "--precision bf16 runs our batch norm only (unset UG_GPU_BN=cudnn)");
+    g->slot_dt = ug_calloc((size_t)n->num_slots, sizeof(UgDtype));
+    choose_slot_types(g);
+    size_t max_conv_w = 0;
     g->conv = ug_calloc((size_t)n->num_layers, sizeof(GpuConv*));
     g->bn = ug_calloc((size_t)n->num_layers, sizeof(GpuBn*));
     g->pool = ug_calloc((size_t)n->num_layers, sizeof(GpuPool*));
     for (int i = 0; i < n->num_layers; i++) {
         const Layer* l = &n->layers[i];
-        if (l->kind == L_CONV) g->conv[i] = gpu_conv_create(g_ctx, l->cd, l->b != SIZE_MAX, 1);
+        if (l->kind == L_CONV) {
+            g->conv[i] = gpu_conv_create_t(g_ctx, l->cd, l->b != SIZE_MAX, 1, DT(g, l->in));
+            size_t wn = (size_t)l->cd.K * l->cd.C * l->cd.R * l->cd.S;
+            if (DT(g, l->in) == UG_BF16 && wn > max_conv_w) max_conv_w = wn;
+        }
         if (l->kind == L_BN && g->cudnn_bn) g->bn[i] = gpu_bn_create(g_ctx, l->HW, l->C);
-        if (l->kind == L_MAXPOOL) g->pool[i] = gpu_maxpool_create(g_ctx, l->pd);
+        if (l->kind == L_MAXPOOL) g->pool[i] = gpu_maxpool_create_t(g_ctx, l->pd, DT(g, l->in));
     }
     for (int i = 0; i < n->num_slots; i++)
         if (n->slots[i].per > g->max_slot) g->max_slot = n->slots[i].per;
@@ -187,6 +264,10 @@ void gpu_model_attach(Model* m, const GpuModelOptions* o, void* comm) {
     g->total = gpu_malloc(sizeof(double), "loss total");
     g->norm = gpu_malloc(ug_sumsq_scratch_doubles() * sizeof(double), "norm scratch");
     CUDA_CHECK(cudaMemsetAsync(g->grads, 0, P * sizeof(float), g->s));
+    if (g->bf16) {
+        g->wbf = gpu_malloc(P * sizeof(uint16_t), "bf16 copy of the weights");
+        g->dwbf = gpu_malloc((max_conv_w ? max_conv_w : 1) * sizeof(uint16_t), "bf16 weight gradient");
+    }
     m->gpu = g;
     gpu_model_state_to_device(m);
     m->grads_on_device = 0;
@@ -203,8 +284,8 @@ void gpu_model_detach(Model* m) {
         if (g->bn[i]) gpu_bn_destroy(g->bn[i]);
         if (g->pool[i]) gpu_maxpool_destroy(g->pool[i]);
     }
-    free(g->conv); free(g->bn); free(g->pool); free(g->slot_off); free(g->written);
-    void* dev[] = {g->params, g->grads, g->buffers, g->momentum, g->saved, g->stage, g->mask, g->acts, g->dacts,
+    free(g->conv); free(g->bn); free(g->pool); free(g->slot_off); free(g->written); free(g->slot_dt);
+    void* dev[] = {g->wbf, g->dwbf, g->io_f32, g->params, g->grads, g->buffers, g->momentum, g->saved, g->stage, g->mask, g->acts, g->dacts,
                    g->scratch, g->aux, g->dlogits, g->labels, g->alpha, g->weight, g->loss, g->wloss, g->total,
                    g->norm, g->bn_scratch};
     for (size_t i = 0; i < sizeof dev / sizeof dev[0]; i++) gpu_free(dev[i]);
@@ -213,6 +294,8 @@ void gpu_model_detach(Model* m) {
     free(g);
     m->gpu = NULL;
 }
+
+int gpu_model_is_bf16(const Model* m) { return G(m) && G(m)->bf16; }
 
 const char* gpu_model_device_name(const Model* m) {
     static char name[256];
@@ -226,6 +309,7 @@ void gpu_model_state_to_device(Model* m) {
     GpuNet* g = G(m);
     upload_flat(g, g->params, m->params);
     if (m->num_buffers) gpu_upload(g->buffers, m->buffers, m->num_buffers * sizeof(float), g->s);
+    g->wbf_stale = 1;
     gpu_sync(g->ctx);
 }
 
@@ -254,22 +338,25 @@ static float* forward_dev(GpuNet* g, int N, int train) {
     prof_start(g);
     for (int i = 0; i < n->num_layers; i++) {
         Layer* l = &n->layers[i];
-        float* in = act(g, l->in);
-        float* out = act(g, l->out);
+        void* in = act(g, l->in);
+        void* out = act(g, l->out);
+        UgDtype t = DT(g, l->out);
         size_t cnt_out = (size_t)N * n->slots[l->out].per;
         switch (l->kind) {
-        case L_CONV: gpu_conv_forward(g->conv[i], N, out, in, p + l->w, l->b != SIZE_MAX ? p + l->b : NULL); break;
+        case L_CONV:
+            gpu_conv_forward(g->conv[i], N, out, in, conv_weights(g, l, i), l->b != SIZE_MAX ? p + l->b : NULL);
+            break;
         case L_BN:
             if (!g->cudnn_bn) {   // ours: the ReLU that follows is applied in the same pass
                 size_t rows = (size_t)N * l->HW;
                 if (train) {
-                    ug_bn_nhwc_forward_train(rows, l->C, out, g->aux + l->save, g->aux + l->save + l->C, in, p + l->w,
-                                             p + l->b, g->buffers + l->rmean, g->buffers + l->rvar, BN_MOMENTUM, BN_EPS,
-                                             l->fuse_relu, g->bn_scratch, g->s);
+                    ug_bn_nhwc_forward_train_t(t, rows, l->C, out, g->aux + l->save, g->aux + l->save + l->C, in,
+                                               p + l->w, p + l->b, g->buffers + l->rmean, g->buffers + l->rvar,
+                                               BN_MOMENTUM, BN_EPS, l->fuse_relu, g->bn_scratch, g->s);
                     ug_add_scalar(g->buffers + l->nbt, 1.0f, g->s);
                 } else {
-                    ug_bn_nhwc_forward_eval(rows, l->C, out, in, p + l->w, p + l->b, g->buffers + l->rmean,
-                                            g->buffers + l->rvar, BN_EPS, l->fuse_relu, g->s);
+                    ug_bn_nhwc_forward_eval_t(t, rows, l->C, out, in, p + l->w, p + l->b, g->buffers + l->rmean,
+                                              g->buffers + l->rvar, BN_EPS, l->fuse_relu, g->s);
                 }
                 break;
             }
@@ -281,37 +368,37 @@ static float* forward_dev(GpuNet* g, int N, int train) {
                 gpu_bn_forward_eval(g->bn[i], N, out, in, p + l->w, p + l->b, g->buffers + l->rmean,
                                     g->buffers + l->rvar, BN_EPS);
             }
-            if (l->fuse_relu) ug_relu_forward(out, out, cnt_out, g->s);
+            if (l->fuse_relu) ug_relu_forward_t(t, out, out, cnt_out, g->s);
             break;
         case L_RELU:
-            if (!l->fused) ug_relu_forward(out, in, cnt_out, g->s);
+            if (!l->fused) ug_relu_forward_t(t, out, in, cnt_out, g->s);
             break;
         case L_MAXPOOL: gpu_maxpool_forward(g->pool[i], N, out, in); break;
-        case L_GAP: ug_avgpool_global_forward(N, l->HW, l->C, out, in, g->s); break;
+        case L_GAP: ug_avgpool_global_forward_t(DT(g, l->in), N, l->HW, l->C, out, in, g->s); break;
         case L_LINEAR: gpu_linear_forward(g->ctx, N, l->C, l->O, out, in, p + l->w, p + l->b); break;
         case L_ADD:
-            ug_add_forward(out, in, act(g, l->in2), cnt_out, g->s);
-            if (l->fuse_relu) ug_relu_forward(out, out, cnt_out, g->s);
+            ug_add_forward_t(t, out, in, act(g, l->in2), cnt_out, g->s);
+            if (l->fuse_relu) ug_relu_forward_t(t, out, out, cnt_out, g->s);
             break;
         }
         prof_stop(g, 0, l->kind);
     }
     g->last_n = N;
     g->last_train = train;
-    return act(g, n->logits_slot);
+    return actf(g, n->logits_slot);
 }
 
 // As model.c: the first gradient to reach a slot is written there, a second one goes to scratch and is added.
-static float* grad_target(GpuNet* g, int s) {
+static void* grad_target(GpuNet* g, int s) {
     if (s == 0 && !g->want_dx) return NULL;
-    return g->written[s] ? g->scratch : dact(g, s);
+    return g->written[s] ? (void*)g->scratch : dact(g, s);
 }
 
-static void finish_grad(GpuNet* g, int s, float* target) {
+static void finish_grad(GpuNet* g, int s, void* target) {
     if (s == 0 && !g->want_dx) return;
     if (g->written[s]) {
-        float* d = dact(g, s);
-        ug_add_forward(d, d, target, (size_t)g->last_n * N_(g->m)->slots[s].per, g->s);
+        void* d = dact(g, s);
+        ug_add_forward_t(DT(g, s), d, d, target, (size_t)g->last_n * N_(g->m)->slots[s].per, g->s);
     }
     g->written[s] = 1;
 }
@@ -329,7 +416,7 @@ static void backward_dev(GpuNet* g, const float* dlogits) {
         return;
     }
     memset(g->written, 0, (size_t)n->num_slots);
-    float* dl = dact(g, n->logits_slot);
+    float* dl = dactf(g, n->logits_slot);
     if (dlogits != dl)
         CUDA_CHECK(cudaMemcpyAsync(dl, dlogits, (size_t)N * m->cfg.num_classes * sizeof(float),
                                    cudaMemcpyDeviceToDevice, g->s));
@@ -337,49 +424,55 @@ static void backward_dev(GpuNet* g, const float* dlogits) {
     prof_start(g);
     for (int i = n->num_layers - 1; i >= 0; i--) {
         Layer* l = &n->layers[i];
-        float* in = act(g, l->in);
-        float* dout = dact(g, l->out);
+        void* in = act(g, l->in);
+        void* dout = dact(g, l->out);
+        UgDtype t = DT(g, l->out);
         size_t cnt_out = (size_t)N * n->slots[l->out].per;
         if (l->kind == L_RELU) {   // in place (also when fused into the BN / add before it in the forward)
             // after our training-mode BN the mask is applied inside its backward (one pass less)
             int in_bn = l->fused && i > 0 && n->layers[i - 1].kind == L_BN && g->last_train && !g->cudnn_bn;
-            if (!in_bn) ug_relu_backward(dout, dout, act(g, l->out), cnt_out, g->s);
+            if (!in_bn) ug_relu_backward_t(t, dout, dout, act(g, l->out), cnt_out, g->s);
             prof_stop(g, 1, l->kind);
             continue;
         }
         if (l->kind == L_ADD) {
             int srcs[2] = {l->in, l->in2};
             for (int k = 0; k < 2; k++) {
-                float* t = grad_target(g, srcs[k]);
-                if (!t) continue;
-                CUDA_CHECK(cudaMemcpyAsync(t, dout, cnt_out * sizeof(float), cudaMemcpyDeviceToDevice, g->s));
-                finish_grad(g, srcs[k], t);
+                void* tg = grad_target(g, srcs[k]);
+                if (!tg) continue;
+                CUDA_CHECK(cudaMemcpyAsync(tg, dout, slot_bytes(g, l->out, (size_t)N), cudaMemcpyDeviceToDevice, g->s));
+                finish_grad(g, srcs[k], tg);
             }
             prof_stop(g, 1, l->kind);
             continue;
         }
-        float* din = grad_target(g, l->in);
+        void* din = grad_target(g, l->in);
         switch (l->kind) {
-        case L_CONV:
-            gpu_conv_backward(g->conv[i], N, din, gr + l->w, l->b != SIZE_MAX ? gr + l->b : NULL, dout, in, p + l->w);
+        case L_CONV: {
+            int low = DT(g, l->in) == UG_BF16;   // the bf16 weight gradient, then cast into the fp32 one
+            gpu_conv_backward(g->conv[i], N, din, low ? (void*)g->dwbf : gr + l->w, l->b != SIZE_MAX ? gr + l->b : NULL,
+                              dout, in, din ? conv_weights(g, l, i) : NULL);
+            if (low)
+                ug_cast(UG_F32, gr + l->w, UG_BF16, g->dwbf, (size_t)l->cd.K * l->cd.C * l->cd.R * l->cd.S, g->s);
             break;
+        }
         case L_BN:
             if (g->last_train && !g->cudnn_bn)
-                ug_bn_nhwc_backward((size_t)N * l->HW, l->C, din, gr + l->w, gr + l->b, dout, in, p + l->w,
-                                    g->aux + l->save, g->aux + l->save + l->C, l->fuse_relu ? act(g, l->out) : NULL,
-                                    g->bn_scratch, g->s);
+                ug_bn_nhwc_backward_t(t, (size_t)N * l->HW, l->C, din, gr + l->w, gr + l->b, dout, in, p + l->w,
+                                      g->aux + l->save, g->aux + l->save + l->C, l->fuse_relu ? act(g, l->out) : NULL,
+                                      g->bn_scratch, g->s);
             else if (g->last_train)
-                gpu_bn_backward(g->bn[i], N, din ? din : g->scratch, gr + l->w, gr + l->b, dout, in, p + l->w,
+                gpu_bn_backward(g->bn[i], N, din ? din : (void*)g->scratch, gr + l->w, gr + l->b, dout, in, p + l->w,
                                 g->aux + l->save, g->aux + l->save + l->C);
             else
-                ug_bn_backward_eval(N, l->HW, l->C, din, gr + l->w, gr + l->b, dout, in, p + l->w,
-                                    g->buffers + l->rmean, g->buffers + l->rvar, BN_EPS, g->s);
+                ug_bn_backward_eval_t(t, N, l->HW, l->C, din, gr + l->w, gr + l->b, dout, in, p + l->w,
+                                      g->buffers + l->rmean, g->buffers + l->rvar, BN_EPS, g->s);
             break;
         case L_MAXPOOL:
             if (din) gpu_maxpool_backward(g->pool[i], N, din, dout, act(g, l->out), in);
             break;
         case L_GAP:
-            if (din) ug_avgpool_global_backward(N, l->HW, l->C, din, dout, g->s);
+            if (din) ug_avgpool_global_backward_t(DT(g, l->in), N, l->HW, l->C, din, dout, g->s);
             break;
         case L_LINEAR:
             gpu_linear_backward(g->ctx, N, l->C, l->O, din, gr + l->w, gr + l->b, dout, in, p + l->w);
@@ -394,7 +487,7 @@ static void backward_dev(GpuNet* g, const float* dlogits) {
 
 static void upload_input(GpuNet* g, int N, const float* x) {
     ensure_batch(g, N > 0 ? (size_t)N : 1);
-    if (N > 0) gpu_upload(act(g, 0), x, (size_t)N * N_(g->m)->slots[0].per * sizeof(float), g->s);
+    if (N > 0) slot_from_host(g, act(g, 0), DT(g, 0), x, (size_t)N * N_(g->m)->slots[0].per);
 }
 
 const float* gpu_model_forward_host(Model* m, int N, const float* x, int train) {
@@ -408,8 +501,8 @@ const float* gpu_model_forward_host(Model* m, int N, const float* x, int train) 
 
 const float* gpu_model_features_host(Model* m) {
     GpuNet* g = G(m);
-    gpu_download(g->host_features, act(g, N_(m)->features_slot), (size_t)g->last_n * m->feature_dim * sizeof(float),
-                 g->s);
+    int fs = N_(m)->features_slot;
+    slot_to_host(g, g->host_features, DT(g, fs), act(g, fs), (size_t)g->last_n * m->feature_dim);
     return g->host_features;
 }
 
@@ -420,7 +513,7 @@ void gpu_model_backward_host(Model* m, const float* dlogits, float* dx) {
     g->want_dx = dx != NULL;
     backward_dev(g, g->dlogits);
     g->want_dx = 0;
-    if (dx && N > 0) gpu_download(dx, dact(g, 0), (size_t)N * N_(m)->slots[0].per * sizeof(float), g->s);
+    if (dx && N > 0) slot_to_host(g, dx, DT(g, 0), dact(g, 0), (size_t)N * N_(m)->slots[0].per);
 }
 
 double gpu_model_compute(Model* m, int n, const float* x, const int32_t* y, const float* alpha, const float* weight,
@@ -437,7 +530,7 @@ double gpu_model_compute(Model* m, int n, const float* x, const int32_t* y, cons
     if (alpha) gpu_upload(g->alpha, alpha, (size_t)n * sizeof(float), g->s);
     if (weight) gpu_upload(g->weight, weight, (size_t)n * sizeof(float), g->s);
     float* z = forward_dev(g, n, 1);
-    float* dl = dact(g, N_(m)->logits_slot);   // the loss writes the logit gradient straight where backward reads it
+    float* dl = dactf(g, N_(m)->logits_slot);   // the loss writes the logit gradient straight where backward reads it
     ug_gls_xent(n, K, g->loss, dl, g->total, g->wloss, z, g->labels, alpha ? g->alpha : NULL,
                 weight ? g->weight : NULL, scale, g->s);
     if (logits) CUDA_CHECK(cudaMemcpyAsync(g->host_logits, z, (size_t)n * K * sizeof(float), cudaMemcpyDeviceToHost, g->s));
@@ -497,6 +590,7 @@ void gpu_model_sgd(Model* m, const Sgd* s, const uint8_t* mask, float lr) {
     if (mask && mask != g->mask_src) permute_mask_to_device(g, mask);
     ug_sgd_step(m->num_params, g->params, g->momentum, g->grads, mask ? g->mask : NULL, lr, (float)s->cfg.momentum,
                 (float)s->cfg.weight_decay, s->cfg.nesterov, g->s);
+    g->wbf_stale = 1;
 }
 
 void gpu_model_momentum_to_host(Model* m, Sgd* s) {
@@ -540,10 +634,9 @@ void gpu_model_train_step_device(Model* m, int n, const float* x_dev, const int3
     GpuNet* g = G(m);
     ensure_batch(g, (size_t)n);
     Net* net = N_(m);
-    CUDA_CHECK(cudaMemcpyAsync(act(g, 0), x_dev, (size_t)n * net->slots[0].per * sizeof(float),
-                               cudaMemcpyDeviceToDevice, g->s));
+    ug_cast(DT(g, 0), act(g, 0), UG_F32, x_dev, (size_t)n * net->slots[0].per, g->s);
     float* z = forward_dev(g, n, 1);
-    float* dl = dact(g, net->logits_slot);
+    float* dl = dactf(g, net->logits_slot);
     prof_start(g);
     ug_gls_xent(n, m->cfg.num_classes, NULL, dl, NULL, NULL, z, y_dev, NULL, NULL, 1.0f / (float)n, g->s);
     prof_stop(g, 0, 7);
@@ -578,6 +671,7 @@ const char* gpu_unavailable_reason(void) { return "this build has no CUDA (rebui
 void gpu_model_attach(Model* m, const GpuModelOptions* o, void* comm) { NO_CUDA(); }
 void gpu_model_detach(Model* m) {}
 const char* gpu_model_device_name(const Model* m) { return "none"; }
+int gpu_model_is_bf16(const Model* m) { return 0; }
 const float* gpu_model_forward_host(Model* m, int N, const float* x, int train) { NO_CUDA(); }
 const float* gpu_model_features_host(Model* m) { NO_CUDA(); }
 void gpu_model_backward_host(Model* m, const float* dlogits, float* dx) { NO_CUDA(); }

@@ -22,6 +22,9 @@ typedef struct {
     int device;           // CUDA device ordinal (one rank per GPU: the node-local rank)
     int tf32;             // 1: TF32 tensor cores in convolutions and GEMMs (PyTorch's default for cuDNN convs)
     int deterministic;    // 1: deterministic cuDNN algorithms only
+    int bf16;             // 1: bf16 mixed precision: activations, their gradients and the convolutions in bf16
+                          //    (float accumulation); master weights, gradients, momentum, BN statistics, the
+                          //    classifier and the loss in fp32; no loss scaling (bf16 has fp32's exponent range)
 } GpuModelOptions;
 
 int gpu_available(void);                   // 1 when this build has CUDA and a GPU is visible
@@ -30,6 +33,7 @@ const char* gpu_unavailable_reason(void);  // for messages
 void gpu_model_attach(Model* m, const GpuModelOptions* o, void* comm);
 void gpu_model_detach(Model* m);
 const char* gpu_model_device_name(const Model* m);
+int gpu_model_is_bf16(const Model* m);
 
 // model.c's GPU side (host-pointer API; see model.h)
 const float* gpu_model_forward_host(Model* m, int N, const float* x, int train);

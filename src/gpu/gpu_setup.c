@@ -19,9 +19,17 @@ static int env_flag(const char* name, int dflt) {
     return v[0] == '1';
 }
 
-int device_parse(const char* s, const char* cmd) {
-    if (!strcmp(s, "cpu")) return 0;
-    if (!strcmp(s, "cuda")) return 1;
+int device_parse(const char* s, const char* precision, const char* cmd) {
+    int bf16 = 0;
+    if (precision && strcmp(precision, "fp32")) {
+        if (strcmp(precision, "bf16")) ug_die("%s: --precision must be fp32 or bf16 (got '%s')", cmd, precision);
+        bf16 = 1;
+    }
+    if (!strcmp(s, "cpu")) {
+        if (bf16) ug_die("%s: --precision bf16 needs --device cuda (the CPU path is fp32)", cmd);
+        return DEVICE_CPU;
+    }
+    if (!strcmp(s, "cuda")) return bf16 ? DEVICE_CUDA_BF16 : DEVICE_CUDA;
     ug_die("%s: --device must be cpu or cuda (got '%s')", cmd, s);
 }
 
@@ -33,7 +41,7 @@ void device_attach(Model* m, int device) {
         ug_die("--device cuda: a rank has no usable GPU (here: %s); run with --device cpu, or one rank per GPU",
                ok ? "has one" : gpu_unavailable_reason());
     GpuModelOptions o = {.device = g_dist.local_rank, .tf32 = env_flag("UG_TF32", 1),
-                         .deterministic = env_flag("UG_DETERMINISTIC", 0)};
+                         .deterministic = env_flag("UG_DETERMINISTIC", 0), .bf16 = device == DEVICE_CUDA_BF16};
     void* comm = NULL;
 #ifdef UG_HAVE_CUDA
     static GpuComm* shared;   // one communicator per process, shared by every model on the GPU
@@ -46,7 +54,7 @@ void device_attach(Model* m, int device) {
 const char* device_describe(const Model* m) {
     static char buf[300];
     if (!m->gpu) return "cpu";
-    snprintf(buf, sizeof buf, "cuda:%d (%s, TF32 %s)", g_dist.local_rank, gpu_model_device_name(m),
-             env_flag("UG_TF32", 1) ? "on" : "off");
+    snprintf(buf, sizeof buf, "cuda:%d (%s, %s)", g_dist.local_rank, gpu_model_device_name(m),
+             gpu_model_is_bf16(m) ? "bf16 mixed precision" : env_flag("UG_TF32", 1) ? "TF32 on" : "TF32 off");
     return buf;
 }

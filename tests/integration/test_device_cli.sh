@@ -5,6 +5,8 @@
 #   no_gpu_unlearn     unlearn --device cuda (Retrain too: it trains through the same path)
 #   no_gpu_eval        eval --device cuda
 #   bad_device         --device gpu is refused with the accepted values
+#   bad_precision      --precision fp16 is refused with the accepted values
+#   bf16_needs_cuda    --precision bf16 on --device cpu is refused (the CPU path is fp32), for train and eval
 # On a machine WITH a GPU the first three print SKIP (tools/gpu-check.sh and tools/gpu-demo.sh cover that case).
 set -u
 cd "$(dirname "$0")/../.."
@@ -12,7 +14,7 @@ BIN=bin/ugradsl
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
 CSV=/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz
 if [ ! -f "$CSV" ]; then
-    for n in no_gpu_train_np2 no_gpu_unlearn no_gpu_eval bad_device; do echo "SKIP $n: needs python3-sklearn"; done
+    for n in no_gpu_train_np2 no_gpu_unlearn no_gpu_eval bad_device bad_precision bf16_needs_cuda bf16_needs_cuda_eval; do echo "SKIP $n: needs python3-sklearn"; done
     exit 0
 fi
 T=$(mktemp -d)
@@ -50,3 +52,9 @@ else
 fi
 expect_refusal bad_device "must be cpu or cuda" $BIN unlearn --device gpu --method ga --model "$T/run/model.h5" \
     --data "$T/d.h5" --split "$T/s.h5" --output "$T/out-bad_device"
+expect_refusal bad_precision "must be fp32 or bf16" $BIN unlearn --device cuda --precision fp16 --method ga \
+    --model "$T/run/model.h5" --data "$T/d.h5" --split "$T/s.h5" --output "$T/out-bad_precision"
+expect_refusal bf16_needs_cuda "bf16 needs --device cuda" $BIN train --precision bf16 --config inputs/digits_small_cnn.ini \
+    --data "$T/d.h5" --epochs 1 --output "$T/out-bf16_needs_cuda"
+expect_refusal bf16_needs_cuda_eval "bf16 needs --device cuda" $BIN eval --precision bf16 --model "$T/run/model.h5" \
+    --data "$T/d.h5" --split "$T/s.h5" --output "$T/out-bf16_needs_cuda_eval"
