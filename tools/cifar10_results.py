@@ -482,12 +482,56 @@ def plot(exps, path, partial):
     plt.close(fig)
 
 
+def option_values(argset):
+    """'--lr 1e-3 --p 0.85' -> {'--lr': 0.001, '--p': 0.85} (numeric values only)."""
+    words, vals = argset.split(), {}
+    for i, w in enumerate(words):
+        if w.startswith("--") and i + 1 < len(words):
+            try:
+                vals[w] = float(words[i + 1])
+            except ValueError:
+                pass
+    return vals
+
+
+def edge_notes(sets, chosen):
+    """Where the chosen set sits at the lowest or highest value a grid tried for an option (3+ values)."""
+    per_set = [option_values(x) for x in sets]
+    c = option_values(chosen)
+    notes = []
+    for opt in sorted(c):
+        tried = sorted({v[opt] for v in per_set if opt in v})
+        if len(tried) < 3:
+            continue
+        if c[opt] == tried[0]:
+            notes.append(f"the lowest `{opt}` the grid tried ({len(tried)} values)")
+        elif c[opt] == tried[-1]:
+            notes.append(f"the highest `{opt}` the grid tried ({len(tried)} values)")
+    return notes
+
+
+def original_gap(exp):
+    """The sweep's measure (mean |x - Retrain seed 1| over UA, MIA, RA, VA) for the original model itself: what a
+    method that changes nothing (lr -> 0) scores.  None when a file is missing."""
+    try:
+        o = json.load(open(os.path.join(exp, "original", "metrics.json")))["metrics"]
+        r = json.load(open(os.path.join(exp, "retrain", "seed-1", "metrics.json")))["metrics"]
+        return sum(abs(o[k] - r[k]) for k in ("UA", "MIA", "RA", "VA")) / 4
+    except (OSError, KeyError, TypeError, ValueError):
+        return None
+
+
 def sweep_section(exp):
     out = []
     sweep = os.path.join(exp, "sweep")
     names = sorted(os.path.basename(p)[:-5] for p in glob.glob(os.path.join(sweep, "*.grid")))
     if not names:
         return "No sweeps in this experiment (yet)."
+    og = original_gap(exp)
+    if og is not None:
+        out.append(f"For scale: the original model itself (no unlearning; the limit of a learning rate going to 0) "
+                   f"has gap {og:.2f} on the same measure.")
+        out.append("")
     for n in names:
         grid = open(os.path.join(sweep, n + ".grid")).read().strip().splitlines()
         argsf, mdf = os.path.join(sweep, n + ".args"), os.path.join(sweep, n + ".md")
@@ -502,10 +546,8 @@ def sweep_section(exp):
         if chosen is None:
             out.append("chosen: not finished (the sweep has not ended)")
         else:
-            edge = ""
-            if len(sets) > 2 and chosen in (sets[0], sets[-1]):
-                edge = (" — the first or last set of the grid as listed; if the grid is ordered along one value, "
-                        "a wider grid might choose further out")
+            notes = edge_notes(sets, chosen)
+            edge = (" — at " + " and ".join(notes) + ": a wider grid might choose further out") if notes else ""
             out.append(f"chosen: `{chosen}`{edge}")
         out.append("")
         if os.path.isfile(mdf):

@@ -71,7 +71,7 @@ for exp in ("cifar10-classwise", "cifar10-random"):
             metrics(exp, method, s, v, f"{e}/{method}/seed-{s}")
     os.makedirs(f"{e}/sweep/ga.d/set-1", exist_ok=True)   # a sweep trial run: never a row
     metrics(exp, "ga", 1, (0, 0, 0, 0, 0, 1), f"{e}/sweep/ga.d/set-1")
-    open(f"{e}/sweep/ga.grid", "w").write("[grid]\ngrid = --lr 1e-5\ngrid = --lr 1e-4\n")
+    open(f"{e}/sweep/ga.grid", "w").write("[grid]\ngrid = --lr 1e-5\ngrid = --lr 1e-4\ngrid = --lr 3e-6\n")
     open(f"{e}/sweep/ga.args", "w").write("--lr 1e-4\n")
     open(f"{e}/sweep/ga.md", "w").write("| set | gap |\n|---:|---:|\n| 1 | 9 |\n| 2 **chosen** | 5 |\n")
     open(f"{e}/sweep/ft.grid", "w").write("[grid]\ngrid = --lr 0.01\ngrid = --lr 0.03\n")
@@ -167,6 +167,8 @@ done
 grep -q "exceeds the combined seed std" "$A" || why+="[no seed-std comparison] "
 grep -q "PARTIAL" "$A" && why+="[complete run marked PARTIAL] "
 grep -q "chosen: \`--lr 1e-4\`" "$A" || why+="[GA's chosen value not shown] "
+grep -q "chosen: \`--lr 1e-4\` — at the highest \`--lr\` the grid tried (3 values)" "$A" || why+="[GA's choice at the grid's edge not noted] "
+grep -q "the original model itself (no unlearning; the limit of a learning rate going to 0) has gap [0-9.]* on the same measure" "$A" || why+="[no original gap for scale] "
 [ -s "$T/outa/cifar10_avg_gap.png" ] || why+="[no chart] "
 [ -z "$why" ] && echo "PASS test_cifar10_results/claims_computed" || echo "FAIL test_cifar10_results/claims_computed: $why"
 
