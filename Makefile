@@ -74,7 +74,7 @@ TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/%)
 BENCH_SRCS := $(shell find tests/bench tests/gpu -name 'bench_*.c' 2>/dev/null | sort)
 BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 
-.PHONY: all deps config test test-unit test-asan test-mpi test-integration test-slurm demo demo-all bench bench-data golden clean help
+.PHONY: all deps config test test-unit test-asan test-mpi test-integration test-slurm demo demo-all cifar10 cifar10-results bench bench-data golden clean help
 
 all: $(BIN)/ugradsl $(TEST_BINS) $(BENCH_BINS)
 
@@ -152,6 +152,8 @@ help:
 	@echo "make test-slurm  job scripts against a real local Slurm (tools/slurm-local.sh; root)"
 	@echo "make demo        pack the digits default, split, train, unlearn, report"
 	@echo "make demo-all    the same with every baseline of the paper (docs/BASELINES.md)"
+	@echo "make cifar10     issue 8: both CIFAR-10 experiments submitted to Slurm (~15 h on 2 cores; resumable)"
+	@echo "make cifar10-results  docs/results/cifar10.md from the finished runs (refuses while runs are missing)"
 	@echo "make bench       benchmarks vs PyTorch (prints 'bench: name value unit')"
 	@echo "make bench-data  loader throughput"
 	@echo "make gpu-build   compile + link the CUDA part only (GPU=1; no GPU needed)"
@@ -200,6 +202,13 @@ demo: deps
 demo-all: deps
 	@$(MAKE) --no-print-directory all
 	@bash tools/demo.sh --all
+
+cifar10: deps
+	@$(MAKE) --no-print-directory all
+	@bash tools/cifar10.sh $(CIFAR10_ARGS)
+
+cifar10-results:
+	@/usr/bin/python3 tools/cifar10_results.py $(CIFAR10_RESULTS_ARGS)
 
 bench: all
 	@bash tools/bench.sh

@@ -640,7 +640,8 @@ def document(exps, configs, partial, warnings, plot_note):
         if t:
             L.append(f"- {label}: runs finished between {t[0]} and {t[1]}; MPI ranks per run: "
                      f"{', '.join(map(str, ws)) or '?'}; CPU only; one Slurm job at a time (tools/slurm-local.sh)")
-    L += ["", "## Commands", "", "```sh"]
+    L += ["", "## Commands", "", "All of it in one command: `make cifar10` (tools/cifar10.sh, resumable), then "
+          "`make cifar10-results` once every job has ended.  What that runs:", "", "```sh"]
     L += [slurm_commands() or "(see docs/SLURM.md, section \"Issue 8\")"]
     L += ["# then, once every job has ended:", "/usr/bin/python3 tools/cifar10_results.py", "```", ""]
     L += ["## Recipe", ""]

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# tools/cifar10.sh — issue 8's whole CIFAR-10 reproduction in one command (`make cifar10`): the class-wise and
+# the random-10% experiments of inputs/cifar10-{classwise,random}.ini submitted to Slurm with jobs/pipeline.sh, the
+# random one sharing the class-wise original.  Run the same command again to resume (finished stages are skipped,
+# queued jobs kept).  When every job has ended, `make cifar10-results` writes docs/results/cifar10.md.
+#
+#   tools/cifar10.sh [--tar FILE] [--slurm-dir DIR] [--no-wait] [--dry-run]
+#     --tar FILE       the CIFAR-10 image-folder archive (default ../shared/datasets/cifar10-jpeg.tar.gz); extracted
+#                      once into data/cifar10-jpeg
+#     --slurm-dir DIR  where to start a one-node Slurm on this machine when no controller answers (default
+#                      /work/slurm if writable, else $HOME/.ugradsl-slurm); tools/slurm-local.sh, needs root
+#     --no-wait        do not wait for the class-wise original before submitting the random experiment (it
+#                      needs that model: run the command again once runs/cifar10-classwise/original/DONE exists)
+#     --dry-run        check and print what would be submitted; submit nothing (no data extraction, no Slurm start)
+# Environment: UG_METHODS, UG_SEEDS (defaults: the full method list of docs/results/cifar10.md, seeds "1 2 3").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+die() { echo "cifar10: error: $*" >&2; exit 1; }
+
+tar_file=../shared/datasets/cifar10-jpeg.tar.gz
+slurm_dir=""
+wait_original=1
+dry=0
+while [ $# -gt 0 ]; do
+    case $1 in
+    --tar) [ $# -ge 2 ] || die "--tar needs a file"; tar_file=$2; shift 2 ;;
+    --slurm-dir) [ $# -ge 2 ] || die "--slurm-dir needs a directory"; slurm_dir=$2; shift 2 ;;
+    --no-wait) wait_original=0; shift ;;
+    --dry-run) dry=1; shift ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument '$1' (tools/cifar10.sh --help)" ;;
+    esac
+done
+METHODS=${UG_METHODS:-"ga ft rl ugradsl ugradsl@adaptive-neg ugradsl@adaptive-lit ugradsl+ ugradsl+@adaptive-neg ugradsl+@adaptive-lit l1-sparse:1 eu-k:1 cf-k:1 scrub:1 salun:1 be:1 bs:1 iu:1"}
+SEEDS=${UG_SEEDS:-"1 2 3"}
+[ -x bin/ugradsl ] || die "bin/ugradsl is not built (run make first)"
+
+# ---- data: the image-folder tree the configs' [pack] section reads
+if [ ! -d data/cifar10-jpeg ]; then
+    [ -f "$tar_file" ] || die "no data/cifar10-jpeg and no archive $tar_file (give --tar FILE: CIFAR-10 as an image-folder tree of JPEGs)"
+    if [ $dry -eq 1 ]; then
+        echo "cifar10: would extract $tar_file into data/"
+    else
+        mkdir -p data
+        echo "cifar10: extracting $tar_file into data/ ..."
+        rm -rf data.tmp.$$ && mkdir -p data.tmp.$$
+        tar -xzf "$tar_file" -C data.tmp.$$ || { rm -rf data.tmp.$$; die "could not extract $tar_file"; }
+        [ -d data.tmp.$$/cifar10-jpeg ] || { rm -rf data.tmp.$$; die "$tar_file does not hold a cifar10-jpeg/ folder"; }
+        mv data.tmp.$$/cifar10-jpeg data/cifar10-jpeg && rm -rf data.tmp.$$
+    fi
+fi
+
+# ---- Slurm: a controller that answers, or a one-node cluster on this machine
+if ! timeout 20 sinfo -h >/dev/null 2>&1; then
+    if [ -z "$slurm_dir" ]; then
+        if [ -w /work ]; then slurm_dir=/work/slurm; else slurm_dir=$HOME/.ugradsl-slurm; fi
+    fi
+    if [ -f "$slurm_dir/slurm.conf" ] && SLURM_CONF=$slurm_dir/slurm.conf timeout 20 sinfo -h >/dev/null 2>&1; then
+        export SLURM_CONF=$slurm_dir/slurm.conf
+    elif [ $dry -eq 1 ]; then
+        echo "cifar10: no Slurm controller answers; would start one with tools/slurm-local.sh start $slurm_dir"
+        echo "cifar10: (dry run) cannot check the pipelines without a controller"
+        exit 0
+    else
+        command -v slurmctld >/dev/null || die "no Slurm controller answers and slurmctld is not installed (make deps, or point SLURM_CONF at your cluster)"
+        tools/slurm-local.sh restart "$slurm_dir" >/dev/null
+        export SLURM_CONF=$slurm_dir/slurm.conf
+        echo "cifar10: started a one-node Slurm ($SLURM_CONF)"
+    fi
+    export UG_PARTITION=${UG_PARTITION:-debug}
+fi
+
+dry_flag=()
+[ $dry -eq 0 ] || dry_flag=(--dry-run)
+echo "cifar10: class-wise experiment (inputs/cifar10-classwise.ini)"
+jobs/pipeline.sh "${dry_flag[@]}" --methods "$METHODS" --seeds "$SEEDS" inputs/cifar10-classwise.ini
+
+orig=runs/cifar10-classwise/original
+if [ ! -f "$orig/DONE" ]; then
+    if [ $dry -eq 1 ] || [ $wait_original -eq 0 ]; then
+        echo "cifar10: the random experiment shares $orig, which is not finished: run this command again once $orig/DONE exists"
+        exit 0
+    fi
+    echo "cifar10: waiting for the class-wise original ($orig/DONE) before submitting the random experiment ..."
+    while [ ! -f "$orig/DONE" ]; do
+        squeue -h -n ug-cifar10-classwise-original -o %i 2>/dev/null | grep -q . || [ -f "$orig/DONE" ] ||
+            die "the class-wise original's job is gone and $orig/DONE is missing (see runs/cifar10-classwise/logs/)"
+        sleep 60
+    done
+fi
+echo "cifar10: random 10% experiment (inputs/cifar10-random.ini, sharing $orig)"
+jobs/pipeline.sh "${dry_flag[@]}" --original "$orig" --methods "$METHODS" --seeds "$SEEDS" inputs/cifar10-random.ini
+echo "cifar10: submitted.  Progress: squeue; when every job has ended: make cifar10-results (docs/results/cifar10.md)"
