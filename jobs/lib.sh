@@ -21,6 +21,10 @@ ug_site_load() {
     [ -r "$UG_SITE_ENV" ] || ug_die "site file $UG_SITE_ENV not found (copy jobs/site.env and set UG_SITE_ENV)"
     # shellcheck source=site.env
     . "$UG_SITE_ENV"
+    # the program's --device / --precision (empty on the CPU in fp32, the program's defaults)
+    UG_DEV=()
+    [ "${UG_DEVICE:-cpu}" = cpu ] || UG_DEV+=(--device "$UG_DEVICE")
+    [ "${UG_PRECISION:-fp32}" = fp32 ] || UG_DEV+=(--precision "$UG_PRECISION")
 }
 
 # ug_site_check: every value a submission needs, checked before anything is submitted.
@@ -33,6 +37,10 @@ ug_site_check() {
     [ "$UG_GPUS_PER_NODE" -gt 0 ] || [ "$UG_TASKS_PER_NODE" -gt 0 ] || ug_die "UG_TASKS_PER_NODE must be > 0 on CPU nodes (UG_GPUS_PER_NODE=0) in $UG_SITE_ENV"
     [ "$UG_CPUS_PER_TASK" -gt 0 ] || ug_die "UG_CPUS_PER_TASK must be > 0 in $UG_SITE_ENV"
     [ -n "${UG_LAUNCHER:-}" ] || ug_die "UG_LAUNCHER is empty in $UG_SITE_ENV (srun --mpi=pmix, or mpirun)"
+    [[ "${UG_DEVICE:-cpu}" =~ ^(cpu|cuda)$ ]] || ug_die "UG_DEVICE='$UG_DEVICE' in $UG_SITE_ENV must be cpu or cuda"
+    [[ "${UG_PRECISION:-fp32}" =~ ^(fp32|bf16)$ ]] || ug_die "UG_PRECISION='$UG_PRECISION' in $UG_SITE_ENV must be fp32 or bf16"
+    [ "${UG_PRECISION:-fp32}" = fp32 ] || [ "${UG_DEVICE:-cpu}" = cuda ] ||
+        ug_die "UG_PRECISION=bf16 in $UG_SITE_ENV needs UG_DEVICE=cuda (the CPU path is fp32)"
     [ -n "${UG_TIME_SHORT:-}" ] && [ -n "${UG_TIME_TRAIN:-}" ] || ug_die "UG_TIME_SHORT / UG_TIME_TRAIN empty in $UG_SITE_ENV"
     [ -x "$UG_BIN" ] || ug_die "$UG_BIN not found or not executable: build it first (make), outside any job"
     command -v sbatch >/dev/null || ug_die "sbatch not found: run this on a Slurm login node (or tools/slurm-local.sh start DIR)"

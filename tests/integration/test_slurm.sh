@@ -235,6 +235,11 @@ epochs = 2" > "$TMP/inputs/exp2.ini"
     mkdir -p "$TMP/runs/exp2"; echo x > "$TMP/runs/exp2/notes.txt"
     out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" "$TMP/inputs/exp2.ini" 2>&1); rc=$?
     [ $rc -ne 0 ] && grep -q 'not made by this pipeline' <<<"$out" || problems+="foreign dir: rc $rc '$out'; "
+    # bf16 on the CPU, and a precision that does not exist
+    out=$(UG_PRECISION=bf16 bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" "$TMP/inputs/exp1.ini" 2>&1); rc=$?
+    [ $rc -ne 0 ] && grep -q 'UG_PRECISION=bf16 in .* needs UG_DEVICE=cuda' <<<"$out" || problems+="bf16 on cpu: rc $rc '$out'; "
+    out=$(UG_DEVICE=cuda UG_PRECISION=fp16 bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" "$TMP/inputs/exp1.ini" 2>&1); rc=$?
+    [ $rc -ne 0 ] && grep -q "UG_PRECISION='fp16' in .* must be fp32 or bf16" <<<"$out" || problems+="fp16: rc $rc '$out'; "
     # a config that does not exist
     out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" "$TMP/inputs/nope.ini" 2>&1); rc=$?
     [ $rc -ne 0 ] && grep -q 'nope.ini not found' <<<"$out" || problems+="config: rc $rc '$out'; "
