@@ -1,6 +1,7 @@
 // cudnn_bn_pool.cu — batch norm (train / eval / backward) and max-pool (forward / backward) on cuDNN, NHWC.
 // cuDNN's batch norm has PyTorch's semantics: biased variance to normalise, unbiased in the running average,
 // saved inverse standard deviation 1/sqrt(var+eps).
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "ug_layers.h"
@@ -94,9 +95,15 @@ struct GpuPool {
     GpuCtx* ctx;
     PoolDims d;
     cudnnDataType_t cdt;
+    UgDtype dt;
     int N;
     cudnnPoolingDescriptor_t pool;
     cudnnTensorDescriptor_t x, y;
+    // bf16 where this cuDNN has no bf16 pooling (CUDNN_STATUS_NOT_SUPPORTED at the first call): the fp32 pooling on
+    // fp32 copies (exact: a maximum of bf16 values is one of them; the gradients are rounded once when cast back)
+    int via_f32, Nf, cap_f;
+    cudnnTensorDescriptor_t xf, yf;
+    float* f32;              // x, y, dy, dx for Nf samples
 };
 
 GpuPool* gpu_maxpool_create(GpuCtx* ctx, PoolDims d) { return gpu_maxpool_create_t(ctx, d, UG_F32); }
@@ -105,6 +112,7 @@ GpuPool* gpu_maxpool_create_t(GpuCtx* ctx, PoolDims d, UgDtype dt) {
     GpuPool* op = (GpuPool*)ug_calloc(1, sizeof *op);
     op->ctx = ctx;
     op->d = d;
+    op->dt = dt;
     op->cdt = dt == UG_BF16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
     CUDNN_CHECK(cudnnCreatePoolingDescriptor(&op->pool));
     // Deterministic max; NaN propagates (as the CPU path and PyTorch).
@@ -112,6 +120,8 @@ GpuPool* gpu_maxpool_create_t(GpuCtx* ctx, PoolDims d, UgDtype dt) {
                                             d.pad, d.pad, d.stride, d.stride));
     CUDNN_CHECK(cudnnCreateTensorDescriptor(&op->x));
     CUDNN_CHECK(cudnnCreateTensorDescriptor(&op->y));
+    CUDNN_CHECK(cudnnCreateTensorDescriptor(&op->xf));
+    CUDNN_CHECK(cudnnCreateTensorDescriptor(&op->yf));
     return op;
 }
 
@@ -120,6 +130,9 @@ void gpu_maxpool_destroy(GpuPool* op) {
     CUDNN_CHECK(cudnnDestroyPoolingDescriptor(op->pool));
     CUDNN_CHECK(cudnnDestroyTensorDescriptor(op->x));
     CUDNN_CHECK(cudnnDestroyTensorDescriptor(op->y));
+    CUDNN_CHECK(cudnnDestroyTensorDescriptor(op->xf));
+    CUDNN_CHECK(cudnnDestroyTensorDescriptor(op->yf));
+    gpu_free(op->f32);
     free(op);
 }
 
@@ -134,15 +147,71 @@ static void pool_set_batch(GpuPool* op, int N) {
     op->N = N;
 }
 
+// The fp32 route of a bf16 pool: descriptors and the four fp32 buffers for N samples.
+static void f32_set_batch(GpuPool* op, int N) {
+    if (op->Nf == N) return;
+    const PoolDims d = op->d;
+    size_t nin = (size_t)N * d.H * d.W * d.C, nout = (size_t)N * d.P * d.Q * d.C;
+    if (N > op->cap_f) {
+        gpu_free(op->f32);
+        op->f32 = (float*)gpu_malloc(2 * (nin + nout) * sizeof(float), "max-pool fp32 copies (bf16 mode)");
+        op->cap_f = N;
+    }
+    CUDNN_CHECK(cudnnSetTensor4dDescriptor(op->xf, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, N, d.C, d.H, d.W));
+    CUDNN_CHECK(cudnnSetTensor4dDescriptor(op->yf, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, N, d.C, d.P, d.Q));
+    op->Nf = N;
+}
+
 void gpu_maxpool_forward(GpuPool* op, int N, void* out, const void* in) {
     pool_set_batch(op, N);
     const float one = 1.0f, zero = 0.0f;
+    if (op->dt == UG_BF16 && !op->via_f32) {
+        cudnnStatus_t st = cudnnPoolingForward(op->ctx->cudnn, op->pool, &one, op->x, in, &zero, op->y, out);
+        if (st == CUDNN_STATUS_SUCCESS) return;
+        if (st != CUDNN_STATUS_NOT_SUPPORTED && st != CUDNN_STATUS_BAD_PARAM) CUDNN_CHECK(st);
+        op->via_f32 = 1;
+        fprintf(stderr, "ugradsl: note: this cuDNN has no bf16 max-pool (%s): pooling through fp32 copies\n",
+                cudnnGetErrorString(st));
+    }
+    if (op->via_f32) {
+        const PoolDims d = op->d;
+        size_t nin = (size_t)N * d.H * d.W * d.C, nout = (size_t)N * d.P * d.Q * d.C;
+        f32_set_batch(op, N);
+        float *x = op->f32, *y = x + nin;
+        ug_cast(UG_F32, x, UG_BF16, in, nin, op->ctx->stream);
+        CUDNN_CHECK(cudnnPoolingForward(op->ctx->cudnn, op->pool, &one, op->xf, x, &zero, op->yf, y));
+        ug_cast(UG_BF16, out, UG_F32, y, nout, op->ctx->stream);
+        return;
+    }
     CUDNN_CHECK(cudnnPoolingForward(op->ctx->cudnn, op->pool, &one, op->x, in, &zero, op->y, out));
 }
 
 void gpu_maxpool_backward(GpuPool* op, int N, void* din, const void* dout, const void* out, const void* in) {
     pool_set_batch(op, N);
     const float one = 1.0f, zero = 0.0f;
+    if (op->dt == UG_BF16 && !op->via_f32) {
+        cudnnStatus_t st = cudnnPoolingBackward(op->ctx->cudnn, op->pool, &one, op->y, out, op->y, dout, op->x, in,
+                                                &zero, op->x, din);
+        if (st == CUDNN_STATUS_SUCCESS) return;
+        if (st != CUDNN_STATUS_NOT_SUPPORTED && st != CUDNN_STATUS_BAD_PARAM) CUDNN_CHECK(st);
+        op->via_f32 = 1;
+        fprintf(stderr, "ugradsl: note: this cuDNN has no bf16 max-pool backward (%s): pooling through fp32 copies\n",
+                cudnnGetErrorString(st));
+    }
+    if (op->via_f32) {
+        const PoolDims d = op->d;
+        size_t nin = (size_t)N * d.H * d.W * d.C, nout = (size_t)N * d.P * d.Q * d.C;
+        f32_set_batch(op, N);
+        float *x = op->f32, *y = x + nin, *dy = y + nout, *dx = dy + nout;
+        cudaStream_t s = op->ctx->stream;
+        ug_cast(UG_F32, x, UG_BF16, in, nin, s);
+        ug_cast(UG_F32, y, UG_BF16, out, nout, s);   // the stored (rounded) maximum is one of the inputs, exactly
+        ug_cast(UG_F32, dy, UG_BF16, dout, nout, s);
+        CUDNN_CHECK(cudnnPoolingBackward(op->ctx->cudnn, op->pool, &one, op->yf, y, op->yf, dy, op->xf, x, &zero,
+                                         op->xf, dx));
+        ug_cast(UG_BF16, din, UG_F32, dx, nin, s);
+        return;
+    }
     CUDNN_CHECK(cudnnPoolingBackward(op->ctx->cudnn, op->pool, &one, op->y, out, op->y, dout, op->x, in, &zero, op->x,
                                      din));
 }
