@@ -88,11 +88,16 @@ void gpu_comm_wait(GpuComm* c, cudaStream_t s, const char* what) {
     }
 }
 
-void gpu_allreduce_sum_f32(GpuComm* c, float* buf, size_t n, cudaStream_t s) {
+void gpu_allreduce_sum_f32_enqueue(GpuComm* c, float* buf, size_t n, cudaStream_t s) {
     if (n == 0) return;
     ncclResult_t r = ncclAllReduce(buf, buf, n, ncclFloat32, ncclSum, c->comm, s);
     if (nccl_failed(r)) nccl_die(c, "all-reduce", r, __FILE__, __LINE__);
     if (r == ncclInProgress) wait_ready(c, "all-reduce enqueue");
+}
+
+void gpu_allreduce_sum_f32(GpuComm* c, float* buf, size_t n, cudaStream_t s) {
+    if (n == 0) return;
+    gpu_allreduce_sum_f32_enqueue(c, buf, n, s);
     gpu_comm_wait(c, s, "all-reduce");
 }
 

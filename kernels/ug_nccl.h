@@ -29,6 +29,9 @@ void gpu_comm_destroy(GpuComm* c);
 // In place: buf = sum over ranks (mean: then divided by world).  Enqueued on s, then waited for with polling.
 void gpu_allreduce_sum_f32(GpuComm* c, float* buf, size_t n, cudaStream_t s);
 void gpu_allreduce_mean_f32(GpuComm* c, float* buf, size_t n, cudaStream_t s);
+// The sum, only enqueued on s (the caller waits later with gpu_comm_wait): the buckets of the all-reduce that
+// overlaps backward.
+void gpu_allreduce_sum_f32_enqueue(GpuComm* c, float* buf, size_t n, cudaStream_t s);
 // Waits for s while polling ncclCommGetAsyncError; on error or timeout: aborts the communicator and dies.
 void gpu_comm_wait(GpuComm* c, cudaStream_t s, const char* what);
 

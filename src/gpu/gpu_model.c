@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "nn/grad_buckets.h"
 #include "nn/model_impl.h"
 
 #define BN_MOMENTUM 0.1f
@@ -53,6 +54,16 @@ typedef struct {
     uint16_t* dwbf;          // the largest convolution weight gradient, bf16
     int wbf_stale;           // params changed since wbf was made
     float* io_f32;           // fp32 staging for a bf16 slot going to or from the host (input, dx, features)
+    // The all-reduce overlapped with backward (GpuModelOptions.overlap, with a communicator): when armed for a
+    // backward (the trainer's plain step), bucket k is enqueued on comm_s as soon as the backward of layer
+    // buckets[k].after_layer is done; gpu_model_allreduce_grads then only waits for what is left.
+    GradBucket* buckets;
+    int nbuckets;
+    cudaStream_t comm_s;
+    cudaEvent_t grads_ev;
+    int armed;               // the next backward sends its buckets
+    int in_flight;           // buckets enqueued and not yet waited for
+    int reduced;             // the gradient now on the device was summed bucket by bucket (allreduce: nothing to do)
 } GpuNet;
 
 static GpuCtx* g_ctx;        // one per process (one rank per GPU)
@@ -166,6 +177,20 @@ static size_t slot_bytes(const GpuNet* g, int s, size_t N) {
 static float* actf(GpuNet* g, int s) { UG_CHECK(DT(g, s) == UG_F32, "gpu_model: slot %d is not fp32", s); return act(g, s); }
 static float* dactf(GpuNet* g, int s) { UG_CHECK(DT(g, s) == UG_F32, "gpu_model: slot %d is not fp32", s); return dact(g, s); }
 
+// Waits for the overlapped all-reduce (polling NCCL's errors with a deadline), before anything reads or writes
+// the gradient.
+static void settle(GpuNet* g) {
+    if (!g->in_flight) return;
+    gpu_comm_wait(g->comm, g->comm_s, "all-reduce (overlapped with backward)");
+    g->in_flight = 0;
+}
+
+static void send_bucket(GpuNet* g, const GradBucket* b) {
+    CUDA_CHECK(cudaEventRecord(g->grads_ev, g->s));
+    CUDA_CHECK(cudaStreamWaitEvent(g->comm_s, g->grads_ev, 0));
+    gpu_allreduce_sum_f32_enqueue(g->comm, g->grads + b->lo, b->hi - b->lo, g->comm_s);
+}
+
 // Which slots hold bf16 in the mixed-precision mode: all but the classifier's input and output (and the global
 // average pool's output, which feeds it); a layer that computes in one type (conv, BN, ReLU, max-pool, add) gets
 // fp32 on all its slots if any of them must be fp32 (a network without global pooling: fp32 up to there).
@@ -264,6 +289,17 @@ void gpu_model_attach(Model* m, const GpuModelOptions* o, void* comm) {
     g->total = gpu_malloc(sizeof(double), "loss total");
     g->norm = gpu_malloc(ug_sumsq_scratch_doubles() * sizeof(double), "norm scratch");
     CUDA_CHECK(cudaMemsetAsync(g->grads, 0, P * sizeof(float), g->s));
+    if (o->overlap && comm) {
+        double mb = o->bucket_mb > 0 ? o->bucket_mb : 25.0;
+        size_t target = (size_t)(mb * 1048576.0 / sizeof(float));
+        int nb = grad_buckets_plan(m, target, NULL, 0);
+        if (nb > 0) {
+            g->buckets = ug_calloc((size_t)nb, sizeof(GradBucket));
+            g->nbuckets = grad_buckets_plan(m, target, g->buckets, nb);
+            CUDA_CHECK(cudaStreamCreateWithFlags(&g->comm_s, cudaStreamNonBlocking));
+            CUDA_CHECK(cudaEventCreateWithFlags(&g->grads_ev, cudaEventDisableTiming));
+        }
+    }
     if (g->bf16) {
         g->wbf = gpu_malloc(P * sizeof(uint16_t), "bf16 copy of the weights");
         g->dwbf = gpu_malloc((max_conv_w ? max_conv_w : 1) * sizeof(uint16_t), "bf16 weight gradient");
@@ -277,7 +313,13 @@ void gpu_model_attach(Model* m, const GpuModelOptions* o, void* comm) {
 void gpu_model_detach(Model* m) {
     GpuNet* g = G(m);
     if (!g) return;
+    settle(g);
     gpu_sync(g->ctx);
+    if (g->nbuckets) {
+        CUDA_CHECK(cudaStreamDestroy(g->comm_s));
+        CUDA_CHECK(cudaEventDestroy(g->grads_ev));
+    }
+    free(g->buckets);
     Net* n = N_(m);
     for (int i = 0; i < n->num_layers; i++) {
         if (g->conv[i]) gpu_conv_destroy(g->conv[i]);
@@ -321,11 +363,14 @@ void gpu_model_state_to_host(Model* m) {
 
 void gpu_model_grads_to_host(Model* m) {
     if (!m->grads_on_device) return;
+    settle(G(m));
     download_flat(G(m), m->grads, G(m)->grads);
     m->grads_on_device = 0;
 }
 
 void gpu_model_grads_to_device(Model* m) {
+    settle(G(m));
+    G(m)->reduced = 0;   // new content from the host
     upload_flat(G(m), G(m)->grads, m->grads);
     m->grads_on_device = 1;
 }
@@ -410,6 +455,10 @@ static void backward_dev(GpuNet* g, const float* dlogits) {
     int N = g->last_n;
     float* p = g->params;
     float* gr = g->grads;
+    settle(g);
+    int bucketed = g->armed && g->nbuckets > 0 && N > 0, next = 0;
+    g->armed = 0;
+    g->reduced = 0;
     if (N == 0) {   // a rank with no samples in this step contributes zero gradients
         CUDA_CHECK(cudaMemsetAsync(gr, 0, m->num_params * sizeof(float), g->s));
         m->grads_on_device = 1;
@@ -480,7 +529,13 @@ static void backward_dev(GpuNet* g, const float* dlogits) {
         default: break;
         }
         if (din) finish_grad(g, l->in, din);
+        while (bucketed && next < g->nbuckets && g->buckets[next].after_layer == i) send_bucket(g, &g->buckets[next++]);
         prof_stop(g, 1, l->kind);
+    }
+    if (bucketed) {
+        UG_CHECK(next == g->nbuckets, "gpu_model: %d of %d gradient buckets sent by the end of backward", next,
+                 g->nbuckets);
+        g->in_flight = g->reduced = 1;
     }
     m->grads_on_device = 1;
 }
@@ -543,14 +598,27 @@ double gpu_model_compute(Model* m, int n, const float* x, const int32_t* y, cons
     return total;
 }
 
+void gpu_model_overlap_next_backward(Model* m) {
+    GpuNet* g = G(m);
+    g->armed = g->nbuckets > 0;
+}
+
+int gpu_model_overlap_buckets(const Model* m) { return G(m) ? G(m)->nbuckets : 0; }
+
 void gpu_model_allreduce_grads(Model* m) {
     GpuNet* g = G(m);
+    if (g->reduced) {   // summed bucket by bucket during backward (and not replaced since): wait for the rest
+        settle(g);
+        g->reduced = 0;
+        return;
+    }
     if (!m->grads_on_device) gpu_model_grads_to_device(m);
     if (g->comm) gpu_allreduce_sum_f32(g->comm, g->grads, m->num_params, g->s);
 }
 
 double gpu_model_grad_norm(Model* m) {
     GpuNet* g = G(m);
+    settle(G(m));
     if (!m->grads_on_device) gpu_model_grads_to_device(m);
     ug_sumsq(m->num_params, g->grads, g->norm, g->s);
     double ss = 0;
@@ -558,7 +626,10 @@ double gpu_model_grad_norm(Model* m) {
     return sqrt(ss);
 }
 
-void gpu_model_scale_grads(Model* m, float a) { ug_scale(G(m)->grads, a, m->num_params, G(m)->s); }
+void gpu_model_scale_grads(Model* m, float a) {
+    settle(G(m));
+    ug_scale(G(m)->grads, a, m->num_params, G(m)->s);
+}
 
 static void permute_mask_to_device(GpuNet* g, const uint8_t* mask) {
     Model* m = g->m;
@@ -583,6 +654,7 @@ static void permute_mask_to_device(GpuNet* g, const uint8_t* mask) {
 
 void gpu_model_sgd(Model* m, const Sgd* s, const uint8_t* mask, float lr) {
     GpuNet* g = G(m);
+    settle(G(m));
     if (s->cfg.momentum != 0 && !g->momentum) {
         g->momentum = gpu_malloc(m->num_params * sizeof(float), "momentum");
         CUDA_CHECK(cudaMemsetAsync(g->momentum, 0, m->num_params * sizeof(float), g->s));
@@ -610,6 +682,7 @@ void gpu_model_momentum_to_device(Model* m, const Sgd* s) {
 
 void gpu_model_grad_save(Model* m) {
     GpuNet* g = G(m);
+    settle(G(m));
     if (!m->grads_on_device) gpu_model_grads_to_device(m);
     if (!g->saved) g->saved = gpu_malloc(m->num_params * sizeof(float), "saved gradients");
     CUDA_CHECK(cudaMemcpyAsync(g->saved, g->grads, m->num_params * sizeof(float), cudaMemcpyDeviceToDevice, g->s));
@@ -617,11 +690,14 @@ void gpu_model_grad_save(Model* m) {
 
 void gpu_model_grad_add_saved(Model* m) {
     GpuNet* g = G(m);
+    settle(G(m));
     if (!m->grads_on_device) gpu_model_grads_to_device(m);
     ug_add_forward(g->grads, g->grads, g->saved, m->num_params, g->s);
 }
 
 void gpu_model_grad_zero(Model* m) {
+    settle(G(m));
+    G(m)->reduced = 0;
     CUDA_CHECK(cudaMemsetAsync(G(m)->grads, 0, m->num_params * sizeof(float), G(m)->s));
     m->grads_on_device = 1;
 }
@@ -685,6 +761,8 @@ void gpu_model_grad_zero(Model* m) { NO_CUDA(); }
 double gpu_model_compute(Model* m, int n, const float* x, const int32_t* y, const float* alpha, const float* weight,
                          float scale, float* sample_loss, float* logits) { NO_CUDA(); }
 void gpu_model_allreduce_grads(Model* m) { NO_CUDA(); }
+void gpu_model_overlap_next_backward(Model* m) { NO_CUDA(); }
+int gpu_model_overlap_buckets(const Model* m) { return 0; }
 double gpu_model_grad_norm(Model* m) { NO_CUDA(); }
 void gpu_model_scale_grads(Model* m, float a) { NO_CUDA(); }
 void gpu_model_sgd(Model* m, const Sgd* s, const uint8_t* mask, float lr) { NO_CUDA(); }

@@ -25,6 +25,9 @@ typedef struct {
     int bf16;             // 1: bf16 mixed precision: activations, their gradients and the convolutions in bf16
                           //    (float accumulation); master weights, gradients, momentum, BN statistics, the
                           //    classifier and the loss in fp32; no loss scaling (bf16 has fp32's exponent range)
+    int overlap;          // 1 (with a communicator): the trainer's step all-reduces the gradient in buckets while
+                          //    backward still runs (src/nn/grad_buckets.h), instead of once after it
+    double bucket_mb;     // bucket size for overlap (0: 25 MiB, PyTorch DDP's default)
 } GpuModelOptions;
 
 int gpu_available(void);                   // 1 when this build has CUDA and a GPU is visible
@@ -52,6 +55,11 @@ void gpu_model_grad_zero(Model* m);
 double gpu_model_compute(Model* m, int n, const float* x, const int32_t* y, const float* alpha, const float* weight,
                          float scale, float* sample_loss, float* logits);
 void gpu_model_allreduce_grads(Model* m);                 // sum over ranks (NCCL); nothing without a comm
+// Overlap (GpuModelOptions.overlap): the next backward sends its gradient buckets as they complete; the
+// gpu_model_allreduce_grads after it only waits for them.  Only for a step that is one backward followed by the
+// all-reduce (trainer_step); a no-op without buckets.  gpu_model_overlap_buckets: how many (0: off).
+void gpu_model_overlap_next_backward(Model* m);
+int gpu_model_overlap_buckets(const Model* m);
 double gpu_model_grad_norm(Model* m);
 void gpu_model_scale_grads(Model* m, float a);
 // SGD on the device; momentum lives there (uploaded from / downloaded to s->momentum_buf on request).

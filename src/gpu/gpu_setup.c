@@ -19,6 +19,15 @@ static int env_flag(const char* name, int dflt) {
     return v[0] == '1';
 }
 
+static double env_mb(const char* name, double dflt) {
+    const char* v = getenv(name);
+    if (!v || !*v) return dflt;
+    char* end;
+    double x = strtod(v, &end);
+    UG_CHECK(*end == 0 && x > 0 && x < 1e6, "environment: %s must be a size in MiB > 0 (got '%s')", name, v);
+    return x;
+}
+
 int device_parse(const char* s, const char* precision, const char* cmd) {
     int bf16 = 0;
     if (precision && strcmp(precision, "fp32")) {
@@ -41,7 +50,8 @@ void device_attach(Model* m, int device) {
         ug_die("--device cuda: a rank has no usable GPU (here: %s); run with --device cpu, or one rank per GPU",
                ok ? "has one" : gpu_unavailable_reason());
     GpuModelOptions o = {.device = g_dist.local_rank, .tf32 = env_flag("UG_TF32", 1),
-                         .deterministic = env_flag("UG_DETERMINISTIC", 0), .bf16 = device == DEVICE_CUDA_BF16};
+                         .deterministic = env_flag("UG_DETERMINISTIC", 0), .bf16 = device == DEVICE_CUDA_BF16,
+                         .overlap = env_flag("UG_GPU_OVERLAP", 0), .bucket_mb = env_mb("UG_GPU_BUCKET_MB", 25)};
     void* comm = NULL;
 #ifdef UG_HAVE_CUDA
     static GpuComm* shared;   // one communicator per process, shared by every model on the GPU

@@ -154,6 +154,7 @@ StepResult trainer_step(Trainer* t, const Batch* b, const float* alpha, const fl
     StepResult r = {0};
     r.n = trainer_global_count(t, b->n);
     UG_CHECK(r.n > 0, "training step %lld: the global batch is empty", (long long)t->step);
+    if (t->model->gpu) gpu_model_overlap_next_backward(t->model);   // one backward, then the all-reduce: overlap
     trainer_compute(t, b->n, b->x, b->y, alpha, weight, r.n);
     trainer_allreduce_grads(t);
     int stop_local = trainer_signal_received() || (t->stop_after_steps > 0 && t->step + 1 >= t->stop_after_steps);
