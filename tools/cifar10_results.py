@@ -720,7 +720,10 @@ def document(exps, configs, partial, warnings, plot_note):
           "Each grid was run by a sweep job on the validation split (gap to Retrain seed 1 over UA, MIA, RA and the "
           "validation accuracy VA; the test split, TA, is never used for the choice); the chosen argument set was "
           "then used for every seed. Methods without a sweep ran at the [unlearn.METHOD] values of the config "
-          "(public defaults).", ""]
+          "(public defaults). Some grids were widened after a first pass (still on the validation split) put the "
+          "choice at a grid's edge or showed one method's grid far finer than another's; the configs say which "
+          "lines were added and why (`# added ...`), and the earlier choices and their runs are kept beside the "
+          "runs (runs/old-*).", ""]
     for key, label in PARADIGMS:
         L += [f"### {label}", "", sweep_section(exps[key]["dir"]), ""]
     if warnings:
