@@ -191,7 +191,8 @@ fi
 
 # Jobs of an earlier submission that are still queued or running are kept: their stage is not submitted again,
 # and what needs it depends on that job (so the same command, or one with more methods or seeds, can be run
-# while the experiment is under way).  Only the report job is always new (it covers every row).
+# while the experiment is under way).  Only the report job is always new (it covers every row; an earlier one still
+# waiting is cancelled once the new one is submitted).
 declare -A active_by_name=()
 if [ -f "$run/jobs.txt" ]; then
     queued=" $(squeue -h -o '%i' 2>/dev/null | tr '\n' ' ') "
@@ -351,6 +352,12 @@ for d in "$run"/*/seed-*; do
 done
 report_job=$(submit "$name-report" short "$(join "${report_deps[@]}")" report.sbatch --out "$run/report" -- "${report_dirs[@]}")
 printf '%-28s %s\n' report "$report_job"
+# An earlier submission's report job still waiting is superseded by this one (which covers every row): cancel it.
+old_report=${active_by_name[$name-report]:-}
+if [ "$dry" = 0 ] && [ -n "$old_report" ] && [ "$old_report" != "$report_job" ] &&
+   [ "$(squeue -h -j "$old_report" -o %T 2>/dev/null)" = PENDING ]; then
+    scancel "$old_report" && ug_note "$name-report: the earlier submission's report job $old_report (still waiting) is superseded by $report_job: cancelled"
+fi
 echo "table: $run/report/report.md (when job $report_job ends); logs: $logs/"
 [ "$dry" = 0 ] || { echo "dry run: nothing submitted"; exit 0; }
 

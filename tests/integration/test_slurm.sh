@@ -16,7 +16,7 @@ STARTED=0
 pass() { echo "PASS $T/$1"; }
 fail() { echo "FAIL $T/$1: $2"; }
 skip() { echo "SKIP $T/$1: $2"; }
-all_cases="mpi_pmix afterok_chain requeue_usr1_resumes requeue_scontrol_resumes unlearn_usr1_reruns bad_input_checked_before_submit sweep_checks_and_collect pipeline_digits train_requeue_equals_uninterrupted pipeline_sweep_variants_original restart_after_kill"
+all_cases="mpi_pmix afterok_chain requeue_usr1_resumes requeue_scontrol_resumes unlearn_usr1_reruns bad_input_checked_before_submit report_superseded sweep_checks_and_collect pipeline_digits train_requeue_equals_uninterrupted pipeline_sweep_variants_original restart_after_kill"
 
 cleanup() {
     trap - EXIT INT TERM
@@ -256,6 +256,30 @@ epochs = 2" > "$TMP/inputs/exp2.ini"
     if [ -z "$problems" ]; then pass bad_input_checked_before_submit; else fail bad_input_checked_before_submit "$problems"; fi
 }
 bad_input
+
+# ---------------------------------------------------------------- a resubmission supersedes the waiting report job
+# An experiment whose original is a held job (nothing can run): submitted twice for real, the second submission
+# keeps every queued stage and cancels the first report job, which is still waiting, so reports do not pile up.
+report_superseded() {
+    local held out1 out2 r1 r2 problems=""
+    held=$(sbatch --parsable --hold -n 1 -o /dev/null --wrap true)
+    mkdir -p "$TMP/inputs" "$TMP/runs/exp5"; echo "[train]" > "$TMP/inputs/exp5.ini"
+    printf 'config_sha256=%s\ndata=pack --from digits-csv\nsplit=--paradigm class --classes 3\n' \
+        "$(sha256sum "$TMP/inputs/exp5.ini" | cut -d' ' -f1)" > "$TMP/runs/exp5/experiment.id"
+    echo "$held exp5-original" > "$TMP/runs/exp5/jobs.txt"
+    out1=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" --methods ga "$TMP/inputs/exp5.ini" 2>&1)
+    r1=$(sed -n 's/^report  *\([0-9]*\)$/\1/p' <<<"$out1")
+    out2=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/runs" --methods ga "$TMP/inputs/exp5.ini" 2>&1)
+    r2=$(sed -n 's/^report  *\([0-9]*\)$/\1/p' <<<"$out2")
+    [ -n "$r1" ] && [ -n "$r2" ] && [ "$r1" != "$r2" ] || problems+="report ids '$r1' '$r2'; "
+    [ -z "$(squeue -h -j "$r1" -o %T 2>/dev/null)" ] || problems+="first report job $r1 still queued; "
+    [ "$(squeue -h -j "$r2" -o %T 2>/dev/null)" = PENDING ] || problems+="second report job $r2 not waiting; "
+    grep -q "report job $r1 (still waiting) is superseded by $r2: cancelled" <<<"$out2" || problems+="no note: $(tr '\n' ' ' <<<"$out2" | head -c 300); "
+    grep -q "exp5-ga-s1: job [0-9]* of an earlier submission is still queued or running: kept" <<<"$out2" || problems+="GA's job not kept; "
+    scancel "$held" $(awk '{print $1}' "$TMP/runs/exp5/jobs.txt") 2>/dev/null
+    if [ -z "$problems" ]; then pass report_superseded; else fail report_superseded "$problems"; fi
+}
+report_superseded
 
 # ---------------------------------------------------------------- sweep-nodes.sh checks, and the collector
 sweep_case() {
