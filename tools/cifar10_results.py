@@ -146,6 +146,20 @@ def finished(d):
     return os.path.isfile(os.path.join(d, "DONE")) and os.path.isfile(os.path.join(d, "metrics.json"))
 
 
+def stale(exp, d):
+    """Why run d (EXP/NAME/seed-S) was made with other arguments than its sweep chose, or None.  Runs record
+    their arguments in d/args (jobs/unlearn.sbatch, from 2026-11-27 on); runs without that file are not checked."""
+    name = os.path.basename(os.path.dirname(d))
+    ra, sa = os.path.join(d, "args"), os.path.join(exp, "sweep", name + ".args")
+    if not (os.path.isfile(ra) and os.path.isfile(sa)):
+        return None
+    got, chosen = open(ra).read().split(), open(sa).read().split()
+    if got == chosen:
+        return None
+    return (f"{os.path.relpath(d, exp)} was made with `{' '.join(got)}` but the sweep chose `{' '.join(chosen)}` "
+            f"(move {d} away and rerun jobs/pipeline.sh)")
+
+
 def parse_methods(spec, seeds):
     out = {}
     for word in spec.split():
@@ -578,6 +592,10 @@ def main():
         runs = []
         for d in run_dirs(exp):
             if finished(d):
+                why = stale(exp, d)
+                if why:   # counted as missing: its numbers are not of the chosen hyper-parameters
+                    print(f"cifar10_results: {why}", file=sys.stderr)
+                    continue
                 runs.append(load_run(os.path.join(d, "metrics.json")))
         have = {(r["method"], str(r["seed"]) if r["method"] != "original" else None) for r in runs}
         missing = sorted(want - have, key=lambda x: (rank(x[0]), x[0], x[1] or ""))

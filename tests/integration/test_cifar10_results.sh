@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3
 TOOL=tools/cifar10_results.py
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
-cases="json_format mean_std claims_computed missing_row partial"
+cases="json_format mean_std claims_computed missing_row partial stale_run"
 if ! $PY -c "import matplotlib" 2>/dev/null; then
     for c in $cases; do echo "SKIP test_cifar10_results/$c: needs /usr/bin/python3 with matplotlib"; done; exit 0
 fi
@@ -193,3 +193,19 @@ grep -q "^| UGradSL+ | .* | 1 (not finished: 1 of 2 runs done) |$" "$D" 2>/dev/n
 ls -A "$T/outd" | grep -q '^\.' && why+="[temp files left: $(ls -A "$T/outd" | tr '\n' ' ')] "
 [ "$(ls "$T/outd" | tr '\n' ' ')" = "cifar10-classwise.json cifar10-random.json cifar10.md cifar10_avg_gap.png " ] || why+="[files: $(ls "$T/outd" | tr '\n' ' ')] "
 [ -z "$why" ] && echo "PASS test_cifar10_results/partial" || echo "FAIL test_cifar10_results/partial: $why"
+
+# ---- stale_run: a seed run that recorded other arguments (d/args) than its sweep chose is not used; one that
+# recorded the chosen ones (whitespace aside) is
+touch "$T/a/cifar10-random/ugradsl+/seed-2/DONE"
+echo "--lr  1e-4" > "$T/b/cifar10-classwise/ga/seed-1/args"
+echo "--lr 1e-5" > "$T/b/cifar10-classwise/ga/seed-2/args"
+run_tool "$T/b" "$T/oute"; rc=$?
+why=""
+[ $rc -eq 1 ] || why+="[exit $rc, want 1] "
+grep -q "ga/seed-2 was made with \`--lr 1e-5\` but the sweep chose \`--lr 1e-4\` (move .*ga/seed-2 away and rerun jobs/pipeline.sh)" "$T/tool.log" || why+="[message: $(head -c 300 "$T/tool.log")] "
+grep -q "ga/seed-1 was made" "$T/tool.log" && why+="[the run with the chosen arguments was refused] "
+grep -q "class-wise (class 0): not finished: 18 of 19 runs done; missing ga seed 2" "$T/tool.log" || why+="[not counted as missing] "
+rm "$T/b/cifar10-classwise/ga/seed-2/args"
+run_tool "$T/b" "$T/outf"; rc=$?
+[ $rc -eq 0 ] || why+="[exit $rc once the stale record is gone] "
+[ -z "$why" ] && echo "PASS test_cifar10_results/stale_run" || echo "FAIL test_cifar10_results/stale_run: $why"
