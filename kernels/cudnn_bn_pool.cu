@@ -162,17 +162,23 @@ static void f32_set_batch(GpuPool* op, int N) {
     op->Nf = N;
 }
 
+// The status of a first bf16 pooling call: 1 when it ran; 0 when this cuDNN has no bf16 pooling (from then on the
+// op pools through fp32 copies, said once); any other error ends the job.
+static int bf16_pool_ran(GpuPool* op, cudnnStatus_t st, const char* what) {
+    if (st == CUDNN_STATUS_SUCCESS) return 1;
+    if (st != CUDNN_STATUS_NOT_SUPPORTED && st != CUDNN_STATUS_BAD_PARAM) CUDNN_CHECK(st);
+    op->via_f32 = 1;
+    fprintf(stderr, "ugradsl: note: this cuDNN has no bf16 max-pool %s (%s): pooling through fp32 copies\n", what,
+            cudnnGetErrorString(st));
+    return 0;
+}
+
 void gpu_maxpool_forward(GpuPool* op, int N, void* out, const void* in) {
     pool_set_batch(op, N);
     const float one = 1.0f, zero = 0.0f;
-    if (op->dt == UG_BF16 && !op->via_f32) {
-        cudnnStatus_t st = cudnnPoolingForward(op->ctx->cudnn, op->pool, &one, op->x, in, &zero, op->y, out);
-        if (st == CUDNN_STATUS_SUCCESS) return;
-        if (st != CUDNN_STATUS_NOT_SUPPORTED && st != CUDNN_STATUS_BAD_PARAM) CUDNN_CHECK(st);
-        op->via_f32 = 1;
-        fprintf(stderr, "ugradsl: note: this cuDNN has no bf16 max-pool (%s): pooling through fp32 copies\n",
-                cudnnGetErrorString(st));
-    }
+    if (op->dt == UG_BF16 && !op->via_f32 &&
+        bf16_pool_ran(op, cudnnPoolingForward(op->ctx->cudnn, op->pool, &one, op->x, in, &zero, op->y, out), "forward"))
+        return;
     if (op->via_f32) {
         const PoolDims d = op->d;
         size_t nin = (size_t)N * d.H * d.W * d.C, nout = (size_t)N * d.P * d.Q * d.C;
@@ -189,15 +195,10 @@ void gpu_maxpool_forward(GpuPool* op, int N, void* out, const void* in) {
 void gpu_maxpool_backward(GpuPool* op, int N, void* din, const void* dout, const void* out, const void* in) {
     pool_set_batch(op, N);
     const float one = 1.0f, zero = 0.0f;
-    if (op->dt == UG_BF16 && !op->via_f32) {
-        cudnnStatus_t st = cudnnPoolingBackward(op->ctx->cudnn, op->pool, &one, op->y, out, op->y, dout, op->x, in,
-                                                &zero, op->x, din);
-        if (st == CUDNN_STATUS_SUCCESS) return;
-        if (st != CUDNN_STATUS_NOT_SUPPORTED && st != CUDNN_STATUS_BAD_PARAM) CUDNN_CHECK(st);
-        op->via_f32 = 1;
-        fprintf(stderr, "ugradsl: note: this cuDNN has no bf16 max-pool backward (%s): pooling through fp32 copies\n",
-                cudnnGetErrorString(st));
-    }
+    if (op->dt == UG_BF16 && !op->via_f32 &&
+        bf16_pool_ran(op, cudnnPoolingBackward(op->ctx->cudnn, op->pool, &one, op->y, out, op->y, dout, op->x, in,
+                                               &zero, op->x, din), "backward"))
+        return;
     if (op->via_f32) {
         const PoolDims d = op->d;
         size_t nin = (size_t)N * d.H * d.W * d.C, nout = (size_t)N * d.P * d.Q * d.C;

@@ -31,7 +31,7 @@ typedef struct {
     float *params, *grads, *buffers, *momentum, *saved, *stage;   // flat [P] (buffers [num_buffers])
     uint8_t* mask;
     const uint8_t* mask_src; // host mask uploaded last (pointer identity)
-    size_t cap_batch, acts_floats;
+    size_t cap_batch;
     size_t* slot_off;        // byte offsets into acts / dacts
     char *acts, *dacts, *scratch;   // slots of their own type (slot_dt); scratch: one slot's worth, any type
     float* aux;
@@ -163,7 +163,6 @@ static void ensure_batch(GpuNet* g, size_t N) {
     CUDA_CHECK(cudaMallocHost((void**)&g->host_logits, N * K * sizeof(float)));
     CUDA_CHECK(cudaMallocHost((void**)&g->host_features, N * (size_t)g->m->feature_dim * sizeof(float)));
     CUDA_CHECK(cudaMallocHost((void**)&g->host_loss, N * sizeof(float)));
-    g->acts_floats = off;
     g->cap_batch = N;
 }
 
@@ -218,8 +217,7 @@ static void choose_slot_types(GpuNet* g) {
 }
 
 // The weights a convolution reads: the fp32 master weights, or their bf16 copy (made again when stale).
-static const void* conv_weights(GpuNet* g, const Layer* l, int i) {
-    (void)i;
+static const void* conv_weights(GpuNet* g, const Layer* l) {
     if (DT(g, l->in) != UG_BF16) return g->params + l->w;
     if (g->wbf_stale) {
         ug_cast(UG_BF16, g->wbf, UG_F32, g->params, g->m->num_params, g->s);
@@ -389,7 +387,7 @@ static float* forward_dev(GpuNet* g, int N, int train) {
         size_t cnt_out = (size_t)N * n->slots[l->out].per;
         switch (l->kind) {
         case L_CONV:
-            gpu_conv_forward(g->conv[i], N, out, in, conv_weights(g, l, i), l->b != SIZE_MAX ? p + l->b : NULL);
+            gpu_conv_forward(g->conv[i], N, out, in, conv_weights(g, l), l->b != SIZE_MAX ? p + l->b : NULL);
             break;
         case L_BN:
             if (!g->cudnn_bn) {   // ours: the ReLU that follows is applied in the same pass
@@ -500,7 +498,7 @@ static void backward_dev(GpuNet* g, const float* dlogits) {
         case L_CONV: {
             int low = DT(g, l->in) == UG_BF16;   // the bf16 weight gradient, then cast into the fp32 one
             gpu_conv_backward(g->conv[i], N, din, low ? (void*)g->dwbf : gr + l->w, l->b != SIZE_MAX ? gr + l->b : NULL,
-                              dout, in, din ? conv_weights(g, l, i) : NULL);
+                              dout, in, din ? conv_weights(g, l) : NULL);
             if (low)
                 ug_cast(UG_F32, gr + l->w, UG_BF16, g->dwbf, (size_t)l->cd.K * l->cd.C * l->cd.R * l->cd.S, g->s);
             break;

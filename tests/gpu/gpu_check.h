@@ -37,6 +37,15 @@ static void gc_begin(void) {}
 static void gc_end(void) {}
 #endif
 
+#ifdef UG_HAVE_CUDA
+#include "nn/ops.h"
+// A convolution's dims (conv_dims lives in ops.c beside the oneDNN dispatch, which the standalone GPU build lacks).
+static inline ConvDims gc_conv_dims(int H, int W, int C, int K, int R, int stride, int pad) {
+    ConvDims d = {H, W, C, K, R, R, stride, pad, (H + 2 * pad - R) / stride + 1, (W + 2 * pad - R) / stride + 1};
+    return d;
+}
+#endif
+
 // Number of entries that differ bit for bit.
 static inline size_t gc_bit_diffs(const float* a, const float* b, size_t n) {
     size_t d = 0;

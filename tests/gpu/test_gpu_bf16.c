@@ -90,10 +90,6 @@ static void test_cast(void) {
     free(x); free(got); free(back);
 }
 
-static ConvDims dims(int H, int W, int C, int K, int R, int stride, int pad) {
-    ConvDims d = {H, W, C, K, R, R, stride, pad, (H + 2 * pad - R) / stride + 1, (W + 2 * pad - R) / stride + 1};
-    return d;
-}
 
 static void check_conv16(ConvDims d, int N) {
     GpuConv* op = gpu_conv_create_t(g_ctx, d, 1, 1, UG_BF16);
@@ -133,10 +129,10 @@ static void check_conv16(ConvDims d, int N) {
 
 static void test_conv(void) {
     GPU_CASE_BEGIN();
-    check_conv16(dims(9, 9, 8, 16, 3, 1, 1), 3);
-    check_conv16(dims(12, 10, 16, 32, 1, 2, 0), 2);
-    check_conv16(dims(20, 20, 3, 8, 7, 2, 3), 2);   // the ImageNet stem's shape (C = 3)
-    check_conv16(dims(8, 8, 64, 64, 3, 1, 1), 4);
+    check_conv16(gc_conv_dims(9, 9, 8, 16, 3, 1, 1), 3);
+    check_conv16(gc_conv_dims(12, 10, 16, 32, 1, 2, 0), 2);
+    check_conv16(gc_conv_dims(20, 20, 3, 8, 7, 2, 3), 2);   // the ImageNet stem's shape (C = 3)
+    check_conv16(gc_conv_dims(8, 8, 64, 64, 3, 1, 1), 4);
 }
 
 // Our batch norm on bf16 activations: statistics and γ/β gradients in fp32 (double sums), outputs rounded once.

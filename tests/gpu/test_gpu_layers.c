@@ -7,11 +7,6 @@
 #include "ug_kernels.h"
 #include "ug_layers.h"
 
-// conv_dims lives in ops.c beside the oneDNN dispatch; the standalone GPU build has no oneDNN, so compute here.
-static ConvDims dims(int H, int W, int C, int K, int R, int stride, int pad) {
-    ConvDims d = {H, W, C, K, R, R, stride, pad, (H + 2 * pad - R) / stride + 1, (W + 2 * pad - R) / stride + 1};
-    return d;
-}
 
 static void expect_close(const char* what, const float* dev, const float* want, size_t n, double tol) {
     float* got = gc_host(dev, n);
@@ -65,10 +60,10 @@ static void check_conv(ConvDims d, int ohwi, double tol) {
 static void test_conv(void) {
     GPU_CASE_BEGIN();
     for (int ohwi = 0; ohwi <= 1; ohwi++) {
-        check_conv(dims(9, 9, 5, 7, 3, 1, 1), ohwi, 2e-4);   // Winograd / FFT algorithms: ~1e-5
-        check_conv(dims(12, 10, 8, 16, 1, 2, 0), ohwi, 2e-4);
-        check_conv(dims(20, 20, 3, 8, 7, 2, 3), ohwi, 2e-4);
-        check_conv(dims(8, 8, 64, 64, 3, 1, 1), ohwi, 2e-4);
+        check_conv(gc_conv_dims(9, 9, 5, 7, 3, 1, 1), ohwi, 2e-4);   // Winograd / FFT algorithms: ~1e-5
+        check_conv(gc_conv_dims(12, 10, 8, 16, 1, 2, 0), ohwi, 2e-4);
+        check_conv(gc_conv_dims(20, 20, 3, 8, 7, 2, 3), ohwi, 2e-4);
+        check_conv(gc_conv_dims(8, 8, 64, 64, 3, 1, 1), ohwi, 2e-4);
     }
 }
 
@@ -76,7 +71,7 @@ static void test_conv_tf32(void) {
     GPU_CASE_BEGIN();
     gpu_ctx_set_tf32(g_ctx, 1);
     g_ctx->deterministic = 0;
-    check_conv(dims(14, 14, 32, 64, 3, 1, 1), 1, 5e-3);   // TF32: ~10 mantissa bits
+    check_conv(gc_conv_dims(14, 14, 32, 64, 3, 1, 1), 1, 5e-3);   // TF32: ~10 mantissa bits
     g_ctx->deterministic = 1;
     gpu_ctx_set_tf32(g_ctx, 0);
 }
