@@ -153,7 +153,7 @@ help:
 	@echo "make test-slurm  job scripts against a real local Slurm (tools/slurm-local.sh; root)"
 	@echo "make demo        pack the digits default, split, train, unlearn, report"
 	@echo "make demo-all    the same with every baseline of the paper (docs/BASELINES.md)"
-	@echo "make cifar10     issue 8: both CIFAR-10 experiments submitted to Slurm (~18 h on 2 cores; resumable)"
+	@echo "make cifar10     issue 8: both CIFAR-10 experiments submitted to Slurm (~19 h on 2 cores; resumable)"
 	@echo "make cifar10-results  docs/results/cifar10.md from the finished runs (refuses while runs are missing)"
 	@echo "make bench       benchmarks vs PyTorch (prints 'bench: name value unit')"
 	@echo "make bench-data  loader throughput"

@@ -204,11 +204,30 @@ fi
 # A grid whose choice was made with other argument sets: the chosen values (and the runs made with them) would
 # no longer be what the config says.
 grid_text() { printf '[grid]\n'; [ -z "${m_fixed[$1]}" ] || printf 'args = %s\n' "${m_fixed[$1]}"; ug_ini_values "$config" "sweep.$1" grid | sed 's/^/grid = /'; }
+# grid_widened NAME: the config's grid is the chosen-with one plus sets appended after it (same fixed args).
+grid_widened() {
+    local old new
+    old=$(cat "$run/sweep/$1.grid" 2>/dev/null) || return 1
+    new=$(grid_text "$1")
+    [ -n "$old" ] && [ "${#new}" -gt "${#old}" ] && [ "${new:0:${#old}}" = "$old" ] && [ "${new:${#old}:1}" = $'\n' ]
+}
 for m in $methods; do
     [ "${m_ngrid[$m]}" -ge 2 ] || continue
     diff -q <(grid_text "$m") "$run/sweep/$m.grid" >/dev/null 2>&1 && continue
-    if [ -f "$run/sweep/$m.args" ]; then
-        ug_die "the grid of $m in $config differs from the one its values were chosen with ($run/sweep/$m.grid); to choose again, move $run/sweep/$m.* and $run/$m away, then rerun"
+    if [ -f "$run/sweep/$m.args" ] && grid_widened "$m"; then
+        # Sets only appended: choose again over the whole grid (the sweep reruns just the new sets).  The old
+        # choice goes to sweep/NAME.history/; the seed runs are resubmitted and keep their results when the
+        # choice stays the same (jobs/unlearn.sbatch compares DIR/args).
+        if [ "$dry" = 1 ]; then
+            echo "sweep $m: grid widened since its values were chosen: would choose again (new sets only)"
+        else
+            hist=$run/sweep/$m.history/$(date -u +%Y%m%dT%H%M%SZ)
+            mkdir -p "$hist"
+            for f in args csv json md grid; do [ ! -e "$run/sweep/$m.$f" ] || mv "$run/sweep/$m.$f" "$hist/"; done
+            echo "sweep $m: grid widened since its values were chosen ($(cat "$hist/$m.args")): choosing again; the old choice is in $hist"
+        fi
+    elif [ -f "$run/sweep/$m.args" ]; then
+        ug_die "the grid of $m in $config differs from the one its values were chosen with ($run/sweep/$m.grid) other than by added sets; to choose again, move $run/sweep/$m.* and $run/$m away, then rerun"
     elif [ -n "${active_by_name[$name-sweep-$m]:-}" ]; then
         ug_die "the grid of $m in $config differs from the one its queued or running sweep job ${active_by_name[$name-sweep-$m]} was given ($run/sweep/$m.grid); scancel that job (then rerun) or restore the grid"
     fi
@@ -337,7 +356,14 @@ for m in $methods; do
     for s in ${m_seeds[$m]}; do
         d=$run/$m/seed-$s
         report_dirs+=("$d")
-        if [ -f "$d/DONE" ]; then printf '%-28s %s\n' "$m seed $s" "done"; continue; fi
+        if [ -f "$d/DONE" ]; then
+            # done, unless made with other arguments than the choice (the job then moves it aside and reruns)
+            # or the sweep is choosing again (the job keeps it if the choice is the same)
+            want=$(echo $(cat "${args_file[1]:-/dev/null}" 2>/dev/null) "${extra[@]}")
+            if [ -z "$sweep_job" ] && { [ ! -f "$d/args" ] || [ "$(cat "$d/args")" = "$want" ]; }; then
+                printf '%-28s %s\n' "$m seed $s" "done"; continue
+            fi
+        fi
         j=$(submit "$name-$m-s$s" mpi-long "$(join $pack_job $split_job $orig_job $sweep_job)" unlearn.sbatch --out "$d" --config "$config" --data "$data" --model "$orig/model.h5" --split "$split" --method "$base" "${label[@]}" "${args_file[@]}" --seed "$s" -- "${extra[@]}")
         report_deps+=("$j")
         printf '%-28s %s\n' "$m seed $s" "$j"

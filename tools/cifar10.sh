@@ -57,6 +57,10 @@ if [ ! -d data/cifar10-jpeg ]; then
 fi
 
 # ---- Slurm: a controller that answers, or a one-node cluster on this machine
+# (SLURM_CONF may already point at a cluster of tools/slurm-local.sh: its partition is 'debug')
+if [ -n "${SLURM_CONF:-}" ] && grep -q '^# Written by tools/slurm-local.sh' "$SLURM_CONF" 2>/dev/null; then
+    export UG_PARTITION=${UG_PARTITION:-debug}
+fi
 if ! timeout 20 sinfo -h >/dev/null 2>&1; then
     if [ -z "$slurm_dir" ]; then
         if [ -w /work ]; then slurm_dir=/work/slurm; else slurm_dir=$HOME/.ugradsl-slurm; fi

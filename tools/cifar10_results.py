@@ -157,7 +157,7 @@ def stale(exp, d):
     if got == chosen:
         return None
     return (f"{os.path.relpath(d, exp)} was made with `{' '.join(got)}` but the sweep chose `{' '.join(chosen)}` "
-            f"(move {d} away and rerun jobs/pipeline.sh)")
+            f"(rerun `make cifar10`: its job moves the run to {os.path.dirname(d)}/superseded/ and makes it again)")
 
 
 def parse_methods(spec, seeds):
@@ -741,7 +741,7 @@ def document(exps, configs, partial, warnings, plot_note):
           "(public defaults). Some grids were widened after a first pass (still on the validation split) put the "
           "choice at a grid's edge or showed one method's grid far finer than another's; the configs say which "
           "lines were added and why (`# added ...`), and the earlier choices and their runs are kept beside the "
-          "runs (runs/old-*).", ""]
+          "runs (runs/old-* for the first widenings, then sweep/NAME.history/ and NAME/superseded/).", ""]
     for key, label in PARADIGMS:
         L += [f"### {label}", "", sweep_section(exps[key]["dir"]), ""]
     if warnings:

@@ -202,7 +202,7 @@ echo "--lr 1e-5" > "$T/b/cifar10-classwise/ga/seed-2/args"
 run_tool "$T/b" "$T/oute"; rc=$?
 why=""
 [ $rc -eq 1 ] || why+="[exit $rc, want 1] "
-grep -q "ga/seed-2 was made with \`--lr 1e-5\` but the sweep chose \`--lr 1e-4\` (move .*ga/seed-2 away and rerun jobs/pipeline.sh)" "$T/tool.log" || why+="[message: $(head -c 300 "$T/tool.log")] "
+grep -q "ga/seed-2 was made with \`--lr 1e-5\` but the sweep chose \`--lr 1e-4\` (rerun \`make cifar10\`: its job moves the run to .*ga/superseded/ and makes it again)" "$T/tool.log" || why+="[message: $(head -c 300 "$T/tool.log")] "
 grep -q "ga/seed-1 was made" "$T/tool.log" && why+="[the run with the chosen arguments was refused] "
 grep -q "class-wise (class 0): not finished: 18 of 19 runs done; missing ga seed 2" "$T/tool.log" || why+="[not counted as missing] "
 rm "$T/b/cifar10-classwise/ga/seed-2/args"

@@ -389,8 +389,9 @@ pipeline_real() {
 # The issue-8 stages on the digits default, sharing pipeline_digits' original: a random-forgetting experiment
 # with --original (same validation hold-out), a sweep stage (GA: 2 sets; UGradSL+@adaptive-neg: 2 sets of a
 # variant), a variant without grid (UGradSL@adaptive-lit), a baseline with its own seeds (be:2); then the same
-# command again (everything done: only the report), a changed grid (refused), and --original with another
-# validation hold-out (the split job fails, saying why).
+# command again (everything done: only the report), a changed grid (refused), a widened grid (chosen again over
+# the new set only; the seed run kept), a seed run made with other arguments (moved aside, made again), and
+# --original with another validation hold-out (the split job fails, saying why).
 pipeline_sweep_real() {
     local name=pipeline_sweep_variants_original c
     for c in pack split train unlearn eval report; do has_cmd $c || { skip $name "ugradsl $c not implemented"; return; }; done
@@ -444,6 +445,27 @@ pipeline_sweep_real() {
     sed -i 's/^grid = --lr 2e-3/grid = --lr 3e-3/' "$cfg"
     out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/pruns" --original "$shared" --methods "$methods" --seeds 1 --dry-run "$cfg" 2>&1); rc=$?
     [ $rc -ne 0 ] && grep -q 'differs from the one its values were chosen with' <<<"$out" || problems+="changed grid: rc $rc '$(tail -n 1 <<<"$out")'; "
+    sed -i 's/^grid = --lr 3e-3/grid = --lr 2e-3/' "$cfg"
+    # a widened grid (a set appended) is chosen again, running the new set only; GA's seed run is resubmitted and
+    # kept (same choice: its DIR/args match)
+    sed -i '/^grid = --lr 1e9 --epochs 1/a grid = --lr 1e10 --epochs 1     # diverges too' "$cfg"
+    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/pruns" --original "$shared" --methods "$methods" --seeds 1 --wait 300 "$cfg" 2>&1); rc=$?
+    [ $rc -eq 0 ] || problems+="widened grid: rc $rc: $(tail -n 2 <<<"$out" | tr '\n' ' '); "
+    grep -q 'sweep ga: grid widened since its values were chosen (--lr 1e-3)' <<<"$out" || problems+="widened grid not recognised: $(grep 'sweep ga' <<<"$out" | tr '\n' '|'); "
+    [ "$(cat "$run"/sweep/ga.history/*/ga.args 2>/dev/null)" = "--lr 1e-3" ] || problems+="the old choice is not in sweep/ga.history/*/ga.args; "
+    [ "$(tr -d '\n' < "$run/sweep/ga.args" 2>/dev/null)" = "--lr 1e-3" ] || problems+="widened sweep chose '$(cat "$run/sweep/ga.args" 2>/dev/null)'; "
+    [ "$(grep -h -c 'done before' "$run"/logs/ug-dd-random-sweep-ga-*.out 2>/dev/null | sort -n | tail -1)" = 2 ] || problems+="the widened sweep did not reuse its 2 earlier sets; "
+    [ "$(grep -c '^[123],' "$run/sweep/ga.csv" 2>/dev/null)" = 3 ] || problems+="ga.csv lacks its 3 sets; "
+    grep -q 'DONE exists (arguments: --lr 1e-3): already done' "$run"/logs/ug-dd-random-ga-s1-*.out 2>/dev/null || problems+="GA seed 1 was not kept after the same choice; "
+    [ ! -d "$run/ga/superseded" ] || problems+="GA seed 1 was superseded although the choice stayed; "
+    # a run made with other arguments than the choice is moved aside and made again
+    echo "--lr 5e-4" > "$run/ga/seed-1/args"
+    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/pruns" --original "$shared" --methods "$methods" --seeds 1 --wait 300 "$cfg" 2>&1); rc=$?
+    [ $rc -eq 0 ] || problems+="stale run: rc $rc: $(tail -n 2 <<<"$out" | tr '\n' ' '); "
+    grep -q '^ga seed 1 *[0-9]' <<<"$out" || problems+="GA seed 1 made with other arguments was not resubmitted; "
+    [ "$(cat "$run"/ga/superseded/seed-1-*/args 2>/dev/null)" = "--lr 5e-4" ] || problems+="the stale run was not moved to ga/superseded/; "
+    [ -f "$run/ga/seed-1/DONE" ] && [ "$(cat "$run/ga/seed-1/args" 2>/dev/null)" = "--lr 1e-3" ] || problems+="GA seed 1 was not made again with the chosen arguments; "
+    grep -q -i 'superseded' "$run/report/report.md" 2>/dev/null && problems+="the report lists a superseded run; "
     # --original with another validation hold-out: the split job fails and says why; nothing runs after it
     local bad=$TMP/inputs/dd-badval.ini
     sed -e 's/^seed = 1$/seed = 2/' "$demo_ini" > "$bad"
