@@ -7,6 +7,9 @@
 #                                       bin/ugradsl and the shared libraries it needs, except glibc, CUDA and
 #                                       Open MPI (those must come from the GPU machine)
 #   tools/gpu-bundle.sh unpack [DIR]    there: unpacks it into /opt/ugradsl-bundle; prints the line to eval
+# UG_BUNDLE_PROG=FILE packs that program instead of bin/ugradsl, e.g. a build for older CPUs made beside the one in
+# use (make BUILD=build-portable BIN=build-portable/bin OPT="-O3 -march=x86-64-v2" build-portable/bin/ugradsl),
+# so that jobs running bin/ugradsl meanwhile are not disturbed.
 #
 # (A first version carried Debian's Open MPI too; beside the machine's own Open MPI its plugins failed to load:
 # "mca_pmix_ext3x.so: undefined symbol: PMIx_Info_create".)  Used by tools/gpu-check.sh when the machine lacks
@@ -18,14 +21,15 @@ DIR=${2:-.devbundle}
 PREFIX=/opt/ugradsl-bundle
 case ${1:-} in
 pack)
-    [ -x bin/ugradsl ] || die "bin/ugradsl not built (make GPU=1 first)"
+    prog=${UG_BUNDLE_PROG:-bin/ugradsl}
+    [ -x "$prog" ] || die "$prog not built (make GPU=1 first)"
     mkdir -p "$DIR"
     stage=$(mktemp -d); trap 'rm -rf "$stage"' EXIT
     mkdir -p "$stage$PREFIX/lib" "$stage$PREFIX/bin"
-    cp bin/ugradsl "$stage$PREFIX/bin/"
+    cp "$prog" "$stage$PREFIX/bin/ugradsl"
     # the shared libraries of the program minus what the GPU machine brings itself (glibc, libstdc++/libgcc,
     # CUDA, Open MPI and what Open MPI depends on)
-    ldd bin/ugradsl 2>/dev/null |
+    ldd "$prog" 2>/dev/null |
         awk '/=>/ && $3 ~ /^\// {print $3}' | sort -u |
         grep -v -E '/(libc|libm|libpthread|libdl|librt|libutil|libresolv|ld-linux[^/]*|libstdc\+\+|libgcc_s|libcuda|libcudart|libcudnn[^/]*|libcublas[^/]*|libcublasLt|libnccl|libmpi|libopen-pal|libopen-rte|libpmix|libevent[^/]*|libhwloc|libucp|libucs|libuct|libucm|libfabric|libpsm2|libibverbs|librdmacm)\.so' |
         cat > "$stage/libs.txt" || true
