@@ -658,6 +658,10 @@ def document(exps, configs, partial, warnings, plot_note):
         if t:
             L.append(f"- {label}: runs finished between {t[0]} and {t[1]}; MPI ranks per run: "
                      f"{', '.join(map(str, ws)) or '?'}; CPU only; one Slurm job at a time (tools/slurm-local.sh)")
+    L.append("- The experiment ran in the background of development sessions: builds and tests sometimes shared the "
+             "2 cores with a job, which slows that job's wall time (RTE) but changes none of its other numbers "
+             "(the same seed and rank count give the same results).  The RTE ± therefore includes that noise; "
+             "compare RTEs as ratios of means.")
     L += ["", "## Commands", "", "All of it in one command: `make cifar10` (tools/cifar10.sh, resumable), then "
           "`make cifar10-results` once every job has ended.  What that runs:", "", "```sh"]
     L += [slurm_commands() or "(see docs/SLURM.md, section \"Issue 8\")"]
