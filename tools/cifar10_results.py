@@ -146,6 +146,12 @@ def finished(d):
     return os.path.isfile(os.path.join(d, "DONE")) and os.path.isfile(os.path.join(d, "metrics.json"))
 
 
+def unrecorded(exp, d):
+    """Run d of a swept method has no d/args (so stale() cannot check it)."""
+    name = os.path.basename(os.path.dirname(d))
+    return not os.path.isfile(os.path.join(d, "args")) and os.path.isfile(os.path.join(exp, "sweep", name + ".args"))
+
+
 def stale(exp, d):
     """Why run d (EXP/NAME/seed-S) was made with other arguments than its sweep chose, or None.  Runs record
     their arguments in d/args (jobs/unlearn.sbatch, from 2026-11-27 on); runs without that file are not checked."""
@@ -592,6 +598,9 @@ def main():
         runs = []
         for d in run_dirs(exp):
             if finished(d):
+                if unrecorded(exp, d):
+                    warnings.append(f"{os.path.relpath(d, exp)} has no record of its arguments (d/args; made before "
+                                    "runs kept one): its sweep's choice cannot be checked against it")
                 why = stale(exp, d)
                 if why:   # counted as missing: its numbers are not of the chosen hyper-parameters
                     print(f"cifar10_results: {why}", file=sys.stderr)

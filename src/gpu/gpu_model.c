@@ -454,12 +454,16 @@ static void backward_dev(GpuNet* g, const float* dlogits) {
     float* p = g->params;
     float* gr = g->grads;
     settle(g);
-    int bucketed = g->armed && g->nbuckets > 0 && N > 0, next = 0;
+    int bucketed = g->armed && g->nbuckets > 0, next = 0;
     g->armed = 0;
     g->reduced = 0;
     if (N == 0) {   // a rank with no samples in this step contributes zero gradients
         CUDA_CHECK(cudaMemsetAsync(gr, 0, m->num_params * sizeof(float), g->s));
         m->grads_on_device = 1;
+        if (bucketed) {   // the other ranks send their buckets: NCCL needs the same calls here, in the same order
+            for (; next < g->nbuckets; next++) send_bucket(g, &g->buckets[next]);
+            g->in_flight = g->reduced = 1;
+        }
         return;
     }
     memset(g->written, 0, (size_t)n->num_slots);
