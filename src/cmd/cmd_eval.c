@@ -129,6 +129,7 @@ int cmd_eval(int argc, char** argv) {
     run.world_size = g_dist.world;
     run.startup_s = startup_s;
     run.config_text = config_text;
+    run.options = specs;
     run.split_path = split_path;
     run.split_name = split_name;
     run.model_path = model_path;

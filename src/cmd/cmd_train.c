@@ -129,6 +129,7 @@ int cmd_train(int argc, char** argv) {
     dist_set_threads(threads);
     char* text = options_text(specs);
     c.config_text = text;
+    c.options = specs;
     int rc = train_run(&c);
     free(text);
     free(data); free(split); free(on); free(output); free(arch); free(schedule); free(milestones); free(augment);

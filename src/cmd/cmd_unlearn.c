@@ -21,6 +21,7 @@ typedef struct {
     const char* output_dir;
     const char* json_path;      // extra copy of metrics.json (may be NULL)
     const char* config_text;
+    const OptSpec* options;     // the command's options, effective values (metrics.json "options")
     int eval_batch, skip, cache;
     int mia_bootstrap;          // MIA stability resamples (20 SVC fits: most of an evaluation's time; 0 = off)
     int mia_extras, add_mia;    // 0: skip the extra attacks / Add. MIA (a sweep's trial runs do not read them)
@@ -49,6 +50,7 @@ static void evaluate(Model* m, Dataset* ds, const Split* sp, const char* data, c
     mo.p = eo->p;
     run->world_size = g_dist.world;
     run->config_text = eo->config_text;
+    run->options = eo->options;
     run->split_path = split;
     run->model_path = model_path;
     run->dataset_path = data;
@@ -208,6 +210,7 @@ int cmd_unlearn(int argc, char** argv) {
         if (!strcmp(argv[i], "--config") && i + 1 < argc) config_text = ug_read_file(argv[i + 1], NULL);
         else if (!strncmp(argv[i], "--config=", 9)) config_text = ug_read_file(argv[i] + 9, NULL);
     eo.config_text = config_text;
+    eo.options = specs;
 
     if (mi->kind == METHOD_RETRAIN) {
         const char* cfg = NULL;

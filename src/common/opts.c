@@ -22,6 +22,20 @@ static OptSpec* find_spec(OptSpec* specs, const char* name) {
     return NULL;
 }
 
+void opts_write_json(JsonWriter* j, const char* key, const OptSpec* specs) {
+    json_obj_open(j, key);
+    for (const OptSpec* s = specs; s->name; s++) {
+        switch (s->type) {
+        case OPT_STR: json_str(j, s->name, *(char* const*)s->dest); break;
+        case OPT_INT: json_int(j, s->name, *(const int*)s->dest); break;
+        case OPT_INT64: json_int(j, s->name, *(const int64_t*)s->dest); break;
+        case OPT_DOUBLE: json_num(j, s->name, *(const double*)s->dest); break;
+        case OPT_FLAG: json_bool(j, s->name, *(const int*)s->dest); break;
+        }
+    }
+    json_obj_close(j);
+}
+
 int opts_was_set(const OptSpec* specs, const char* name) {
     for (const OptSpec* s = specs; s->name; s++)
         if (strcmp(s->name, name) == 0) return s->set;

@@ -8,6 +8,8 @@
 #pragma once
 #include <stdint.h>
 
+#include "common/json.h"
+
 typedef enum { OPT_STR, OPT_INT, OPT_INT64, OPT_DOUBLE, OPT_FLAG } OptType;
 
 typedef struct {
@@ -23,6 +25,10 @@ typedef struct {
 // count in *npos).  --help prints usage (with defaults) and exits 0.  Errors die with a one-line message.
 void opts_parse(const char* command, const char* usage_line, const char* description,
                 OptSpec* specs, int argc, char** argv, int* npos, char*** pos);
+
+// Writes every option's effective value (default, config or command line) as the JSON object `key`: strings (null
+// when unset), numbers, flags as booleans.  What exactly produced a run, beside the config text.
+void opts_write_json(JsonWriter* j, const char* key, const OptSpec* specs);
 
 // True when option `name` was set by config or command line.
 int opts_was_set(const OptSpec* specs, const char* name);

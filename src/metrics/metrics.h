@@ -8,6 +8,7 @@
 #pragma once
 #include <stdint.h>
 
+#include "common/opts.h"
 #include "metrics/mia.h"
 #include "metrics/records.h"
 
@@ -68,6 +69,7 @@ typedef struct {
     double compute_s, allreduce_s, data_wait_s;
     double eval_s;             // this evaluation
     const char* config_text;   // the effective configuration (INI text)
+    const OptSpec* options;    // the command's options with their effective values (NULL: not written)
     const char* split_path;    // grouped on by `ugradsl report` (stored as an absolute path when it exists)
     const char* split_name;    // optional label for the report (default: the split file's name)
     const char* model_path;

@@ -165,6 +165,7 @@ void metrics_write_json(const char* path, const Metrics* m, const MetricsOptions
     write_add_mia(&j, m);
     write_ldp(&j, m);
     json_str(&j, "config", run->config_text);
+    if (run->options) opts_write_json(&j, "options", run->options);
     json_obj_close(&j);
     json_end(&j);
     UG_CHECK(!ferror(af.f), "writing %s failed (disk full?)", path);

@@ -349,6 +349,7 @@ int train_run(const TrainRunConfig* c) {
             json_num(&j, "allreduce_s", t.timers.allreduce);
             json_num(&j, "data_wait_s", t.timers.data_wait);
             json_str(&j, "model_file", saver.model_path);
+            if (c->options) opts_write_json(&j, "options", c->options);
             json_obj_close(&j);
             json_end(&j);
             atomic_commit(&af);

@@ -6,8 +6,10 @@
 //   metrics.jsonl   one JSON object per epoch (train loss/acc, lr, eval accuracies, timings)
 //   train.json      summary (final accuracies, wall time, images/s, compute / all-reduce / data-wait split)
 #pragma once
+
 #include <stdint.h>
 
+#include "common/opts.h"
 #include "nn/model.h"
 
 typedef struct {
@@ -38,6 +40,7 @@ typedef struct {
     int cache;                   // loader: 1 keep the training images in RAM, 0 stream, -1 auto
     int eval_batch;
     const char* config_text;     // the run's options as INI text (stored in checkpoints)
+    const OptSpec* options;      // the same options for train.json's "options" (NULL: not written)
     int drop_last;
 } TrainRunConfig;
 

@@ -4,6 +4,7 @@
 #   methods_move_metrics each method moves the metrics in its expected direction, with margins a broken method fails
 #   ugradsl_beats_ga     UGradSL's Avg. Gap is below GA's (the acceptance of issue 4)
 #   rte_reported         every unlearning run reports RTE > 0, start-up and the compute / all-reduce / data split
+#   options_recorded     metrics.json "options" holds the effective values (config sections + command line)
 #   bad_inputs           p outside [0,1], alpha > 1, unknown method, a split of another dataset, a missing
 #                        model -> non-zero exit with a one-line message naming the problem, no metrics.json
 #   signal_requeue       SIGUSR1 mid-run -> exit 75 (run again), no model.h5 / metrics.json written
@@ -13,14 +14,14 @@ set -u
 cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3
 CSV=/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz
-TESTS="demo_runs methods_move_metrics ugradsl_beats_ga rte_reported bad_inputs signal_requeue adaptive_alpha"
+TESTS="demo_runs methods_move_metrics ugradsl_beats_ga rte_reported options_recorded bad_inputs signal_requeue adaptive_alpha"
 if [ ! -f "$CSV" ]; then for n in $TESTS; do echo "SKIP $n: $CSV absent (python3-sklearn)"; done; exit 0; fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
 if ! RUN="$T/demo" bash tools/demo.sh > "$T/demo.log" 2>&1; then
     echo "FAIL demo_runs: tools/demo.sh failed:"; tail -5 "$T/demo.log" | sed 's/^/    /'
-    for n in methods_move_metrics ugradsl_beats_ga rte_reported; do echo "SKIP $n: the demo did not finish"; done
+    for n in methods_move_metrics ugradsl_beats_ga rte_reported options_recorded; do echo "SKIP $n: the demo did not finish"; done
 else
     $PY - "$T/demo" <<'PYEOF'
 import json, os, sys
@@ -58,6 +59,19 @@ for k in methods[2:]:
         for f in ("startup_s", "compute_s", "allreduce_s", "data_wait_s"):
             if t.get(f) is None: p.append("%s lacks timing.%s" % (k, f))
 verdict("rte_reported", p)
+# the effective options (config + command line) are recorded: the config's [unlearn.METHOD] values and the [unlearn]
+# ones, as numbers, beside the method's name
+p = []
+want = {"ga": (1e-3, 5), "ft": (0.01, 10), "rl": (0.01, 10), "ugradsl": (5e-3, 10), "ugradsl+": (5e-3, 2)}
+for k, (lr, ep) in want.items():
+    o = m[k].get("options") or {}
+    if o.get("method") != k: p.append("%s options.method %r" % (k, o.get("method")))
+    if o.get("lr") != lr or o.get("epochs") != ep: p.append("%s options lr %r epochs %r (want %g, %d)" % (k, o.get("lr"), o.get("epochs"), lr, ep))
+    if o.get("batch") != 64 or o.get("augment") != "none": p.append("%s options batch %r augment %r" % (k, o.get("batch"), o.get("augment")))
+for k in ("ugradsl", "ugradsl+"):
+    o = m[k].get("options") or {}
+    if o.get("p") != 0.85 or o.get("alpha") != -0.5: p.append("%s options p %r alpha %r" % (k, o.get("p"), o.get("alpha")))
+verdict("options_recorded", p)
 PYEOF
 fi
 
