@@ -147,23 +147,62 @@ def finished(d):
 
 
 def unrecorded(exp, d):
-    """Run d of a swept method has no d/args (so stale() cannot check it)."""
+    """Run d of a swept method has neither d/args nor options in its metrics.json (so stale() cannot check it)."""
     name = os.path.basename(os.path.dirname(d))
-    return not os.path.isfile(os.path.join(d, "args")) and os.path.isfile(os.path.join(exp, "sweep", name + ".args"))
+    if os.path.isfile(os.path.join(d, "args")) or not os.path.isfile(os.path.join(exp, "sweep", name + ".args")):
+        return False
+    try:
+        return not isinstance(json.load(open(os.path.join(d, "metrics.json"))).get("options"), dict)
+    except (OSError, ValueError):
+        return True
+
+
+def option_mismatch(words, options):
+    """The `--name value` pairs of an argument set that the program's recorded options (metrics.json "options")
+    contradict: [(name, wanted, used)].  Flags and names the record lacks are not checked."""
+    out, i = [], 0
+    while i < len(words):
+        w = words[i]
+        if not w.startswith("--") or i + 1 >= len(words) or words[i + 1].startswith("--"):
+            i += 1
+            continue
+        name, val = w[2:], words[i + 1]
+        i += 2
+        if name not in options:
+            continue
+        used = options[name]
+        try:
+            same = (math.isnan(float(val)) and used is None) or (used is not None and float(val) == float(used))
+        except (TypeError, ValueError):
+            same = str(used) == val
+        if not same:
+            out.append((name, val, used))
+    return out
 
 
 def stale(exp, d):
     """Why run d (EXP/NAME/seed-S) was made with other arguments than its sweep chose, or None.  Runs record
-    their arguments in d/args (jobs/unlearn.sbatch, from 2026-11-27 on); runs without that file are not checked."""
+    their arguments in d/args (jobs/unlearn.sbatch, from 2026-11-27 on) and the program its effective options in
+    metrics.json ("options", from 2026-11-27 on); a run with neither is not checked."""
     name = os.path.basename(os.path.dirname(d))
     ra, sa = os.path.join(d, "args"), os.path.join(exp, "sweep", name + ".args")
-    if not (os.path.isfile(ra) and os.path.isfile(sa)):
+    if not os.path.isfile(sa):
         return None
-    got, chosen = open(ra).read().split(), open(sa).read().split()
-    if got == chosen:
-        return None
-    return (f"{os.path.relpath(d, exp)} was made with `{' '.join(got)}` but the sweep chose `{' '.join(chosen)}` "
-            f"(rerun `make cifar10`: its job moves the run to {os.path.dirname(d)}/superseded/ and makes it again)")
+    chosen = open(sa).read().split()
+    fix = f"(rerun `make cifar10`: its job moves the run to {os.path.dirname(d)}/superseded/ and makes it again)"
+    if os.path.isfile(ra):
+        got = open(ra).read().split()
+        if got != chosen:
+            return f"{os.path.relpath(d, exp)} was made with `{' '.join(got)}` but the sweep chose `{' '.join(chosen)}` {fix}"
+    try:
+        options = json.load(open(os.path.join(d, "metrics.json"))).get("options")
+    except (OSError, ValueError):
+        options = None
+    bad = option_mismatch(chosen, options) if isinstance(options, dict) else []
+    if bad:
+        used = ", ".join(f"{n} {u} (chosen {w})" for n, w, u in bad)
+        return f"{os.path.relpath(d, exp)} ran with {used} by its metrics.json options {fix}"
+    return None
 
 
 def parse_methods(spec, seeds):
@@ -599,8 +638,8 @@ def main():
         for d in run_dirs(exp):
             if finished(d):
                 if unrecorded(exp, d):
-                    warnings.append(f"{os.path.relpath(d, exp)} has no record of its arguments (d/args; made before "
-                                    "runs kept one): its sweep's choice cannot be checked against it")
+                    warnings.append(f"{os.path.relpath(d, exp)} has no record of its arguments (d/args or metrics.json "
+                                    "options; made before runs kept one): its sweep's choice cannot be checked against it")
                 why = stale(exp, d)
                 if why:   # counted as missing: its numbers are not of the chosen hyper-parameters
                     print(f"cifar10_results: {why}", file=sys.stderr)

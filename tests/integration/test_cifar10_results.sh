@@ -208,4 +208,14 @@ grep -q "class-wise (class 0): not finished: 18 of 19 runs done; missing ga seed
 rm "$T/b/cifar10-classwise/ga/seed-2/args"
 run_tool "$T/b" "$T/outf"; rc=$?
 [ $rc -eq 0 ] || why+="[exit $rc once the stale record is gone] "
+# the program's own record (metrics.json "options") is checked too: a run whose options contradict the choice is
+# not used, one whose options agree is
+setopt() { $PY -c 'import json,sys; p=sys.argv[1]; d=json.load(open(p)); d["options"]={"lr": float(sys.argv[2]), "method": "ga"}; json.dump(d, open(p, "w"))' "$1" "$2"; }
+setopt "$T/b/cifar10-classwise/ga/seed-1/metrics.json" 0.5
+run_tool "$T/b" "$T/outg"; rc=$?
+[ $rc -eq 1 ] || why+="[options: exit $rc, want 1] "
+grep -q "ga/seed-1 ran with lr 0.5 (chosen 1e-4) by its metrics.json options" "$T/tool.log" || why+="[options message: $(head -c 300 "$T/tool.log")] "
+setopt "$T/b/cifar10-classwise/ga/seed-1/metrics.json" 1e-4
+run_tool "$T/b" "$T/outh"; rc=$?
+[ $rc -eq 0 ] || why+="[exit $rc with agreeing options] "
 [ -z "$why" ] && echo "PASS test_cifar10_results/stale_run" || echo "FAIL test_cifar10_results/stale_run: $why"
