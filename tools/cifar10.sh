@@ -13,7 +13,7 @@
 #                      needs that model: run the command again once runs/cifar10-classwise/original/DONE exists)
 #     --dry-run        check and print what would be submitted; submit nothing (no data extraction, no Slurm start)
 #     --no-order       leave Slurm's order (submission order) instead of the one below
-# Order (Slurm nice values on the queued jobs): the rows the paper's claims need first — class-wise GA, FT, RL,
+# Order (priorities of the queued jobs): the rows the paper's claims need first — class-wise GA, FT, RL,
 # UGradSL, UGradSL+ (sweeps and seeds), then the random experiment's Retrain and the same rows there — then the
 # self-adaptive-α variants, then the further baselines (one seed each).
 # Environment: UG_METHODS, UG_SEEDS (defaults: the full method list of docs/results/cifar10.md, seeds "1 2 3").
@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
     *) die "unknown argument '$1' (tools/cifar10.sh --help)" ;;
     esac
 done
-METHODS=${UG_METHODS:-"ga ft rl ugradsl ugradsl@adaptive-neg ugradsl@adaptive-lit ugradsl+ ugradsl+@adaptive-neg ugradsl+@adaptive-lit l1-sparse:1 eu-k:1 cf-k:1 scrub:1 salun:1 be:1 bs:1 iu:1"}
+METHODS=${UG_METHODS:-"ga ft rl ugradsl ugradsl@adaptive-neg ugradsl@adaptive-lit ugradsl+ ugradsl+@adaptive-neg ugradsl+@adaptive-lit ga@bn-only:1 l1-sparse:1 eu-k:1 cf-k:1 scrub:1 salun:1 be:1 bs:1 iu:1"}
 SEEDS=${UG_SEEDS:-"1 2 3"}
 [ -x bin/ugradsl ] || die "bin/ugradsl is not built (run make first)"
 
@@ -80,13 +80,16 @@ if ! timeout 20 sinfo -h >/dev/null 2>&1; then
     export UG_PARTITION=${UG_PARTITION:-debug}
 fi
 
-# nice value of a queued job by its name (ug-<experiment>-<stage>): lower runs first
+# Run order of the queued jobs: a class n by name (ug-<experiment>-<stage>; lower runs first), then submission
+# order.  Set as each job's priority: Slurm's default priority/basic ignores nice values.
 order_jobs() {
-    local id name n
-    squeue -h -t PD -o "%i %j" | while read -r id name; do
+    local id name n k=0
+    squeue -h -t PD -o "%i %j" -S i | while read -r id name; do
         case "$name" in
         ug-cifar10-*report*) n=0 ;;
         *adaptive*) n=300 ;;
+        ug-cifar10-classwise-*bn-only*) n=30 ;;   # the control for GA's rows: one cheap run
+        ug-cifar10-random-*bn-only*) n=130 ;;
         ug-cifar10-classwise-*) case "$name" in
             *-retrain-s*|*-original*|*-pack|*-split) n=0 ;;
             *-sweep-ga|*-ga-s*|*-sweep-ugradsl|*-ugradsl-s*|*-sweep-ugradsl+|*-ugradsl+-s*) n=10 ;;
@@ -99,7 +102,8 @@ order_jobs() {
             *) n=400 ;; esac ;;
         *) continue ;;
         esac
-        scontrol update jobid="$id" nice="$n" >/dev/null 2>&1 || true
+        k=$((k + 1))
+        scontrol update jobid="$id" priority=$(( (1000 - n) * 10000 - k )) >/dev/null 2>&1 || true
     done
 }
 apply_order() {

@@ -36,7 +36,7 @@ NAMES = {"retrain": "Retrain", "original": "Original", "ft": "FT", "ga": "GA", "
          "iu": "IU", "be": "BE", "bs": "BS", "eu-k": "EU-k", "cf-k": "CF-k", "scrub": "SCRUB", "salun": "SalUn",
          "ugradsl": "UGradSL", "ugradsl+": "UGradSL+"}
 DEFAULT_METHODS = ("ga ft rl ugradsl ugradsl@adaptive-neg ugradsl@adaptive-lit ugradsl+ ugradsl+@adaptive-neg "
-                   "ugradsl+@adaptive-lit l1-sparse:1 eu-k:1 cf-k:1 scrub:1 salun:1 be:1 bs:1 iu:1")
+                   "ugradsl+@adaptive-lit ga@bn-only:1 l1-sparse:1 eu-k:1 cf-k:1 scrub:1 salun:1 be:1 bs:1 iu:1")
 PARADIGMS = [("classwise", "class-wise (class 0)"), ("random", "random 10%")]
 
 # The paper's Table 4 (CIFAR-10, Avg. Gap with Add. MIA): UA, MIA, RA, TA, Add. MIA, Avg. Gap, RTE (min);
