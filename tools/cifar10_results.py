@@ -412,6 +412,24 @@ def find(rows, method):
     return next((r for r in rows if r["method"] == method), None)
 
 
+def bn_control(rows):
+    """What the GA control (ga@bn-only: lr 1e-12, the weights do not move) says about GA: (verdict, sentence)."""
+    o, g, c = find(rows, "original"), find(rows, "ga"), find(rows, "ga@bn-only")
+    if o is None or g is None or c is None or not all(fin(r["UA"]) and fin(r["RA"]) for r in (o, g, c)):
+        return "cannot be judged", "GA or its control GA (bn-only) has not finished"
+    d_ga, d_c = g["UA"] - o["UA"], c["UA"] - o["UA"]
+    share = d_c / d_ga if abs(d_ga) > 1e-9 else math.nan
+    text = (f"GA (bn-only), GA at lr 1e-12 so that the weights do not move: UA {c['UA']:.2f}, RA {c['RA']:.2f}, "
+            f"Avg. Gap {c['avg_gap']:.2f}; GA: UA {g['UA']:.2f}, RA {g['RA']:.2f}, Avg. Gap {g['avg_gap']:.2f}; the "
+            f"original: UA {o['UA']:.2f}, RA {o['RA']:.2f}.  Unlearning runs in train mode (as the public code does), "
+            "so BatchNorm re-estimates its running statistics on the batches it sees, and GA sees D_f alone")
+    if fin(share) and share >= 0.8:
+        return "BN statistics", text + f": that alone gives {100 * share:.0f}% of GA's rise in UA"
+    if fin(share):
+        return "weights", text + f": that alone gives {100 * share:.0f}% of GA's rise in UA; the rest is the ascent"
+    return "cannot be judged", text
+
+
 def gap_claim(rows, better, worse):
     """'better' has a lower Avg. Gap than 'worse': (verdict word, sentence)."""
     a, b = find(rows, better), find(rows, worse)
@@ -763,6 +781,8 @@ def document(exps, configs, partial, warnings, plot_note):
         for b in ("ugradsl", "ugradsl+"):
             verdict, text = sign_claim(rows, b)
             L.append(f"- **Self-adaptive α for {display(b)}: {verdict}.** {text}.")
+        verdict, text = bn_control(rows)
+        L.append(f"- **What moves GA here: {verdict}.** {text}.")
         L += ["", "| Method | paper Avg. Gap | ours | paper RTE (min) | ours (min) |", "|---|---:|---:|---:|---:|"]
         shown = sorted({r["method"] for r in rows} | set(paper), key=lambda m: (rank(m), m))
         for m in shown:

@@ -3,7 +3,7 @@
 #   json_format      cifar10-{classwise,random}.json have exactly report.json's keys; with bin/ugradsl built, the
 #                    values equal what `ugradsl report` computes from the same runs
 #   mean_std         hand-computed mean and std (n-1) of a row, and its Avg. Gap
-#   claims_computed  UGradSL < GA, UGradSL+ < FT, RTE ratio, the α sign: each verdict follows the numbers and
+#   claims_computed  UGradSL < GA, UGradSL+ < FT, RTE ratio, the α sign, GA's BN control: each verdict follows the numbers and
 #                    flips when the numbers are swapped
 #   missing_row      a run without DONE: exit 1, "not finished: N of M runs done", nothing written
 #   partial          --partial writes everything, marked PARTIAL; no temp files left
@@ -35,6 +35,7 @@ V = {
     "ugradsl@adaptive-lit": [(50, 40, 85, 80, 70, 41), (52, 42, 85, 80, 70, 42)],
     "ugradsl+@adaptive-neg": [(98, 99, 91, 85, 97, 91), (98, 99, 91, 85, 97, 92)],
     "ugradsl+@adaptive-lit": [(60, 50, 88, 82, 75, 91), (62, 52, 88, 82, 75, 92)],
+    "ga@bn-only": [(22, 12, 81, 76, 60, 30), (22, 12, 81, 76, 60, 30)],   # the control: 84% of GA's UA rise (a)
 }
 if flip:
     for a, b in (("ga", "ugradsl"), ("ft", "ugradsl+"), ("ugradsl@adaptive-neg", "ugradsl@adaptive-lit"),
@@ -78,7 +79,7 @@ for exp in ("cifar10-classwise", "cifar10-random"):
 PYEOF
 }
 
-M="ga ft ugradsl ugradsl@adaptive-neg ugradsl@adaptive-lit ugradsl+ ugradsl+@adaptive-neg ugradsl+@adaptive-lit"
+M="ga ga@bn-only ft ugradsl ugradsl@adaptive-neg ugradsl@adaptive-lit ugradsl+ ugradsl+@adaptive-neg ugradsl+@adaptive-lit"
 run_tool() {   # run_tool TREE OUT [more options]: the tool's exit status; output in $T/tool.log
     local tree=$1 out=$2; shift 2
     $PY $TOOL --classwise "$tree/cifar10-classwise" --random "$tree/cifar10-random" --out "$out" \
@@ -102,7 +103,7 @@ for k in ["UA", "MIA", "RA", "TA", "add_MIA", "rte_s", "startup_s", "epsilon", "
 keys += ["avg_gap", "avg_gap_4", "avg_gap_std", "split", "split_name", "runs", "mia_flip_runs", "diverged_runs"]
 assert isinstance(rows, list), "not a list"
 names = [r["method"] for r in rows]
-want = ["retrain", "original", "ft", "ga", "ugradsl", "ugradsl@adaptive-lit", "ugradsl@adaptive-neg", "ugradsl+",
+want = ["retrain", "original", "ft", "ga", "ga@bn-only", "ugradsl", "ugradsl@adaptive-lit", "ugradsl@adaptive-neg", "ugradsl+",
         "ugradsl+@adaptive-lit", "ugradsl+@adaptive-neg"]
 assert names == want, f"rows {names}, want {want}"
 for r in rows:
@@ -156,12 +157,12 @@ why=""
 A=$T/outa/cifar10.md; B=$T/outb/cifar10.md
 for pat in "UGradSL's Avg. Gap below GA's: holds\." "UGradSL+'s Avg. Gap below FT's: holds\." \
            "UGradSL's RTE a small fraction of Retrain's: holds\." "Self-adaptive α for UGradSL: negative sign lower\." \
-           "Self-adaptive α for UGradSL+: negative sign lower\."; do
+           "Self-adaptive α for UGradSL+: negative sign lower\." "What moves GA here: BN statistics\."; do
     [ "$(grep -c -- "$pat" "$A")" = 2 ] || why+="[a: want twice '$pat'] "
 done
 for pat in "UGradSL's Avg. Gap below GA's: does not hold\." "UGradSL+'s Avg. Gap below FT's: does not hold\." \
            "UGradSL's RTE a small fraction of Retrain's: does not hold\." "Self-adaptive α for UGradSL: literal sign lower\." \
-           "Self-adaptive α for UGradSL+: literal sign lower\."; do
+           "Self-adaptive α for UGradSL+: literal sign lower\." "What moves GA here: weights\."; do
     [ "$(grep -c -- "$pat" "$B")" = 2 ] || why+="[b: want twice '$pat'] "
 done
 grep -q "exceeds the combined seed std" "$A" || why+="[no seed-std comparison] "
@@ -177,7 +178,7 @@ rm "$T/a/cifar10-random/ugradsl+/seed-2/DONE"
 run_tool "$T/a" "$T/outc"; rc=$?
 why=""
 [ $rc -eq 1 ] || why+="[exit $rc, want 1] "
-grep -q "random 10%: not finished: 18 of 19 runs done; missing ugradsl+ seed 2" "$T/tool.log" || why+="[message: $(head -c 200 "$T/tool.log")] "
+grep -q "random 10%: not finished: 20 of 21 runs done; missing ugradsl+ seed 2" "$T/tool.log" || why+="[message: $(head -c 200 "$T/tool.log")] "
 [ -z "$(ls -A "$T/outc" 2>/dev/null)" ] || why+="[wrote files without --partial] "
 [ -z "$why" ] && echo "PASS test_cifar10_results/missing_row" || echo "FAIL test_cifar10_results/missing_row: $why"
 
@@ -187,8 +188,8 @@ D=$T/outd/cifar10.md
 why=""
 [ $rc -eq 0 ] || why+="[exit $rc] "
 head -1 "$D" 2>/dev/null | grep -q "— PARTIAL$" || why+="[title not marked PARTIAL] "
-grep -q "random 10%: not finished: 18 of 19 runs done" "$D" 2>/dev/null || why+="[no 'not finished: 18 of 19 runs done'] "
-grep -q "class-wise (class 0): all 19 runs finished" "$D" 2>/dev/null || why+="[class-wise not complete] "
+grep -q "random 10%: not finished: 20 of 21 runs done" "$D" 2>/dev/null || why+="[no 'not finished: 20 of 21 runs done'] "
+grep -q "class-wise (class 0): all 21 runs finished" "$D" 2>/dev/null || why+="[class-wise not complete] "
 grep -q "^| UGradSL+ | .* | 1 (not finished: 1 of 2 runs done) |$" "$D" 2>/dev/null || why+="[row not marked] "
 ls -A "$T/outd" | grep -q '^\.' && why+="[temp files left: $(ls -A "$T/outd" | tr '\n' ' ')] "
 [ "$(ls "$T/outd" | tr '\n' ' ')" = "cifar10-classwise.json cifar10-random.json cifar10.md cifar10_avg_gap.png " ] || why+="[files: $(ls "$T/outd" | tr '\n' ' ')] "
@@ -204,7 +205,7 @@ why=""
 [ $rc -eq 1 ] || why+="[exit $rc, want 1] "
 grep -q "ga/seed-2 was made with \`--lr 1e-5\` but the sweep chose \`--lr 1e-4\` (rerun \`make cifar10\`: its job moves the run to .*ga/superseded/ and makes it again)" "$T/tool.log" || why+="[message: $(head -c 300 "$T/tool.log")] "
 grep -q "ga/seed-1 was made" "$T/tool.log" && why+="[the run with the chosen arguments was refused] "
-grep -q "class-wise (class 0): not finished: 18 of 19 runs done; missing ga seed 2" "$T/tool.log" || why+="[not counted as missing] "
+grep -q "class-wise (class 0): not finished: 20 of 21 runs done; missing ga seed 2" "$T/tool.log" || why+="[not counted as missing] "
 rm "$T/b/cifar10-classwise/ga/seed-2/args"
 run_tool "$T/b" "$T/outf"; rc=$?
 [ $rc -eq 0 ] || why+="[exit $rc once the stale record is gone] "
