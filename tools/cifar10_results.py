@@ -625,6 +625,8 @@ def sweep_section(exp):
         else:
             notes = edge_notes(sets, chosen)
             edge = (" — at " + " and ".join(notes) + ": a wider grid might choose further out") if notes else ""
+            if n == "ga" and any("lowest `--lr`" in x for x in notes) and glob.glob(os.path.join(exp, "ga@bn-only", "seed-*", "DONE")):
+                edge += " (toward lr → 0 GA tends to its control, the GA (bn-only) row at lr 1e-12)"
             out.append(f"chosen: `{chosen}`{edge}")
         out.append("")
         if os.path.isfile(mdf):
