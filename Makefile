@@ -74,7 +74,7 @@ TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/%)
 BENCH_SRCS := $(shell find tests/bench tests/gpu -name 'bench_*.c' 2>/dev/null | sort)
 BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 
-.PHONY: all deps config test test-unit test-asan test-mpi test-integration test-slurm demo demo-all cifar10 cifar10-results bench bench-data golden clean help
+.PHONY: all deps config test test-unit test-asan test-mpi test-integration test-slurm demo demo-all cifar10 cifar10-results cifar10-status bench bench-data golden clean help
 
 all: $(BIN)/ugradsl $(TEST_BINS) $(BENCH_BINS)
 
@@ -155,6 +155,7 @@ help:
 	@echo "make demo-all    the same with every baseline of the paper (docs/BASELINES.md)"
 	@echo "make cifar10     issue 8: both CIFAR-10 experiments submitted to Slurm (~19 h on 2 cores; resumable)"
 	@echo "make cifar10-results  docs/results/cifar10.md from the finished runs (refuses while runs are missing)"
+	@echo "make cifar10-status   runs done, the running job and the time left (from the finished runs' durations)"
 	@echo "make bench       benchmarks vs PyTorch (prints 'bench: name value unit')"
 	@echo "make bench-data  loader throughput"
 	@echo "make gpu-build   compile + link the CUDA part only (GPU=1; no GPU needed)"
@@ -210,6 +211,9 @@ cifar10: deps
 
 cifar10-results:
 	@/usr/bin/python3 tools/cifar10_results.py $(CIFAR10_RESULTS_ARGS)
+
+cifar10-status:
+	@/usr/bin/python3 tools/cifar10_status.py
 
 bench: all
 	@bash tools/bench.sh
