@@ -166,6 +166,10 @@ for pat in "UGradSL's Avg. Gap below GA's: does not hold\." "UGradSL+'s Avg. Gap
     [ "$(grep -c -- "$pat" "$B")" = 2 ] || why+="[b: want twice '$pat'] "
 done
 grep -q "exceeds the combined seed std" "$A" || why+="[no seed-std comparison] "
+# the ranking line names the lowest Avg. Gap of report.json first (the control and Retrain/original left out)
+low=$($PY -c 'import json,sys; r=[x for x in json.load(open(sys.argv[1])) if x["avg_gap"] is not None and x["method"] not in ("retrain","original") and "bn-only" not in x["method"]]; print(min(r, key=lambda x: x["avg_gap"])["method"])' "$T/outa/cifar10-classwise.json")
+lowname=$($PY -c 'import sys; sys.path.insert(0, "tools"); import cifar10_results as c; print(c.display(sys.argv[1]))' "$low")
+grep -q -- "- Lowest Avg. Gaps here (of the rows finished): $lowname [0-9]" "$A" || why+="[ranking does not start with $lowname: $(grep 'Lowest Avg' "$A" | head -1)] "
 grep -q "PARTIAL" "$A" && why+="[complete run marked PARTIAL] "
 grep -q "chosen: \`--lr 1e-4\`" "$A" || why+="[GA's chosen value not shown] "
 grep -q "chosen: \`--lr 1e-4\` — at the highest \`--lr\` the grid tried (3 values)" "$A" || why+="[GA's choice at the grid's edge not noted] "
