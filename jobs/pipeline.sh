@@ -225,6 +225,16 @@ for m in $methods; do
             mkdir -p "$hist"
             for f in args csv json md grid; do [ ! -e "$run/sweep/$m.$f" ] || mv "$run/sweep/$m.$f" "$hist/"; done
             echo "sweep $m: grid widened since its values were chosen ($(cat "$hist/$m.args")): choosing again; the old choice is in $hist"
+            # seed jobs still waiting from an earlier submission would read a choice that is gone: cancel them,
+            # they are submitted again behind the new sweep (a running one finishes; a later resubmission redoes it)
+            for key in "${!active_by_name[@]}"; do
+                [[ "$key" == "$name-$m-s"* ]] || continue
+                if [ "$(squeue -h -j "${active_by_name[$key]}" -o %T 2>/dev/null)" = PENDING ]; then
+                    scancel "${active_by_name[$key]}" 2>/dev/null || true
+                    echo "$key: queued job ${active_by_name[$key]} cancelled: submitted again behind the new sweep"
+                    unset "active_by_name[$key]"
+                fi
+            done
         fi
     elif [ -f "$run/sweep/$m.args" ]; then
         ug_die "the grid of $m in $config differs from the one its values were chosen with ($run/sweep/$m.grid) other than by added sets; to choose again, move $run/sweep/$m.* and $run/$m away, then rerun"
