@@ -466,6 +466,24 @@ pipeline_sweep_real() {
     [ "$(cat "$run"/ga/superseded/seed-1-*/args 2>/dev/null)" = "--lr 5e-4" ] || problems+="the stale run was not moved to ga/superseded/; "
     [ -f "$run/ga/seed-1/DONE" ] && [ "$(cat "$run/ga/seed-1/args" 2>/dev/null)" = "--lr 1e-3" ] || problems+="GA seed 1 was not made again with the chosen arguments; "
     grep -q -i 'superseded' "$run/report/report.md" 2>/dev/null && problems+="the report lists a superseded run; "
+    # a grid widened while a seed job still waits (here behind a job holding the whole node): that job is cancelled
+    # and submitted again behind the new sweep, which it then follows
+    local blocker j
+    blocker=$(sbatch --parsable --exclusive -o /dev/null --wrap "sleep 300") || problems+="blocker sbatch failed; "
+    for _ in $(seq 1 60); do [ "$(job_state "$blocker")" = RUNNING ] && break; sleep 0.5; done
+    echo "--lr 5e-4" > "$run/ga/seed-1/args"
+    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/pruns" --original "$shared" --methods "$methods" --seeds 1 "$cfg" 2>&1)
+    j=$(sed -n 's/^ga seed 1 *\([0-9][0-9]*\)$/\1/p' <<<"$out")
+    [ -n "$j" ] && [ "$(job_state "$j")" = PENDING ] || problems+="no waiting GA seed job ('$j' $(job_state "$j")); "
+    sed -i '/^grid = --lr 1e10 --epochs 1/a grid = --lr 1e11 --epochs 1' "$cfg"
+    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/pruns" --original "$shared" --methods "$methods" --seeds 1 "$cfg" 2>&1)
+    grep -q "dd-random-ga-s1: queued job $j cancelled: submitted again behind the new sweep" <<<"$out" || problems+="the waiting seed job was not cancelled: $(grep -i 'ga' <<<"$out" | tr '\n' '|'); "
+    grep -q "^ga seed 1 *$j\$" <<<"$out" && problems+="the cancelled seed job was kept; "
+    scancel "$blocker" 2>/dev/null
+    out=$(bash "$ROOT/jobs/pipeline.sh" --runs "$TMP/pruns" --original "$shared" --methods "$methods" --seeds 1 --wait 300 "$cfg" 2>&1); rc=$?
+    [ $rc -eq 0 ] || problems+="after the blocker: rc $rc: $(tail -n 2 <<<"$out" | tr '\n' ' '); "
+    [ "$(grep -c '^[1234],' "$run/sweep/ga.csv" 2>/dev/null)" = 4 ] || problems+="ga.csv lacks its 4 sets; "
+    [ -f "$run/ga/seed-1/DONE" ] && [ "$(cat "$run/ga/seed-1/args" 2>/dev/null)" = "--lr 1e-3" ] || problems+="GA seed 1 not redone behind the new sweep; "
     # --original with another validation hold-out: the split job fails and says why; nothing runs after it
     local bad=$TMP/inputs/dd-badval.ini
     sed -e 's/^seed = 1$/seed = 2/' "$demo_ini" > "$bad"
