@@ -134,4 +134,5 @@ fi
 echo "cifar10: random 10% experiment (inputs/cifar10-random.ini, sharing $orig)"
 jobs/pipeline.sh "${dry_flag[@]}" --original "$orig" --methods "$METHODS" --seeds "$SEEDS" inputs/cifar10-random.ini
 apply_order
-echo "cifar10: submitted.  Progress: squeue; when every job has ended: make cifar10-results (docs/results/cifar10.md)"
+echo "cifar10: submitted.  Progress: make cifar10-status; when every job has ended: make cifar10-results (docs/results/cifar10.md)"
+[ $dry -eq 1 ] || /usr/bin/python3 tools/cifar10_status.py 2>/dev/null || true
