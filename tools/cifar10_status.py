@@ -128,27 +128,28 @@ def read_queue(squeue_file):
 
 
 def estimate(job, runs_dir, dur):
-    """(seconds this job will take in all, a few words on what it is)."""
+    """(seconds this job takes, a few words on what it is, whether that already leaves out the work done: a sweep
+    counts only its sets not yet run, so its elapsed time is not subtracted again)."""
     m = re.match(r"ug-cifar10-(classwise|random)-(.*)$", job["name"])
     if not m:
-        return DEFAULT_RUN_S, "?"
+        return DEFAULT_RUN_S, "?", False
     exp, stage = os.path.join(runs_dir, "cifar10-" + m.group(1)), m.group(2)
     if stage == "report":
-        return 10.0, "report"
+        return 10.0, "report", False
     if stage.startswith("sweep-"):
         name = stage[len("sweep-"):]
         left = sweep_sets_left(exp, name)
         per = dur.sweep_set(name) or dur.seed_run(name) / 1.5
         if left is None:
-            return per, "sweep"
-        return left * per, f"{left} sets"
+            return per, "sweep", False
+        return left * per, f"{left} sets", True
     s = re.match(r"(.*)-s(\d+)$", stage)
     if s:
         label = s.group(1)
         if os.path.isfile(os.path.join(exp, label, f"seed-{s.group(2)}", "DONE")):
-            return 15.0, "kept or redone"
-        return dur.seed_run(label), "run"
-    return dur.seed_run(stage), stage
+            return 15.0, "kept or redone", False
+        return dur.seed_run(label), "run", False
+    return dur.seed_run(stage), stage, False
 
 
 def hm(seconds):
@@ -185,9 +186,9 @@ def main():
     else:
         nxt = []
         for j in sorted(jobs, key=lambda j: (j["state"] != "RUNNING", -j["priority"], j["id"])):
-            total, what = estimate(j, a.runs, dur)
+            total, what, net = estimate(j, a.runs, dur)
             if j["state"] == "RUNNING":
-                left = max(total - j["elapsed_s"], 0.0)
+                left = total if net else max(total - j["elapsed_s"], 0.0)
                 out["running"] = {"name": j["name"], "elapsed_s": j["elapsed_s"], "left_s": left}
                 lines.append(f"running: {j['name']} ({hm(j['elapsed_s'])} elapsed, ~{hm(left)} left)")
             else:

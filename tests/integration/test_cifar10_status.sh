@@ -3,6 +3,7 @@
 #   estimate   the time left is the sum, over the queued jobs, of the finished runs' mean durations (a seed run:
 #              start-up + RTE + evaluation of its method's finished seeds; a sweep: its sets not yet run × the
 #              mean of its finished sets), and the running job's estimate minus its elapsed time
+#   running_sweep  a running sweep is estimated by its sets not yet run (its elapsed time not subtracted again)
 #   no_slurm   without a controller it still reports the runs done and says how to restart
 set -u
 cd "$(dirname "$0")/../.."
@@ -53,6 +54,12 @@ print("; ".join(p))
 PYEOF
 )
 [ -z "$why" ] && echo "PASS test_cifar10_status/estimate" || echo "FAIL test_cifar10_status/estimate: $why [$out]"
+
+# a running sweep: its sets not yet run, its elapsed time not subtracted again
+printf '%s\n' "21|ug-cifar10-classwise-sweep-ugradsl|RUNNING|5:00|100" > "$T/queue2"
+out=$($PY tools/cifar10_status.py --runs "$T/runs" --squeue-file "$T/queue2" --json 2>&1)
+left=$($PY -c 'import json,sys; print(json.loads(sys.argv[1])["left_s"])' "$out" 2>&1)
+[ "$left" = "160.0" ] && echo "PASS test_cifar10_status/running_sweep" || echo "FAIL test_cifar10_status/running_sweep: left_s $left, want 160.0 (2 sets x 80 s)"
 
 out=$(env -u SLURM_CONF PATH=/usr/bin:/bin HOME=$T $PY tools/cifar10_status.py --runs "$T/runs" 2>&1); rc=$?
 if [ $rc -eq 0 ] && grep -q "class-wise (class 0): 3 runs done" <<<"$out" && grep -q "random 10%: not started" <<<"$out" \
