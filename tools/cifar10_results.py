@@ -611,6 +611,18 @@ def original_gap(exp):
         return None
 
 
+def read_grid(path):
+    """A sweep's grid file (sweep/NAME.grid, written by jobs/pipeline.sh): (its fixed `args`, its sets in order)."""
+    fixed, sets = "", []
+    for line in open(path).read().splitlines():
+        key, _, val = line.partition("=")
+        if key.strip() == "args":
+            fixed = val.strip()
+        elif key.strip() == "grid":
+            sets.append(val.strip())
+    return fixed, sets
+
+
 def sweep_section(exp):
     out = []
     sweep = os.path.join(exp, "sweep")
@@ -623,16 +635,13 @@ def sweep_section(exp):
                    f"has gap {og:.2f} on the same measure.")
         out.append("")
     for n in names:
-        grid = open(os.path.join(sweep, n + ".grid")).read().strip().splitlines()
+        fixed, sets = read_grid(os.path.join(sweep, n + ".grid"))
         argsf, mdf = os.path.join(sweep, n + ".args"), os.path.join(sweep, n + ".md")
         chosen = open(argsf).read().strip() if os.path.isfile(argsf) else None
-        out.append(f"**{display(n)}** — grid: " + "; ".join(f"`{g.split('=', 1)[1].strip()}`" for g in grid
-                                                         if g.startswith("grid")))
-        fixed = [g.split("=", 1)[1].strip() for g in grid if g.startswith("args")]
+        out.append(f"**{display(n)}** — grid: " + "; ".join(f"`{g}`" for g in sets))
         if fixed:
-            out[-1] += f" (each with `{fixed[0]}`)"
+            out[-1] += f" (each with `{fixed}`)"
         out.append("")
-        sets = [g.split("=", 1)[1].strip() for g in grid if g.startswith("grid")]
         if chosen is None:
             out.append("chosen: not finished (the sweep has not ended)")
         else:

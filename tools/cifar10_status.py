@@ -16,6 +16,8 @@ import re
 import subprocess
 import sys
 
+from cifar10_results import read_grid   # the same reading of sweep/NAME.grid (matplotlib is loaded lazily there)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXPERIMENTS = [("classwise", "class-wise (class 0)"), ("random", "random 10%")]
 DEFAULT_RUN_S = 300.0   # a job kind with nothing finished to learn from
@@ -70,14 +72,7 @@ def sweep_sets_left(exp, name):
     g = os.path.join(exp, "sweep", name + ".grid")
     if not os.path.isfile(g):
         return None
-    fixed, sets = "", []
-    for line in open(g).read().splitlines():
-        key, _, val = line.partition("=")
-        val = val.split("#", 1)[0].strip()
-        if key.strip() == "args":
-            fixed = val
-        elif key.strip() == "grid":
-            sets.append(val)
+    fixed, sets = read_grid(g)
     left = 0
     for k, s in enumerate(sets, 1):
         d = os.path.join(exp, "sweep", f"{name}.d", f"set-{k}")

@@ -22,7 +22,7 @@ run(f"{e}/retrain/seed-1", 990, 10)              # Retrain: 1000 s
 run(f"{e}/ga/seed-1", 100, 50)                   # GA seed runs: 150 s and 170 s -> mean 160 s
 run(f"{e}/ga/seed-2", 110, 50, 10)
 os.makedirs(f"{e}/sweep", exist_ok=True)
-open(f"{e}/sweep/ugradsl.grid", "w").write("[grid]\ngrid = --lr 1e-3\ngrid = --lr 3e-3   # two\ngrid = --lr 1e-2\n")
+open(f"{e}/sweep/ugradsl.grid", "w").write("[grid]\ngrid = --lr 1e-3\ngrid = --lr 3e-3\ngrid = --lr 1e-2\n")
 run(f"{e}/sweep/ugradsl.d/set-1", 60, 20)        # one of 3 sets done (80 s), with its args
 open(f"{e}/sweep/ugradsl.d/set-1/args", "w").write("--lr 1e-3\n")
 run(f"{e}/sweep/ugradsl.d/set-2", 60, 20)        # done with other args: still to run
