@@ -124,7 +124,7 @@ SA_SRCS  := src/common/util.c src/common/rng.c src/nn/ops_ref_conv.c src/nn/ops_
             src/nn/ops_pool.c src/nn/ops_elementwise.c src/nn/loss_gls.c src/train/optim.c \
             src/unlearn/adaptive_alpha.c $(if $(SA_MPI),,src/gpu/gpu_dist.c) \
             src/nn/ops.c src/nn/ops_bn_nhwc.c src/nn/model.c src/nn/model_build.c src/nn/model_resnet.c \
-            src/nn/model_vgg.c src/nn/model_small_cnn.c src/nn/grad_buckets.c src/gpu/gpu_model.c \
+            src/nn/model_vgg.c src/nn/model_small_cnn.c src/nn/model_bf16.c src/nn/grad_buckets.c src/gpu/gpu_model.c \
             tests/gpu/standalone/no_cpu_fast_path.c
 gpu-standalone:
 	@mkdir -p $(SA_BUILD)/tests/gpu

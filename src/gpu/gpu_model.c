@@ -190,30 +190,14 @@ static void send_bucket(GpuNet* g, const GradBucket* b) {
     gpu_allreduce_sum_f32_enqueue(g->comm, g->grads + b->lo, b->hi - b->lo, g->comm_s);
 }
 
-// Which slots hold bf16 in the mixed-precision mode: all but the classifier's input and output (and the global
-// average pool's output, which feeds it); a layer that computes in one type (conv, BN, ReLU, max-pool, add) gets
-// fp32 on all its slots if any of them must be fp32 (a network without global pooling: fp32 up to there).
+// Which slots hold bf16 in the mixed-precision mode: model_bf16_slots (model_bf16.c, the rule the CPU
+// reference's bf16 emulation shares).
 static void choose_slot_types(GpuNet* g) {
     Net* n = N_(g->m);
-    for (int s = 0; s < n->num_slots; s++) g->slot_dt[s] = g->bf16 ? UG_BF16 : UG_F32;
-    if (!g->bf16) return;
-    g->slot_dt[n->logits_slot] = UG_F32;
-    for (int i = 0; i < n->num_layers; i++) {
-        const Layer* l = &n->layers[i];
-        if (l->kind == L_GAP || l->kind == L_LINEAR) g->slot_dt[l->out] = UG_F32;
-        if (l->kind == L_LINEAR) g->slot_dt[l->in] = UG_F32;
-    }
-    for (int changed = 1; changed;) {
-        changed = 0;
-        for (int i = 0; i < n->num_layers; i++) {
-            const Layer* l = &n->layers[i];
-            if (l->kind == L_GAP || l->kind == L_LINEAR) continue;
-            int sl[3] = {l->in, l->out, l->kind == L_ADD ? l->in2 : l->in}, any = 0;
-            for (int k = 0; k < 3; k++) any |= g->slot_dt[sl[k]] == UG_F32;
-            for (int k = 0; k < 3 && any; k++)
-                if (g->slot_dt[sl[k]] != UG_F32) { g->slot_dt[sl[k]] = UG_F32; changed = 1; }
-        }
-    }
+    uint8_t* low = ug_malloc((size_t)n->num_slots);
+    model_bf16_slots(g->m, low);
+    for (int s = 0; s < n->num_slots; s++) g->slot_dt[s] = g->bf16 && low[s] ? UG_BF16 : UG_F32;
+    free(low);
 }
 
 // The weights a convolution reads: the fp32 master weights, or their bf16 copy (made again when stale).

@@ -63,6 +63,7 @@ void model_destroy(Model* m) {
     }
     free(n->layers); free(n->slots); free(n->slot_off); free(n->acts); free(n->dacts); free(n->scratch);
     free(n->argmax); free(n->aux); free(n->written); free(n->tparams); free(n->tbufs); free(n->grad_saved);
+    free(n->bf16_slot); free(n->wround);
     free(n);
     free(m->params); free(m->grads); free(m->buffers); free(m->tensors);
     free(m);
@@ -194,6 +195,8 @@ const float* model_forward(Model* m, int N, const float* x, int train) {
     n->last_train = train;
     if (N == 0) return act(n, n->logits_slot);
     memcpy(act(n, 0), x, (size_t)N * n->slots[0].per * sizeof(float));
+    const uint8_t* low = n->bf16_slot;   // the bf16 emulation: round what the GPU stores in bf16
+    if (low && low[0]) bf16_round_n(act(n, 0), (size_t)N * n->slots[0].per);
     float* p = m->params;
     for (int i = 0; i < n->num_layers; i++) {
         Layer* l = &n->layers[i];
@@ -201,9 +204,11 @@ const float* model_forward(Model* m, int N, const float* x, int train) {
         float* out = act(n, l->out);
         double t0 = n->profile ? ug_now() : 0;
         switch (l->kind) {
-        case L_CONV:
-            conv_forward(l->conv, N, out, in, p + l->w, l->b != SIZE_MAX ? p + l->b : NULL);
+        case L_CONV: {
+            const float* w = low ? bf16_conv_weights(m, l) : NULL;
+            conv_forward(l->conv, N, out, in, w ? w : p + l->w, l->b != SIZE_MAX ? p + l->b : NULL);
             break;
+        }
         case L_BN:
             if (train) {
                 (l->fuse_relu ? bn_relu_forward_train : bn_forward_train)(
@@ -225,6 +230,7 @@ const float* model_forward(Model* m, int N, const float* x, int train) {
             (l->fuse_relu ? add_relu_forward : add_forward)(out, in, act(n, l->in2), (size_t)N * n->slots[l->in].per);
             break;
         }
+        if (low && low[l->out] && l->kind != L_RELU) bf16_round_n(out, (size_t)N * n->slots[l->out].per);
         if (n->profile) n->prof_fwd[l->kind] += ug_now() - t0;
     }
     return act(n, n->logits_slot);
@@ -243,12 +249,16 @@ static float* grad_target(Net* n, int s) {
     return n->written[s] ? n->scratch : dact(n, s);
 }
 
+// Under the bf16 emulation a bf16 slot's gradient is rounded as written, and again after the sum (as on the GPU).
 static void finish_grad(Net* n, int s, float* target) {
     if (s == 0 && !n->want_dx) return;
+    size_t cnt = (size_t)n->last_n * n->slots[s].per;
+    int low = n->bf16_slot && n->bf16_slot[s];
+    if (low) bf16_round_n(target, cnt);
     if (n->written[s]) {
-        size_t cnt = (size_t)n->last_n * n->slots[s].per;
         float* d = dact(n, s);
         for (size_t i = 0; i < cnt; i++) d[i] += target[i];
+        if (low) bf16_round_n(d, cnt);
     }
     n->written[s] = 1;
 }
@@ -317,9 +327,12 @@ void model_backward(Model* m, const float* dlogits) {
         }
         float* din = grad_target(n, l->in);
         switch (l->kind) {
-        case L_CONV:
-            conv_backward(l->conv, N, din, g + l->w, l->b != SIZE_MAX ? g + l->b : NULL, dout, in, p + l->w);
+        case L_CONV: {
+            const float* w = n->bf16_slot ? bf16_conv_weights(m, l) : NULL;
+            conv_backward(l->conv, N, din, g + l->w, l->b != SIZE_MAX ? g + l->b : NULL, dout, in, w ? w : p + l->w);
+            if (w) bf16_round_n(g + l->w, (size_t)l->cd.K * l->cd.C * l->cd.R * l->cd.S);   // the GPU's bf16 dW
             break;
+        }
         case L_BN:
             if (n->last_train && l->fuse_relu)   // dout: gradient at the ReLU output; the output slot holds the mask
                 bn_relu_backward(l->bn, N, din, g + l->w, g + l->b, dout, act(n, l->out), in, p + l->w,

@@ -102,5 +102,10 @@ void model_config_describe(const ModelConfig* c, char* buf, size_t cap);
 // Profiling: seconds spent per layer kind (conv, bn, relu, maxpool, gap, linear, add), forward and backward.
 void model_profile_enable(Model* m, int on);   // also resets the counters
 double model_profile_print(const Model* m, FILE* f, const char* prefix);   // returns the total
+// CPU reference of --precision bf16 (on = 1): rounds to bf16 every value the GPU's bf16 mode stores in bf16
+// (activations and their gradients in bf16 slots, the convolution weights read, their gradients); fp32 master
+// weights.  For measuring what bf16 itself changes (tests/gpu/test_gpu_model.c), not a fast path.
+void model_emulate_bf16(Model* m, int on);
+int model_is_emulating_bf16(const Model* m);
 // Multiply-adds of one forward pass per sample (conv + linear), for GFLOP/s reports.
 double model_forward_macs(const Model* m);

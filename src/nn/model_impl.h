@@ -58,6 +58,8 @@ typedef struct {
     TensorInfo* tbufs; int n_tbufs, cap_tbufs;
     int param_layers;
     float* grad_saved;       // model_grad_save's copy (CPU)
+    uint8_t* bf16_slot;      // [num_slots] CPU emulation of the bf16 mode: 1 = values here are rounded (NULL: off)
+    float* wround;           // [num_params] emulation: the rounded convolution weights
 } Net;
 
 // Builder (model_build.c).  Each returns the output slot.
@@ -70,6 +72,12 @@ int nb_gap(Model* m, int in);
 int nb_linear(Model* m, const char* name, int in, int out_features);
 int nb_add(Model* m, int a, int b);
 void nb_finish(Model* m, int logits, int features);   // lays out tensors and buffers
+
+// bf16 mixed precision (model_bf16.c): the slot types, and the CPU reference's emulation of the mode.
+void model_bf16_slots(const Model* m, uint8_t* is_bf16);   // [num_slots]: 1 = stored in bf16
+float bf16_round(float f);                                 // to the nearest bf16 (ties to even), as a float
+void bf16_round_n(float* x, size_t n);
+const float* bf16_conv_weights(const Model* m, const Layer* l);   // emulation: rounded weights, or NULL
 
 void build_resnet18(Model* m);
 void build_vgg16_bn(Model* m);
