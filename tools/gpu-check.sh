@@ -5,6 +5,7 @@
 #      MPI needed), and the whole program with GPU=1 when its CPU dependencies are there too, 3. runs the
 #      GPU-vs-CPU kernel and layer tests and the NCCL test, 4. runs the GPU layer benchmark vs PyTorch,
 #      5. (UG_GPU_CHECK_PROFILE=1) the per-layer-kind profile of a training step, fp32 and bf16.
+# UG_GPU_CHECK_BENCH=model (full-model benchmark only) | none | quick; UG_GPU_CHECK_ARCHIVE=FILE.tgz: the logs in one file.
 # Logs go to $OUT when set (else build-gpu-check/); the summary is printed at the end and kept as summary.txt.
 # Exit status: 0 when nothing failed (SKIPs included), 1 otherwise.
 set -u
@@ -156,7 +157,9 @@ if command -v mpirun >/dev/null 2>&1 && grep -q gpu_comm_init_mpi <(nm "$SA/test
     run_test test_gpu_nccl_np2 mpirun -np 2 --oversubscribe "$SA/tests/gpu/test_gpu_nccl"
 fi
 # ---- the whole program on the GPU: the digits demo, CPU vs GPU ----
-if [ -n "${UG_BIN:-}" ]; then
+if [ -z "$CC_CAP" ]; then
+    say "SKIP gpu-demo: no GPU (nvidia-smi found none)"; skip=$((skip + 1))
+elif [ -n "${UG_BIN:-}" ]; then
     if timeout -k 10 240 bash tools/gpu-demo.sh "$UG_BIN" > "$LOG/gpu-demo.log" 2>&1; then
         say "PASS gpu-demo: $(grep '^result' "$LOG/gpu-demo.log" | tail -1)"; pass=$((pass + 1))
     else
@@ -201,4 +204,8 @@ fi
 
 [ "${CC_CAP:-}" ] && [ "$(nvidia-smi -L 2>/dev/null | wc -l)" -lt 2 ] && say "note: one GPU here: the NCCL np 2 cases and the gain of the overlapped all-reduce (UG_GPU_OVERLAP=1) need two"
 say "gpu-check: $([ $failed -eq 0 ] && echo OK || echo FAILED) in $(elapsed) s; logs in $LOG"
+# UG_GPU_CHECK_ARCHIVE=FILE.tgz: every log in one archive too (the device tool brings back only a few files)
+if [ -n "${UG_GPU_CHECK_ARCHIVE:-}" ]; then
+    tar -C "$(dirname "$LOG")" -czf "$UG_GPU_CHECK_ARCHIVE" "$(basename "$LOG")" || { echo "FAIL gpu-check: could not write $UG_GPU_CHECK_ARCHIVE"; failed=1; }
+fi
 exit $failed
