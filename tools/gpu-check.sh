@@ -203,9 +203,11 @@ if [ "${UG_GPU_CHECK_PROFILE:-0}" = 1 ] && [ -x "$SA/tests/gpu/bench_gpu_model" 
 fi
 
 [ "${CC_CAP:-}" ] && [ "$(nvidia-smi -L 2>/dev/null | wc -l)" -lt 2 ] && say "note: one GPU here: the NCCL np 2 cases and the gain of the overlapped all-reduce (UG_GPU_OVERLAP=1) need two"
-say "gpu-check: $([ $failed -eq 0 ] && echo OK || echo FAILED) in $(elapsed) s; logs in $LOG"
 # UG_GPU_CHECK_ARCHIVE=FILE.tgz: every log in one archive too (the device tool brings back only a few files)
 if [ -n "${UG_GPU_CHECK_ARCHIVE:-}" ]; then
-    tar -C "$(dirname "$LOG")" -czf "$UG_GPU_CHECK_ARCHIVE" "$(basename "$LOG")" || { echo "FAIL gpu-check: could not write $UG_GPU_CHECK_ARCHIVE"; failed=1; }
+    tmp=$UG_GPU_CHECK_ARCHIVE.tmp.$$   # written whole, then renamed: never a half archive under the name
+    tar -C "$(dirname "$LOG")" -czf "$tmp" "$(basename "$LOG")" && mv -f "$tmp" "$UG_GPU_CHECK_ARCHIVE" ||
+        { rm -f "$tmp"; echo "FAIL gpu-check: could not write $UG_GPU_CHECK_ARCHIVE (does its folder exist?)"; failed=1; }
 fi
+say "gpu-check: $([ $failed -eq 0 ] && echo OK || echo FAILED) in $(elapsed) s; logs in $LOG"
 exit $failed

@@ -328,7 +328,8 @@ void model_backward(Model* m, const float* dlogits) {
         float* din = grad_target(n, l->in);
         switch (l->kind) {
         case L_CONV: {
-            const float* w = n->bf16_slot ? bf16_conv_weights(m, l) : NULL;
+            // the bf16 emulation: the weights the forward rounded (as the GPU keeps its bf16 copy until an update)
+            const float* w = n->bf16_slot && n->bf16_slot[l->in] ? n->wround + l->w : NULL;
             conv_backward(l->conv, N, din, g + l->w, l->b != SIZE_MAX ? g + l->b : NULL, dout, in, w ? w : p + l->w);
             if (w) bf16_round_n(g + l->w, (size_t)l->cd.K * l->cd.C * l->cd.R * l->cd.S);   // the GPU's bf16 dW
             break;

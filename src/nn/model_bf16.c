@@ -63,11 +63,13 @@ void model_emulate_bf16(Model* m, int on) {
     n->bf16_slot = ug_malloc((size_t)n->num_slots);
     model_bf16_slots(m, n->bf16_slot);
     n->wround = ug_malloc((m->num_params ? m->num_params : 1) * sizeof(float));
+    for (size_t i = 0; i < m->num_params; i++) n->wround[i] = bf16_round(m->params[i]);   // defined before a forward
 }
 
 int model_is_emulating_bf16(const Model* m) { return ((const Net*)m->impl)->bf16_slot != NULL; }
 
-// The weights a convolution reads under emulation: its fp32 master weights rounded (NULL: not a bf16 layer).
+// The weights a convolution reads under emulation: its fp32 master weights rounded, once per forward (the
+// backward reads the same copy); NULL: not a bf16 layer.
 const float* bf16_conv_weights(const Model* m, const Layer* l) {
     const Net* n = m->impl;
     if (!n->bf16_slot || !n->bf16_slot[l->in]) return NULL;

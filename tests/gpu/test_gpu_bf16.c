@@ -8,16 +8,16 @@
 #ifdef UG_HAVE_CUDA
 #include <stdint.h>
 
+#include "nn/model_impl.h"
 #include "nn/ops_internal.h"
 #include "ug_kernels.h"
 #include "ug_layers.h"
 
-// Round to nearest even, as __float2bfloat16_rn (NaN stays NaN).
+// Round to nearest even, as __float2bfloat16_rn (NaN stays NaN): the CPU reference's bf16_round, as bits.
 static uint16_t h_bf16(float f) {
+    float r = bf16_round(f);
     uint32_t u;
-    memcpy(&u, &f, 4);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40);
-    u += 0x7fffu + ((u >> 16) & 1u);
+    memcpy(&u, &r, 4);
     return (uint16_t)(u >> 16);
 }
 static float h_f32(uint16_t b) {
@@ -27,7 +27,7 @@ static float h_f32(uint16_t b) {
     return f;
 }
 static float* rounded(float* x, size_t n) {
-    for (size_t i = 0; i < n; i++) x[i] = h_f32(h_bf16(x[i]));
+    bf16_round_n(x, n);
     return x;
 }
 // n distinct bf16 values (distinct bit patterns from 2^-15 up, random signs) in random order: no two inputs of a
