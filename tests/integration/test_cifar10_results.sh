@@ -166,6 +166,10 @@ for pat in "UGradSL's Avg. Gap below GA's: does not hold\." "UGradSL+'s Avg. Gap
     [ "$(grep -c -- "$pat" "$B")" = 2 ] || why+="[b: want twice '$pat'] "
 done
 grep -q "exceeds the combined seed std" "$A" || why+="[no seed-std comparison] "
+# the RTE ratio rescaled to the paper's Retrain length: ratio x (the config's [train] epochs) / 182 .. / 160
+want=$($PY -c 'import json,sys; r={x["method"]: x for x in json.load(open(sys.argv[1]))}; q=100*r["ugradsl"]["rte_s"]/r["retrain"]["rte_s"]*int(sys.argv[2])
+print(f"{q/182:.2f}-{q/160:.2f}%")' "$T/outa/cifar10-classwise.json" "$(sed -n 's/^epochs *= *//p' inputs/cifar10-classwise.ini | head -1)")
+grep -q -- "scaled to the paper's length the ratio would be $want" "$A" || why+="[RTE ratio at the paper's Retrain length: want $want] "
 # the ranking line names the lowest Avg. Gap of report.json first (the control and Retrain/original left out)
 low=$($PY -c 'import json,sys; r=[x for x in json.load(open(sys.argv[1])) if x["avg_gap"] is not None and x["method"] not in ("retrain","original") and "bn-only" not in x["method"]]; print(min(r, key=lambda x: x["avg_gap"])["method"])' "$T/outa/cifar10-classwise.json")
 lowname=$($PY -c 'import sys; sys.path.insert(0, "tools"); import cifar10_results as c; print(c.display(sys.argv[1]))' "$low")
