@@ -685,6 +685,8 @@ def main():
     ap.add_argument("--seeds", help="expected seeds (with --methods; default \"1 2 3\")")
     ap.add_argument("--config-classwise", default=os.path.join(ROOT, "inputs", "cifar10-classwise.ini"))
     ap.add_argument("--config-random", default=os.path.join(ROOT, "inputs", "cifar10-random.ini"))
+    ap.add_argument("--discussion", default=os.path.join(ROOT, "docs", "results", "cifar10-discussion.md"),
+                    help="hand-written reading of the verdicts, included as it is (skipped when absent)")
     a = ap.parse_args()
     paths = {"classwise": a.classwise, "random": a.random}
     configs = {"classwise": a.config_classwise, "random": a.config_random}
@@ -736,14 +738,20 @@ def main():
         plot(exps, png, partial)
     except ImportError:
         plot_note = "(matplotlib missing: no chart written)"
-    md = document(exps, configs, partial, warnings, plot_note)
+    discussion = None
+    if a.discussion and os.path.isfile(a.discussion):
+        discussion = open(a.discussion).read().strip()
+    elif not partial:
+        print(f"note: no {a.discussion}: the document has the computed verdicts only (write the reading of them "
+              "there and run this again)", file=sys.stderr)
+    md = document(exps, configs, partial, warnings, plot_note, discussion)
     atomic_write(os.path.join(a.out, "cifar10.md"), md)
     print(f"wrote {a.out}/cifar10.md, cifar10-classwise.json, cifar10-random.json, cifar10_avg_gap.png"
           + (" (PARTIAL: runs missing)" if partial else ""))
     return 0
 
 
-def document(exps, configs, partial, warnings, plot_note):
+def document(exps, configs, partial, warnings, plot_note, discussion=None):
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     L = []
     title = "# CIFAR-10 comparison (issue 8): class-wise and random 10% forgetting"
@@ -852,6 +860,10 @@ def document(exps, configs, partial, warnings, plot_note):
           "(the paper: width 64, ~180 epochs, GPU), so the original's and Retrain's accuracies and the MIA "
           "separation differ; hyper-parameters were chosen by a small grid on the validation split against Retrain "
           "seed 1; RTE is CPU wall time with 2 MPI ranks, not GPU minutes, so only ratios to Retrain compare.", ""]
+    if discussion:
+        L += ["### Why, as we read it", "",
+              "(Written by hand from the numbers above, in docs/results/cifar10-discussion.md; the verdicts above are "
+              "computed.)", "", discussion, ""]
     L += ["## Hyper-parameters", "",
           "Each grid was run by a sweep job on the validation split (gap to Retrain seed 1 over UA, MIA, RA and the "
           "validation accuracy VA; the test split, TA, is never used for the choice); the chosen argument set was "
