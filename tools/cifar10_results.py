@@ -483,7 +483,7 @@ def retrain_epochs(config):
         return None
 
 
-def rte_claim(rows, method, paper, retrain_epochs=None):
+def rte_claim(rows, method, paper, train_epochs=None):
     a, r = find(rows, method), find(rows, "retrain")
     if a is None or r is None or not fin(a["rte_s"]) or not fin(r["rte_s"]):
         return "cannot be judged", f"no RTE for {display(method)} or Retrain (not finished, or Retrain was interrupted: its RTE is not one measurement)"
@@ -492,10 +492,12 @@ def rte_claim(rows, method, paper, retrain_epochs=None):
     text = (f"{display(method)} {a['rte_s'] / 60:.2f} min vs Retrain {r['rte_s'] / 60:.2f} min "
             f"({r['_n_rte_s']} runs with an RTE): {100 * ratio:.1f}% of Retrain's (the paper: "
             f"{100 * pr:.1f}%; threshold for 'a small fraction' here: {100 * SMALL_FRACTION:.0f}%)")
-    if retrain_epochs:
-        # Retrain's time is per epoch times epochs; the method keeps the paper's epoch count, so the ratio scales
-        lo, hi = (100 * ratio * retrain_epochs / e for e in reversed(PAPER_RETRAIN_EPOCHS))
-        text += (f". Retrain here trains {retrain_epochs} epochs (the paper: {PAPER_RETRAIN_EPOCHS[0]}-"
+    if train_epochs:
+        # Retrain's time is its time per epoch times its epochs; the method's epochs were not scaled down, so the
+        # ratio at the paper's Retrain length is this one times ours / theirs
+        lo = 100 * ratio * train_epochs / PAPER_RETRAIN_EPOCHS[1]
+        hi = 100 * ratio * train_epochs / PAPER_RETRAIN_EPOCHS[0]
+        text += (f". Retrain here trains {train_epochs} epochs (the paper: {PAPER_RETRAIN_EPOCHS[0]}-"
                  f"{PAPER_RETRAIN_EPOCHS[1]}) while {display(method)}'s epochs were not scaled down; with Retrain's time "
                  f"per epoch scaled to the paper's length the ratio would be {lo:.2f}-{hi:.2f}% (an extrapolation, "
                  "not a run)")
@@ -686,7 +688,7 @@ def main():
     ap.add_argument("--config-classwise", default=os.path.join(ROOT, "inputs", "cifar10-classwise.ini"))
     ap.add_argument("--config-random", default=os.path.join(ROOT, "inputs", "cifar10-random.ini"))
     ap.add_argument("--discussion", default=os.path.join(ROOT, "docs", "results", "cifar10-discussion.md"),
-                    help="hand-written reading of the verdicts, included as it is (skipped when absent)")
+                    help="hand-written reading of the verdicts, included as it is (skipped when absent; '' for none)")
     a = ap.parse_args()
     paths = {"classwise": a.classwise, "random": a.random}
     configs = {"classwise": a.config_classwise, "random": a.config_random}
@@ -740,8 +742,10 @@ def main():
         plot_note = "(matplotlib missing: no chart written)"
     discussion = None
     if a.discussion and os.path.isfile(a.discussion):
-        discussion = open(a.discussion).read().strip()
-    elif not partial:
+        with open(a.discussion) as f:
+            shown = os.path.relpath(a.discussion, ROOT)
+            discussion = (a.discussion if shown.startswith("..") else shown, f.read().strip())
+    elif a.discussion and not partial:
         print(f"note: no {a.discussion}: the document has the computed verdicts only (write the reading of them "
               "there and run this again)", file=sys.stderr)
     md = document(exps, configs, partial, warnings, plot_note, discussion)
@@ -752,6 +756,7 @@ def main():
 
 
 def document(exps, configs, partial, warnings, plot_note, discussion=None):
+    """DISCUSSION: (its path, its text) or None."""
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     L = []
     title = "# CIFAR-10 comparison (issue 8): class-wise and random 10% forgetting"
@@ -862,8 +867,8 @@ def document(exps, configs, partial, warnings, plot_note, discussion=None):
           "seed 1; RTE is CPU wall time with 2 MPI ranks, not GPU minutes, so only ratios to Retrain compare.", ""]
     if discussion:
         L += ["### Why, as we read it", "",
-              "(Written by hand from the numbers above, in docs/results/cifar10-discussion.md; the verdicts above are "
-              "computed.)", "", discussion, ""]
+              f"(Written by hand from the numbers above, in {discussion[0]}; the verdicts above are computed.)", "",
+              discussion[1], ""]
     L += ["## Hyper-parameters", "",
           "Each grid was run by a sweep job on the validation split (gap to Retrain seed 1 over UA, MIA, RA and the "
           "validation accuracy VA; the test split, TA, is never used for the choice); the chosen argument set was "

@@ -87,8 +87,9 @@ run_tool() {   # run_tool TREE OUT [more options]: the tool's exit status; outpu
 }
 
 make_tree "$T/a" 0 && make_tree "$T/b" 1 || { for c in $cases; do echo "FAIL test_cifar10_results/$c: could not make the fake run trees"; done; exit 1; }
-run_tool "$T/a" "$T/outa"; rc_a=$?; cp "$T/tool.log" "$T/tool_a.log"
-run_tool "$T/b" "$T/outb"; rc_b=$?
+printf 'A reading of the verdicts.\n' > "$T/discussion.md"
+run_tool "$T/a" "$T/outa" --discussion "$T/discussion.md"; rc_a=$?; cp "$T/tool.log" "$T/tool_a.log"
+run_tool "$T/b" "$T/outb" --discussion ""; rc_b=$?
 if [ $rc_a -ne 0 ] || [ $rc_b -ne 0 ]; then
     for c in $cases; do echo "FAIL test_cifar10_results/$c: tool exit $rc_a/$rc_b on complete trees: $(tail -n 2 "$T/tool_a.log" | tr '\n' ' ')"; done; exit 1
 fi
@@ -179,6 +180,10 @@ grep -q "chosen: \`--lr 1e-4\`" "$A" || why+="[GA's chosen value not shown] "
 grep -q "chosen: \`--lr 1e-4\` — at the highest \`--lr\` the grid tried (3 values)" "$A" || why+="[GA's choice at the grid's edge not noted] "
 grep -q "the original model itself (no unlearning; the limit of a learning rate going to 0) has gap [0-9.]* on the same measure" "$A" || why+="[no original gap for scale] "
 [ -s "$T/outa/cifar10_avg_gap.png" ] || why+="[no chart] "
+# the hand-written reading goes in as it is, naming its file; without one there is no such section
+grep -A4 "^### Why, as we read it" "$A" | grep -q "^A reading of the verdicts\.$" || why+="[discussion file not included] "
+grep -q "in $T/discussion.md;" "$A" || why+="[discussion file not named] "
+grep -q "^### Why, as we read it" "$B" && why+="[a discussion section with --discussion ''] "
 [ -z "$why" ] && echo "PASS test_cifar10_results/claims_computed" || echo "FAIL test_cifar10_results/claims_computed: $why"
 
 # ---- missing_row: ugradsl+ seed 2 of the random experiment has no DONE (still running)
