@@ -26,6 +26,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_DISCUSSION = os.path.join(ROOT, "docs", "results", "cifar10-discussion.md")
 VALUE_KEYS = ["UA", "MIA", "RA", "TA", "add_MIA", "rte_s", "startup_s", "epsilon", "MIA_lo", "MIA_hi"]
 VALUE_PATHS = ["metrics.UA", "metrics.MIA", "metrics.RA", "metrics.TA", "metrics.add_MIA", "timing.rte_s",
                "timing.startup_s", "metrics.epsilon", "mia.stability.bootstrap.lo", "mia.stability.bootstrap.hi"]
@@ -341,7 +342,7 @@ def read_ini(path):
     """{section: [(key, value)]}; '#' starts a comment; repeated keys kept in order."""
     out, sec = {}, None
     try:
-        lines = open(path).read().splitlines()
+        lines = open(path, encoding="utf-8").read().splitlines()
     except OSError:
         return {}
     for line in lines:
@@ -687,9 +688,22 @@ def main():
     ap.add_argument("--seeds", help="expected seeds (with --methods; default \"1 2 3\")")
     ap.add_argument("--config-classwise", default=os.path.join(ROOT, "inputs", "cifar10-classwise.ini"))
     ap.add_argument("--config-random", default=os.path.join(ROOT, "inputs", "cifar10-random.ini"))
-    ap.add_argument("--discussion", default=os.path.join(ROOT, "docs", "results", "cifar10-discussion.md"),
-                    help="hand-written reading of the verdicts, included as it is (skipped when absent; '' for none)")
+    ap.add_argument("--discussion", default=None,
+                    help="hand-written reading of the verdicts, included as it is (default: "
+                         "docs/results/cifar10-discussion.md when it exists; '' for none)")
     a = ap.parse_args()
+    # Read before anything is written, so that a bad file leaves no half-made set of outputs.
+    discussion = None   # (its path as shown, its text)
+    disc_path = a.discussion if a.discussion is not None else (
+        DEFAULT_DISCUSSION if os.path.isfile(DEFAULT_DISCUSSION) else "")
+    if disc_path:
+        try:
+            with open(disc_path, encoding="utf-8") as f:
+                text = f.read().strip()
+        except (OSError, UnicodeDecodeError) as e:
+            die(f"--discussion {disc_path}: cannot read it ({e}); give an existing UTF-8 text file, or '' for none")
+        shown = os.path.relpath(disc_path, ROOT)
+        discussion = (disc_path if shown.startswith("..") else shown, text)
     paths = {"classwise": a.classwise, "random": a.random}
     configs = {"classwise": a.config_classwise, "random": a.config_random}
     exps, missing_total, warnings = {}, 0, []
@@ -740,14 +754,9 @@ def main():
         plot(exps, png, partial)
     except ImportError:
         plot_note = "(matplotlib missing: no chart written)"
-    discussion = None
-    if a.discussion and os.path.isfile(a.discussion):
-        with open(a.discussion) as f:
-            shown = os.path.relpath(a.discussion, ROOT)
-            discussion = (a.discussion if shown.startswith("..") else shown, f.read().strip())
-    elif a.discussion and not partial:
-        print(f"note: no {a.discussion}: the document has the computed verdicts only (write the reading of them "
-              "there and run this again)", file=sys.stderr)
+    if discussion is None and a.discussion is None and not partial:
+        print(f"note: no {DEFAULT_DISCUSSION}: the document has the computed verdicts only (write the reading of "
+              "them there and run this again)", file=sys.stderr)
     md = document(exps, configs, partial, warnings, plot_note, discussion)
     atomic_write(os.path.join(a.out, "cifar10.md"), md)
     print(f"wrote {a.out}/cifar10.md, cifar10-classwise.json, cifar10-random.json, cifar10_avg_gap.png"

@@ -184,6 +184,11 @@ grep -q "the original model itself (no unlearning; the limit of a learning rate 
 grep -A4 "^### Why, as we read it" "$A" | grep -q "^A reading of the verdicts\.$" || why+="[discussion file not included] "
 grep -q "in $T/discussion.md;" "$A" || why+="[discussion file not named] "
 grep -q "^### Why, as we read it" "$B" && why+="[a discussion section with --discussion ''] "
+# a --discussion file that is not there: a clear error, a non-zero exit, nothing written
+run_tool "$T/a" "$T/outd" --discussion "$T/no-such-discussion.md"; rc=$?
+[ $rc -ne 0 ] || why+="[missing --discussion file accepted] "
+grep -q "error: --discussion $T/no-such-discussion.md: cannot read it" "$T/tool.log" || why+="[missing --discussion file: no clear error] "
+[ ! -e "$T/outd" ] || why+="[missing --discussion file: outputs written] "
 [ -z "$why" ] && echo "PASS test_cifar10_results/claims_computed" || echo "FAIL test_cifar10_results/claims_computed: $why"
 
 # ---- missing_row: ugradsl+ seed 2 of the random experiment has no DONE (still running)
