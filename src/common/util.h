@@ -34,3 +34,11 @@ void ug_warn(const char* fmt, ...) __attribute__((format(printf, 1, 2)));  // an
 char* ug_read_file(const char* path, size_t* size_out);
 int ug_file_exists(const char* path);
 void ug_mkdir_p(const char* path);        // dies on failure
+
+// Index of the largest of z[0..K-1]; the first one on ties (as torch.argmax on the CPU).  Predictions everywhere.
+static inline int ug_argmax(const float* z, int K) {
+    int best = 0;
+    for (int k = 1; k < K; k++)
+        if (z[k] > z[best]) best = k;
+    return best;
+}
