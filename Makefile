@@ -47,7 +47,7 @@ GPU_INC      := -I$(CUDA_HOME)/include -I$(CUDNN_HOME)/include -I$(NCCL_HOME)/in
 NVCC_OPT     ?= -O3
 NVCC_EXTRA   ?=
 NVCCFLAGS    := $(NVCC_OPT) $(NVCC_EXTRA) -std=c++17 $(foreach a,$(CUDA_ARCHS),-gencode arch=compute_$(a),code=sm_$(a)) \
-                -Xcompiler -Wall,-Wextra,-Wno-unused-parameter -Isrc $(GPU_INC)
+                -Xcompiler -Wall,-Wextra,-Wno-unused-parameter $(GPU_INC)
 KERNEL_SRCS  := $(sort $(wildcard kernels/*.cu))
 KERNEL_OBJS  := $(KERNEL_SRCS:%.cu=$(BUILD)/%.o)
 GPU_LIB      := $(BUILD)/libugcuda.a
@@ -121,8 +121,9 @@ SA_BUILD ?= build-gpu-sa
 SA_CC    ?= $(if $(shell command -v mpicc 2>/dev/null),mpicc,cc)
 SA_MPI   := $(if $(filter mpicc,$(notdir $(SA_CC))),,-Itests/gpu/nompi)
 SA_SRCS  := src/common/util.c src/common/rng.c src/nn/ops_ref_conv.c src/nn/ops_ref_bn.c src/nn/ops_ref_linear.c \
-            src/nn/ops_pool.c src/nn/ops_elementwise.c src/nn/loss_gls.c src/train/optim.c \
-            src/unlearn/adaptive_alpha.c $(if $(SA_MPI),,src/gpu/gpu_dist.c) \
+            src/nn/ops_pool.c src/nn/ops_elementwise.c src/nn/loss_gls.c src/nn/optim.c \
+            src/nn/adaptive_alpha.c src/nn/exec_cpu.c src/nn/model_exec.c src/dist/dist.c \
+            $(if $(SA_MPI),,src/gpu/gpu_dist.c) \
             src/nn/ops.c src/nn/ops_bn_nhwc.c src/nn/model.c src/nn/model_build.c src/nn/model_resnet.c \
             src/nn/model_vgg.c src/nn/model_small_cnn.c src/nn/model_bf16.c src/nn/grad_buckets.c src/gpu/gpu_model.c \
             tests/gpu/standalone/no_cpu_fast_path.c

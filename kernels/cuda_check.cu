@@ -5,9 +5,7 @@
 
 #include "ug_cuda.h"
 
-extern "C" {
-#include "common/util.h"
-}
+#include "ug_host.h"
 
 const char* ug_gpu_hint(const char* kind, int code) {
     if (!strcmp(kind, "CUDA")) {

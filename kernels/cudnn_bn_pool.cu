@@ -6,9 +6,7 @@
 
 #include "ug_layers.h"
 
-extern "C" {
-#include "common/util.h"
-}
+#include "ug_host.h"
 
 struct GpuBn {
     GpuCtx* ctx;
@@ -93,7 +91,7 @@ void gpu_bn_backward(GpuBn* op, int N, float* din, float* dgamma, float* dbeta, 
 
 struct GpuPool {
     GpuCtx* ctx;
-    PoolDims d;
+    UgPoolDims d;
     cudnnDataType_t cdt;
     UgDtype dt;
     int N;
@@ -106,9 +104,9 @@ struct GpuPool {
     float* f32;              // x, y, dy, dx for Nf samples
 };
 
-GpuPool* gpu_maxpool_create(GpuCtx* ctx, PoolDims d) { return gpu_maxpool_create_t(ctx, d, UG_F32); }
+GpuPool* gpu_maxpool_create(GpuCtx* ctx, UgPoolDims d) { return gpu_maxpool_create_t(ctx, d, UG_F32); }
 
-GpuPool* gpu_maxpool_create_t(GpuCtx* ctx, PoolDims d, UgDtype dt) {
+GpuPool* gpu_maxpool_create_t(GpuCtx* ctx, UgPoolDims d, UgDtype dt) {
     GpuPool* op = (GpuPool*)ug_calloc(1, sizeof *op);
     op->ctx = ctx;
     op->d = d;
@@ -138,7 +136,7 @@ void gpu_maxpool_destroy(GpuPool* op) {
 
 static void pool_set_batch(GpuPool* op, int N) {
     if (op->N == N) return;
-    const PoolDims d = op->d;
+    const UgPoolDims d = op->d;
     CUDNN_CHECK(cudnnSetTensor4dDescriptor(op->x, CUDNN_TENSOR_NHWC, op->cdt, N, d.C, d.H, d.W));
     int n, c, p, q;
     CUDNN_CHECK(cudnnGetPooling2dForwardOutputDim(op->pool, op->x, &n, &c, &p, &q));
@@ -150,7 +148,7 @@ static void pool_set_batch(GpuPool* op, int N) {
 // The fp32 route of a bf16 pool: descriptors and the four fp32 buffers for N samples.
 static void f32_set_batch(GpuPool* op, int N) {
     if (op->Nf == N) return;
-    const PoolDims d = op->d;
+    const UgPoolDims d = op->d;
     size_t nin = (size_t)N * d.H * d.W * d.C, nout = (size_t)N * d.P * d.Q * d.C;
     if (N > op->cap_f) {
         gpu_free(op->f32);
@@ -180,7 +178,7 @@ void gpu_maxpool_forward(GpuPool* op, int N, void* out, const void* in) {
         bf16_pool_ran(op, cudnnPoolingForward(op->ctx->cudnn, op->pool, &one, op->x, in, &zero, op->y, out), "forward"))
         return;
     if (op->via_f32) {
-        const PoolDims d = op->d;
+        const UgPoolDims d = op->d;
         size_t nin = (size_t)N * d.H * d.W * d.C, nout = (size_t)N * d.P * d.Q * d.C;
         f32_set_batch(op, N);
         float *x = op->f32, *y = x + nin;
@@ -200,7 +198,7 @@ void gpu_maxpool_backward(GpuPool* op, int N, void* din, const void* dout, const
                                                &zero, op->x, din), "backward"))
         return;
     if (op->via_f32) {
-        const PoolDims d = op->d;
+        const UgPoolDims d = op->d;
         size_t nin = (size_t)N * d.H * d.W * d.C, nout = (size_t)N * d.P * d.Q * d.C;
         f32_set_batch(op, N);
         float *x = op->f32, *y = x + nin, *dy = y + nout, *dx = dy + nout;

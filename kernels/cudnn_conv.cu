@@ -8,9 +8,7 @@
 #include "ug_kernels.h"
 #include "ug_layers.h"
 
-extern "C" {
-#include "common/util.h"
-}
+#include "ug_host.h"
 
 enum { ALGO_CACHE = 8, MAX_FOUND = 16 };
 
@@ -24,7 +22,7 @@ typedef struct {
 
 struct GpuConv {
     GpuCtx* ctx;
-    ConvDims d;
+    UgConvDims d;
     int has_bias, filter_ohwi;
     UgDtype dt;                              // tensor type (bf16: float accumulation)
     cudnnDataType_t cdt;
@@ -35,11 +33,11 @@ struct GpuConv {
     int next_slot;
 };
 
-GpuConv* gpu_conv_create(GpuCtx* ctx, ConvDims d, int has_bias, int filter_ohwi) {
+GpuConv* gpu_conv_create(GpuCtx* ctx, UgConvDims d, int has_bias, int filter_ohwi) {
     return gpu_conv_create_t(ctx, d, has_bias, filter_ohwi, UG_F32);
 }
 
-GpuConv* gpu_conv_create_t(GpuCtx* ctx, ConvDims d, int has_bias, int filter_ohwi, UgDtype dt) {
+GpuConv* gpu_conv_create_t(GpuCtx* ctx, UgConvDims d, int has_bias, int filter_ohwi, UgDtype dt) {
     UG_CHECK(dt == UG_F32 || filter_ohwi, "gpu_conv_create: bf16 convolutions need OHWI weights");
     GpuConv* op = (GpuConv*)ug_calloc(1, sizeof *op);
     op->ctx = ctx;
@@ -88,7 +86,7 @@ static ConvShape* shape_for(GpuConv* op, int N) {
     memset(s, 0, sizeof *s);
     s->N = N;
     s->fwd = s->bwd_data = s->bwd_filter = -1;
-    const ConvDims d = op->d;
+    const UgConvDims d = op->d;
     CUDNN_CHECK(cudnnCreateTensorDescriptor(&s->x));
     CUDNN_CHECK(cudnnCreateTensorDescriptor(&s->y));
     CUDNN_CHECK(cudnnSetTensor4dDescriptor(s->x, CUDNN_TENSOR_NHWC, op->cdt, N, d.C, d.H, d.W));
@@ -124,7 +122,7 @@ static ConvShape* shape_for(GpuConv* op, int N) {
 // The weights as cuDNN sees them (OHWI): the caller's, or a fresh transpose of the caller's OIHW ones.
 static const void* weights_ohwi(GpuConv* op, const void* w) {
     if (op->filter_ohwi) return w;
-    const ConvDims d = op->d;
+    const UgConvDims d = op->d;
     ug_oihw_to_ohwi(op->w_ohwi, (const float*)w, d.K, d.C, d.R, d.S, op->ctx->stream);
     return op->w_ohwi;
 }

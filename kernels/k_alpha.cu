@@ -1,6 +1,6 @@
 // k_alpha.cu — self-adaptive alpha: for each forget sample, how many retain samples lie within beta.
 // One warp per (forget, retain) pair sums the four dot products in double; the distance and its clamps
-// follow alpha_distance (src/unlearn/adaptive_alpha.c).  Counts are integers: deterministic.
+// follow alpha_distance (src/nn/adaptive_alpha.c).  Counts are integers: deterministic.
 #include "ug_cuda.h"
 #include "ug_kernels.h"
 

@@ -1,5 +1,5 @@
 // k_model.cu — glue the device model needs beyond the layer wrappers: eval-mode batch-norm backward and the
-// gradient norm.  CPU twins: bn_backward_eval in src/nn/model.c and grad_norm in src/train/optim.c.
+// gradient norm.  CPU twins: bn_backward_eval in src/nn/model.c and grad_norm in src/nn/optim.c.
 #include "ug_cuda.h"
 #include "ug_dtype.cuh"
 #include "ug_kernels.h"

@@ -1,4 +1,4 @@
-// k_sgd.cu — SGD update over the flat buffers, rounding exactly as sgd_step (src/train/optim.c):
+// k_sgd.cu — SGD update over the flat buffers, rounding exactly as sgd_step (src/nn/optim.c):
 // every product and sum rounded on its own (__fmul_rn/__fadd_rn forbid FMA contraction).
 #include "ug_cuda.h"
 #include "ug_kernels.h"

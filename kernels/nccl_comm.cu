@@ -7,9 +7,7 @@
 #include "ug_kernels.h"
 #include "ug_nccl.h"
 
-extern "C" {
-#include "common/util.h"
-}
+#include "ug_host.h"
 
 // ncclInProgress means "not finished yet" on a non-blocking communicator.
 static int nccl_failed(ncclResult_t r) { return r != ncclSuccess && r != ncclInProgress; }

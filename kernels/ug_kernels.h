@@ -25,12 +25,12 @@ void ug_cast(UgDtype dst_type, void* dst, UgDtype src_type, const void* src, siz
 void ug_gls_xent(int N, int K, float* loss, float* dlogits, double* total, double* scratch, const float* logits,
                  const int32_t* labels, const float* alpha, const float* weight, float scale, cudaStream_t s);
 
-// SGD momentum / weight decay / Nesterov with optional update mask (mirrors sgd_step, src/train/optim.c;
+// SGD momentum / weight decay / Nesterov with optional update mask (mirrors sgd_step, src/nn/optim.c;
 // same rounding order, no FMA contraction: bit-identical).  momentum_buf may be NULL when momentum == 0.
 void ug_sgd_step(size_t n, float* params, float* momentum_buf, const float* grads, const uint8_t* mask,
                  float lr, float momentum, float weight_decay, int nesterov, cudaStream_t s);
 
-// Self-adaptive alpha (mirrors adaptive_alpha, src/unlearn/adaptive_alpha.c): counts[i] = #{j : d(r_j,f_i) < beta}
+// Self-adaptive alpha (mirrors adaptive_alpha, src/nn/adaptive_alpha.c): counts[i] = #{j : d(r_j,f_i) < beta}
 // and alpha[i] from it.  kind: 0 cosine, 1 pixel; sign: 0 literal, 1 negative.  counts may be NULL.
 void ug_adaptive_alpha(float* alpha, int32_t* counts, const float* forget, int n_forget_local,
                        const float* retain, int n_retain, int dim, int n_forget_global, int kind, double beta,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "nn/executor.h"
 #include "nn/grad_buckets.h"
 #include "nn/model_impl.h"
 
@@ -19,6 +20,7 @@
 #include "ug_kernels.h"
 #include "ug_layers.h"
 #include "ug_nccl.h"
+#include "gpu/gpu_dims.h"
 
 typedef struct {
     Model* m;
@@ -64,6 +66,11 @@ typedef struct {
     int armed;               // the next backward sends its buckets
     int in_flight;           // buckets enqueued and not yet waited for
     int reduced;             // the gradient now on the device was summed bucket by bucket (allreduce: nothing to do)
+    int grads_on_device;     // the device gradients are newer than m->grads (grads_to_host fetches them)
+    // the self-adaptive alpha (gpu_adaptive_alpha): the gathered retain rows, this rank's forget rows when they
+    // are not on the device in fp32, the result
+    float *alpha_retain, *alpha_forget, *alpha_out;
+    size_t cap_alpha_retain, cap_alpha_forget, cap_alpha_out;
 } GpuNet;
 
 static GpuCtx* g_ctx;        // one per process (one rank per GPU)
@@ -99,7 +106,8 @@ void gpu_model_profile_print(FILE* f) {
 int gpu_available(void) { return gpu_count() > 0; }
 const char* gpu_unavailable_reason(void) { return gpu_absent_reason(); }
 
-static GpuNet* G(const Model* m) { return (GpuNet*)m->gpu; }
+static GpuNet* G(const Model* m) { return (GpuNet*)m->exec_state; }
+static const ModelExec GPU_EXEC;
 static Net* N_(const Model* m) { return (Net*)m->impl; }
 
 // ---- layout: OIHW on the host, OHWI on the device for convolution weights ----
@@ -223,7 +231,7 @@ static void slot_to_host(GpuNet* g, float* host, UgDtype t, const void* src, siz
 }
 
 void gpu_model_attach(Model* m, const GpuModelOptions* o, void* comm) {
-    UG_CHECK(!m->gpu, "gpu_model_attach: the model is already on a GPU");
+    UG_CHECK(!model_on_device(m), "gpu_model_attach: the model is already on a GPU");
     if (gpu_count() == 0) ug_die("--device cuda: no usable GPU (%s); run with --device cpu", gpu_absent_reason());
     UG_CHECK(o->device >= 0 && o->device < gpu_count(), "--device cuda: GPU %d asked for but %d visible (one rank per GPU)",
              o->device, gpu_count());
@@ -251,12 +259,12 @@ void gpu_model_attach(Model* m, const GpuModelOptions* o, void* comm) {
     for (int i = 0; i < n->num_layers; i++) {
         const Layer* l = &n->layers[i];
         if (l->kind == L_CONV) {
-            g->conv[i] = gpu_conv_create_t(g_ctx, l->cd, l->b != SIZE_MAX, 1, DT(g, l->in));
+            g->conv[i] = gpu_conv_create_t(g_ctx, gpu_conv_dims(l->cd), l->b != SIZE_MAX, 1, DT(g, l->in));
             size_t wn = (size_t)l->cd.K * l->cd.C * l->cd.R * l->cd.S;
             if (DT(g, l->in) == UG_BF16 && wn > max_conv_w) max_conv_w = wn;
         }
         if (l->kind == L_BN && g->cudnn_bn) g->bn[i] = gpu_bn_create(g_ctx, l->HW, l->C);
-        if (l->kind == L_MAXPOOL) g->pool[i] = gpu_maxpool_create_t(g_ctx, l->pd, DT(g, l->in));
+        if (l->kind == L_MAXPOOL) g->pool[i] = gpu_maxpool_create_t(g_ctx, gpu_pool_dims(l->pd), DT(g, l->in));
     }
     for (int i = 0; i < n->num_slots; i++)
         if (n->slots[i].per > g->max_slot) g->max_slot = n->slots[i].per;
@@ -286,9 +294,10 @@ void gpu_model_attach(Model* m, const GpuModelOptions* o, void* comm) {
         g->wbf = gpu_malloc(P * sizeof(uint16_t), "bf16 copy of the weights");
         g->dwbf = gpu_malloc((max_conv_w ? max_conv_w : 1) * sizeof(uint16_t), "bf16 weight gradient");
     }
-    m->gpu = g;
-    gpu_model_state_to_device(m);
-    m->grads_on_device = 0;
+    m->exec_state = g;
+    m->exec = &GPU_EXEC;
+    GPU_EXEC.state_to_device(m);
+    g->grads_on_device = 0;
     gpu_sync(g_ctx);
 }
 
@@ -309,14 +318,15 @@ void gpu_model_detach(Model* m) {
         if (g->pool[i]) gpu_maxpool_destroy(g->pool[i]);
     }
     free(g->conv); free(g->bn); free(g->pool); free(g->slot_off); free(g->written); free(g->slot_dt);
-    void* dev[] = {g->wbf, g->dwbf, g->io_f32, g->params, g->grads, g->buffers, g->momentum, g->saved, g->stage, g->mask, g->acts, g->dacts,
+    void* dev[] = {g->alpha_retain, g->alpha_forget, g->alpha_out, g->wbf, g->dwbf, g->io_f32, g->params, g->grads, g->buffers, g->momentum, g->saved, g->stage, g->mask, g->acts, g->dacts,
                    g->scratch, g->aux, g->dlogits, g->labels, g->alpha, g->weight, g->loss, g->wloss, g->total,
                    g->norm, g->bn_scratch};
     for (size_t i = 0; i < sizeof dev / sizeof dev[0]; i++) gpu_free(dev[i]);
     CUDA_CHECK(cudaFreeHost(g->host_logits)); CUDA_CHECK(cudaFreeHost(g->host_features));
     CUDA_CHECK(cudaFreeHost(g->host_loss));
     free(g);
-    m->gpu = NULL;
+    m->exec_state = NULL;
+    m->exec = &model_exec_cpu;
 }
 
 int gpu_model_is_bf16(const Model* m) { return G(m) && G(m)->bf16; }
@@ -329,7 +339,7 @@ const char* gpu_model_device_name(const Model* m) {
     return name;
 }
 
-void gpu_model_state_to_device(Model* m) {
+static void gpu_state_to_device(Model* m) {
     GpuNet* g = G(m);
     upload_flat(g, g->params, m->params);
     if (m->num_buffers) gpu_upload(g->buffers, m->buffers, m->num_buffers * sizeof(float), g->s);
@@ -337,24 +347,24 @@ void gpu_model_state_to_device(Model* m) {
     gpu_sync(g->ctx);
 }
 
-void gpu_model_state_to_host(Model* m) {
+static void gpu_state_to_host(Model* m) {
     GpuNet* g = G(m);
     download_flat(g, m->params, g->params);
     if (m->num_buffers) gpu_download(m->buffers, g->buffers, m->num_buffers * sizeof(float), g->s);
 }
 
-void gpu_model_grads_to_host(Model* m) {
-    if (!m->grads_on_device) return;
+static void gpu_grads_to_host(Model* m) {
+    if (!G(m)->grads_on_device) return;
     settle(G(m));
     download_flat(G(m), m->grads, G(m)->grads);
-    m->grads_on_device = 0;
+    G(m)->grads_on_device = 0;
 }
 
-void gpu_model_grads_to_device(Model* m) {
+static void gpu_grads_to_device(Model* m) {
     settle(G(m));
     G(m)->reduced = 0;   // new content from the host
     upload_flat(G(m), G(m)->grads, m->grads);
-    m->grads_on_device = 1;
+    G(m)->grads_on_device = 1;
 }
 
 // ---- forward / backward on device pointers ----
@@ -443,7 +453,7 @@ static void backward_dev(GpuNet* g, const float* dlogits) {
     g->reduced = 0;
     if (N == 0) {   // a rank with no samples in this step contributes zero gradients
         CUDA_CHECK(cudaMemsetAsync(gr, 0, m->num_params * sizeof(float), g->s));
-        m->grads_on_device = 1;
+        G(m)->grads_on_device = 1;
         if (bucketed) {   // the other ranks send their buckets: NCCL needs the same calls here, in the same order
             for (; next < g->nbuckets; next++) send_bucket(g, &g->buckets[next]);
             g->in_flight = g->reduced = 1;
@@ -523,7 +533,7 @@ static void backward_dev(GpuNet* g, const float* dlogits) {
                  g->nbuckets);
         g->in_flight = g->reduced = 1;
     }
-    m->grads_on_device = 1;
+    G(m)->grads_on_device = 1;
 }
 
 static void upload_input(GpuNet* g, int N, const float* x) {
@@ -531,23 +541,25 @@ static void upload_input(GpuNet* g, int N, const float* x) {
     if (N > 0) slot_from_host(g, act(g, 0), DT(g, 0), x, (size_t)N * N_(g->m)->slots[0].per);
 }
 
-const float* gpu_model_forward_host(Model* m, int N, const float* x, int train) {
+// ---- the executor's operations (nn/executor.h) ----
+static const float* gpu_forward(Model* m, int N, const float* x, int train, int logits_to_host) {
     GpuNet* g = G(m);
     upload_input(g, N, x);
-    if (N == 0) { g->last_n = 0; g->last_train = train; return g->host_logits; }
+    if (N == 0) { g->last_n = 0; g->last_train = train; return logits_to_host ? g->host_logits : NULL; }
     const float* z = forward_dev(g, N, train);
+    if (!logits_to_host) return NULL;
     gpu_download(g->host_logits, z, (size_t)N * m->cfg.num_classes * sizeof(float), g->s);
     return g->host_logits;
 }
 
-const float* gpu_model_features_host(Model* m) {
+static const float* gpu_features(Model* m) {
     GpuNet* g = G(m);
     int fs = N_(m)->features_slot;
     slot_to_host(g, g->host_features, DT(g, fs), act(g, fs), (size_t)g->last_n * m->feature_dim);
     return g->host_features;
 }
 
-void gpu_model_backward_host(Model* m, const float* dlogits, float* dx) {
+static void gpu_backward(Model* m, const float* dlogits, float* dx) {
     GpuNet* g = G(m);
     int N = g->last_n;
     if (N > 0) gpu_upload(g->dlogits, dlogits, (size_t)N * m->cfg.num_classes * sizeof(float), g->s);
@@ -557,21 +569,25 @@ void gpu_model_backward_host(Model* m, const float* dlogits, float* dx) {
     if (dx && N > 0) slot_to_host(g, dx, DT(g, 0), dact(g, 0), (size_t)N * N_(m)->slots[0].per);
 }
 
-double gpu_model_compute(Model* m, int n, const float* x, const int32_t* y, const float* alpha, const float* weight,
-                         float scale, float* sample_loss, float* logits) {
-    GpuNet* g = G(m);
-    int K = m->cfg.num_classes;
-    upload_input(g, n, x);
-    if (n == 0) {
-        g->last_n = 0;
-        backward_dev(g, NULL);
-        return 0.0;
-    }
+static void upload_loss_inputs(GpuNet* g, int n, const int32_t* y, const float* alpha, const float* weight) {
     gpu_upload(g->labels, y, (size_t)n * sizeof(int32_t), g->s);
     if (alpha) gpu_upload(g->alpha, alpha, (size_t)n * sizeof(float), g->s);
     if (weight) gpu_upload(g->weight, weight, (size_t)n * sizeof(float), g->s);
-    float* z = forward_dev(g, n, 1);
-    float* dl = dactf(g, N_(m)->logits_slot);   // the loss writes the logit gradient straight where backward reads it
+}
+
+// Fused GLS loss on the device-resident logits of the last forward, written straight where backward reads the
+// logit gradient; then backward.  Only the per-sample losses, Σ w·loss and (when asked) the logits come back.
+static double loss_backward_dev(GpuNet* g, int have_inputs, const int32_t* y, const float* alpha, const float* weight,
+                                float scale, float* sample_loss, float* logits) {
+    Model* m = g->m;
+    int n = g->last_n, K = m->cfg.num_classes;
+    if (n == 0) {
+        backward_dev(g, NULL);
+        return 0.0;
+    }
+    if (!have_inputs) upload_loss_inputs(g, n, y, alpha, weight);
+    float* z = actf(g, N_(m)->logits_slot);
+    float* dl = dactf(g, N_(m)->logits_slot);
     ug_gls_xent(n, K, g->loss, dl, g->total, g->wloss, z, g->labels, alpha ? g->alpha : NULL,
                 weight ? g->weight : NULL, scale, g->s);
     if (logits) CUDA_CHECK(cudaMemcpyAsync(g->host_logits, z, (size_t)n * K * sizeof(float), cudaMemcpyDeviceToHost, g->s));
@@ -584,35 +600,94 @@ double gpu_model_compute(Model* m, int n, const float* x, const int32_t* y, cons
     return total;
 }
 
-void gpu_model_overlap_next_backward(Model* m) {
+static double gpu_loss_backward(Model* m, const int32_t* y, const float* alpha, const float* weight, float scale,
+                                float* sample_loss, float* logits) {
+    return loss_backward_dev(G(m), 0, y, alpha, weight, scale, sample_loss, logits);
+}
+
+// The training step's compute: the loss inputs go up before the forward, so that nothing waits between the
+// forward and the loss.
+static double gpu_compute(Model* m, int n, const float* x, const int32_t* y, const float* alpha, const float* weight,
+                          float scale, float* sample_loss, float* logits) {
+    GpuNet* g = G(m);
+    upload_input(g, n, x);
+    if (n == 0) {
+        g->last_n = 0;
+        g->last_train = 1;
+        return loss_backward_dev(g, 1, y, alpha, weight, scale, sample_loss, logits);
+    }
+    upload_loss_inputs(g, n, y, alpha, weight);
+    forward_dev(g, n, 1);
+    return loss_backward_dev(g, 1, y, alpha, weight, scale, sample_loss, logits);
+}
+
+static float* grow_dev(float* p, size_t* cap, size_t need, const char* what) {
+    if (need <= *cap && p) return p;
+    gpu_free(p);
+    *cap = need ? need : 1;
+    return gpu_malloc(*cap * sizeof(float), what);
+}
+
+// The self-adaptive alpha with the ug_adaptive_alpha kernel: the forget rows are the device-resident features
+// (or input) of the last forward; only the gathered retain rows go up and the n_forget alphas come back.
+static void gpu_adaptive_alpha(Model* m, float* alpha, const AlphaQuery* q) {
+    GpuNet* g = G(m);
+    if (q->n_forget == 0) return;
+    UG_CHECK(q->n_forget == g->last_n, "adaptive alpha: %d forget rows but the last forward had %d", q->n_forget,
+             g->last_n);
+    size_t nf = (size_t)q->n_forget, d = (size_t)q->dim;
+    int slot = q->from_features ? N_(m)->features_slot : 0;
+    UG_CHECK(d == (q->from_features ? (size_t)m->feature_dim : N_(m)->slots[0].per),
+             "adaptive alpha: rows of %zu values, the model's are not", d);
+    const float* forget;
+    if (DT(g, slot) == UG_F32) {
+        forget = actf(g, slot);
+    } else if (q->from_features) {   // a bf16 slot: cast to fp32 (the features as the CPU would read them back)
+        g->alpha_forget = grow_dev(g->alpha_forget, &g->cap_alpha_forget, nf * d, "adaptive alpha forget rows");
+        ug_cast(UG_F32, g->alpha_forget, DT(g, slot), act(g, slot), nf * d, g->s);
+        forget = g->alpha_forget;
+    } else {   // the input in bf16: the fp32 images the CPU compares, from the host
+        g->alpha_forget = grow_dev(g->alpha_forget, &g->cap_alpha_forget, nf * d, "adaptive alpha forget rows");
+        gpu_upload(g->alpha_forget, q->forget_host, nf * d * sizeof(float), g->s);
+        forget = g->alpha_forget;
+    }
+    g->alpha_retain = grow_dev(g->alpha_retain, &g->cap_alpha_retain, (size_t)q->n_retain * d, "adaptive alpha retain rows");
+    g->alpha_out = grow_dev(g->alpha_out, &g->cap_alpha_out, nf, "adaptive alpha");
+    if (q->n_retain > 0) gpu_upload(g->alpha_retain, q->retain, (size_t)q->n_retain * d * sizeof(float), g->s);
+    ug_adaptive_alpha(g->alpha_out, NULL, forget, q->n_forget, g->alpha_retain, q->n_retain, q->dim, q->n_forget_global,
+                      q->kind == DIST_COSINE ? 0 : 1, q->beta, q->sign == ALPHA_LITERAL ? 0 : 1, q->scale, g->s);
+    gpu_download(alpha, g->alpha_out, nf * sizeof(float), g->s);
+}
+
+static void gpu_overlap_next_backward(Model* m) {
     GpuNet* g = G(m);
     g->armed = g->nbuckets > 0;
 }
 
 int gpu_model_overlap_buckets(const Model* m) { return G(m) ? G(m)->nbuckets : 0; }
 
-void gpu_model_allreduce_grads(Model* m) {
+static void gpu_allreduce_grads(Model* m) {
     GpuNet* g = G(m);
     if (g->reduced) {   // summed bucket by bucket during backward (and not replaced since): wait for the rest
         settle(g);
         g->reduced = 0;
         return;
     }
-    if (!m->grads_on_device) gpu_model_grads_to_device(m);
+    if (!G(m)->grads_on_device) gpu_grads_to_device(m);
     if (g->comm) gpu_allreduce_sum_f32(g->comm, g->grads, m->num_params, g->s);
 }
 
-double gpu_model_grad_norm(Model* m) {
+static double gpu_grad_norm(Model* m) {
     GpuNet* g = G(m);
     settle(G(m));
-    if (!m->grads_on_device) gpu_model_grads_to_device(m);
+    if (!G(m)->grads_on_device) gpu_grads_to_device(m);
     ug_sumsq(m->num_params, g->grads, g->norm, g->s);
     double ss = 0;
     gpu_download(&ss, g->norm, sizeof(double), g->s);
     return sqrt(ss);
 }
 
-void gpu_model_scale_grads(Model* m, float a) {
+static void gpu_scale_grads(Model* m, float a) {
     settle(G(m));
     ug_scale(G(m)->grads, a, m->num_params, G(m)->s);
 }
@@ -638,7 +713,7 @@ static void permute_mask_to_device(GpuNet* g, const uint8_t* mask) {
     g->mask_src = mask;
 }
 
-void gpu_model_sgd(Model* m, const Sgd* s, const uint8_t* mask, float lr) {
+static void gpu_sgd(Model* m, Sgd* s, const uint8_t* mask, float lr) {
     GpuNet* g = G(m);
     settle(G(m));
     if (s->cfg.momentum != 0 && !g->momentum) {
@@ -651,14 +726,14 @@ void gpu_model_sgd(Model* m, const Sgd* s, const uint8_t* mask, float lr) {
     g->wbf_stale = 1;
 }
 
-void gpu_model_momentum_to_host(Model* m, Sgd* s) {
+static void gpu_momentum_to_host(Model* m, Sgd* s) {
     GpuNet* g = G(m);
     if (!s->momentum_buf) return;
     if (!g->momentum) { memset(s->momentum_buf, 0, m->num_params * sizeof(float)); return; }
     download_flat(g, s->momentum_buf, g->momentum);
 }
 
-void gpu_model_momentum_to_device(Model* m, const Sgd* s) {
+static void gpu_momentum_to_device(Model* m, const Sgd* s) {
     GpuNet* g = G(m);
     if (!s->momentum_buf || s->cfg.momentum == 0) return;
     if (!g->momentum) g->momentum = gpu_malloc(m->num_params * sizeof(float), "momentum");
@@ -666,26 +741,26 @@ void gpu_model_momentum_to_device(Model* m, const Sgd* s) {
     gpu_sync(g->ctx);
 }
 
-void gpu_model_grad_save(Model* m) {
+static void gpu_grad_save(Model* m) {
     GpuNet* g = G(m);
     settle(G(m));
-    if (!m->grads_on_device) gpu_model_grads_to_device(m);
+    if (!G(m)->grads_on_device) gpu_grads_to_device(m);
     if (!g->saved) g->saved = gpu_malloc(m->num_params * sizeof(float), "saved gradients");
     CUDA_CHECK(cudaMemcpyAsync(g->saved, g->grads, m->num_params * sizeof(float), cudaMemcpyDeviceToDevice, g->s));
 }
 
-void gpu_model_grad_add_saved(Model* m) {
+static void gpu_grad_add_saved(Model* m) {
     GpuNet* g = G(m);
     settle(G(m));
-    if (!m->grads_on_device) gpu_model_grads_to_device(m);
+    if (!G(m)->grads_on_device) gpu_grads_to_device(m);
     ug_add_forward(g->grads, g->grads, g->saved, m->num_params, g->s);
 }
 
-void gpu_model_grad_zero(Model* m) {
+static void gpu_grad_zero(Model* m) {
     settle(G(m));
     G(m)->reduced = 0;
     CUDA_CHECK(cudaMemsetAsync(G(m)->grads, 0, m->num_params * sizeof(float), G(m)->s));
-    m->grads_on_device = 1;
+    G(m)->grads_on_device = 1;
 }
 
 float* gpu_model_dev_params(Model* m) { return G(m)->params; }
@@ -704,9 +779,9 @@ void gpu_model_train_step_device(Model* m, int n, const float* x_dev, const int3
     prof_stop(g, 0, 7);
     backward_dev(g, dl);
     prof_start(g);
-    gpu_model_allreduce_grads(m);
-    const Sgd sgd = {.cfg = {.momentum = momentum, .weight_decay = weight_decay, .nesterov = 0}};
-    gpu_model_sgd(m, &sgd, NULL, lr);
+    gpu_allreduce_grads(m);
+    Sgd sgd = {.cfg = {.momentum = momentum, .weight_decay = weight_decay, .nesterov = 0}};
+    gpu_sgd(m, &sgd, NULL, lr);
     prof_stop(g, 1, 7);
 }
 
@@ -725,6 +800,33 @@ void gpu_model_print_algos(Model* m, FILE* f) {
 
 void gpu_model_sync(Model* m) { gpu_sync(G(m)->ctx); }
 
+static void gpu_detach_exec(Model* m) { gpu_model_detach(m); }
+
+static const ModelExec GPU_EXEC = {
+    .name = "cuda",
+    .detach = gpu_detach_exec,
+    .forward = gpu_forward,
+    .features = gpu_features,
+    .backward = gpu_backward,
+    .loss_backward = gpu_loss_backward,
+    .compute = gpu_compute,
+    .grad_save = gpu_grad_save,
+    .grad_add_saved = gpu_grad_add_saved,
+    .grad_zero = gpu_grad_zero,
+    .allreduce_grads = gpu_allreduce_grads,
+    .grad_norm = gpu_grad_norm,
+    .scale_grads = gpu_scale_grads,
+    .sgd = gpu_sgd,
+    .state_to_host = gpu_state_to_host,
+    .state_to_device = gpu_state_to_device,
+    .grads_to_host = gpu_grads_to_host,
+    .grads_to_device = gpu_grads_to_device,
+    .momentum_to_host = gpu_momentum_to_host,
+    .momentum_to_device = gpu_momentum_to_device,
+    .overlap_next_backward = gpu_overlap_next_backward,
+    .adaptive_alpha = gpu_adaptive_alpha,
+};
+
 #else   // ---- builds without CUDA ----
 
 int gpu_available(void) { return 0; }
@@ -734,26 +836,7 @@ void gpu_model_attach(Model* m, const GpuModelOptions* o, void* comm) { NO_CUDA(
 void gpu_model_detach(Model* m) {}
 const char* gpu_model_device_name(const Model* m) { return "none"; }
 int gpu_model_is_bf16(const Model* m) { return 0; }
-const float* gpu_model_forward_host(Model* m, int N, const float* x, int train) { NO_CUDA(); }
-const float* gpu_model_features_host(Model* m) { NO_CUDA(); }
-void gpu_model_backward_host(Model* m, const float* dlogits, float* dx) { NO_CUDA(); }
-void gpu_model_state_to_host(Model* m) { NO_CUDA(); }
-void gpu_model_state_to_device(Model* m) { NO_CUDA(); }
-void gpu_model_grads_to_host(Model* m) { NO_CUDA(); }
-void gpu_model_grads_to_device(Model* m) { NO_CUDA(); }
-void gpu_model_grad_save(Model* m) { NO_CUDA(); }
-void gpu_model_grad_add_saved(Model* m) { NO_CUDA(); }
-void gpu_model_grad_zero(Model* m) { NO_CUDA(); }
-double gpu_model_compute(Model* m, int n, const float* x, const int32_t* y, const float* alpha, const float* weight,
-                         float scale, float* sample_loss, float* logits) { NO_CUDA(); }
-void gpu_model_allreduce_grads(Model* m) { NO_CUDA(); }
-void gpu_model_overlap_next_backward(Model* m) { NO_CUDA(); }
 int gpu_model_overlap_buckets(const Model* m) { return 0; }
-double gpu_model_grad_norm(Model* m) { NO_CUDA(); }
-void gpu_model_scale_grads(Model* m, float a) { NO_CUDA(); }
-void gpu_model_sgd(Model* m, const Sgd* s, const uint8_t* mask, float lr) { NO_CUDA(); }
-void gpu_model_momentum_to_host(Model* m, Sgd* s) { NO_CUDA(); }
-void gpu_model_momentum_to_device(Model* m, const Sgd* s) { NO_CUDA(); }
 float* gpu_model_dev_params(Model* m) { return NULL; }
 float* gpu_model_dev_grads(Model* m) { return NULL; }
 void gpu_model_train_step_device(Model* m, int n, const float* x_dev, const int32_t* y_dev, float lr, float momentum,

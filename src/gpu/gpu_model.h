@@ -1,11 +1,12 @@
 // gpu_model.h — the network on one GPU: a device mirror of a Model's layer list (src/nn/model_impl.h) run through
-// the cuDNN / cuBLAS wrappers and our kernels (kernels/).  Attached to a Model, it makes model_forward /
-// model_backward run on the GPU; the trainer (src/train/trainer.c) also keeps loss, gradient all-reduce, norm and
-// SGD there, so a training step moves only the batch in and the per-sample losses / logits out.
+// the cuDNN / cuBLAS wrappers and our kernels (kernels/).  gpu_model_attach installs the GPU executor
+// (src/nn/executor.h) on the Model: every model_* operation — forward, the fused loss + backward, gradient
+// arithmetic, NCCL all-reduce, norm, SGD, the self-adaptive alpha — then runs on the device, so a training or
+// unlearning step moves only the batch in and the per-sample losses / logits out.
 //
 // Residency: after gpu_model_attach the DEVICE holds the authoritative parameters, BN buffers, gradients and
 // momentum.  The host copies (m->params, m->buffers, m->grads, the Sgd buffer) are refreshed on request
-// (model_state_to_host, model_grads_to_host, gpu_model_momentum_to_host) and pushed back after host-side writes
+// (model_state_to_host, model_grads_to_host, model_momentum_to_host) and pushed back after host-side writes
 // (model_state_to_device).  Layout on the device: the same flat buffers, except that every convolution weight is
 // OHWI ([K][R][S][C], cuDNN's NHWC filter format) instead of OIHW; elementwise work (SGD, norms, all-reduce)
 // does not care, and the transfers convert.
@@ -16,7 +17,6 @@
 #include <stdio.h>
 
 #include "nn/model.h"
-#include "train/optim.h"
 
 typedef struct {
     int device;           // CUDA device ordinal (one rank per GPU: the node-local rank)
@@ -34,39 +34,13 @@ int gpu_available(void);                   // 1 when this build has CUDA and a G
 const char* gpu_unavailable_reason(void);  // for messages
 // comm: a GpuComm* (kernels/ug_nccl.h) for gradient all-reduce over ranks, or NULL on one rank.
 void gpu_model_attach(Model* m, const GpuModelOptions* o, void* comm);
-void gpu_model_detach(Model* m);
+void gpu_model_detach(Model* m);   // back to the CPU executor (model_destroy does it; the host state is not refreshed)
 const char* gpu_model_device_name(const Model* m);
 int gpu_model_is_bf16(const Model* m);
 
-// model.c's GPU side (host-pointer API; see model.h)
-const float* gpu_model_forward_host(Model* m, int N, const float* x, int train);
-const float* gpu_model_features_host(Model* m);
-void gpu_model_backward_host(Model* m, const float* dlogits, float* dx);
-void gpu_model_state_to_host(Model* m);
-void gpu_model_state_to_device(Model* m);
-void gpu_model_grads_to_host(Model* m);
-void gpu_model_grads_to_device(Model* m);
-void gpu_model_grad_save(Model* m);
-void gpu_model_grad_add_saved(Model* m);
-void gpu_model_grad_zero(Model* m);
-
-// The trainer's fast path.  compute: upload x / y / α / w, forward (train mode), fused GLS loss on the device,
-// backward; returns Σ w_i·loss_i and fills sample_loss [n] and logits [n,K] (host) when not NULL.
-double gpu_model_compute(Model* m, int n, const float* x, const int32_t* y, const float* alpha, const float* weight,
-                         float scale, float* sample_loss, float* logits);
-void gpu_model_allreduce_grads(Model* m);                 // sum over ranks (NCCL); nothing without a comm
-// Overlap (GpuModelOptions.overlap): the next backward sends its gradient buckets as they complete; the
-// gpu_model_allreduce_grads after it only waits for them.  Only for a step that is one backward followed by the
-// all-reduce (trainer_step); a no-op without buckets.  gpu_model_overlap_buckets: how many (0: off).
-void gpu_model_overlap_next_backward(Model* m);
+// Overlap (GpuModelOptions.overlap): model_overlap_next_backward arms the next backward to send its gradient
+// buckets as they complete; the model_allreduce_grads after it only waits for them.  How many buckets (0: off):
 int gpu_model_overlap_buckets(const Model* m);
-double gpu_model_grad_norm(Model* m);
-void gpu_model_scale_grads(Model* m, float a);
-// SGD on the device; momentum lives there (uploaded from / downloaded to s->momentum_buf on request).
-// mask: host bytes (OIHW order, as the CPU path), uploaded when the pointer changes.
-void gpu_model_sgd(Model* m, const Sgd* s, const uint8_t* mask, float lr);
-void gpu_model_momentum_to_host(Model* m, Sgd* s);
-void gpu_model_momentum_to_device(Model* m, const Sgd* s);
 
 // Device pointers for benchmarks and tests (NULL without CUDA).
 float* gpu_model_dev_params(Model* m);

@@ -63,7 +63,7 @@ void device_attach(Model* m, int device) {
 
 const char* device_describe(const Model* m) {
     static char buf[300];
-    if (!m->gpu) return "cpu";
+    if (!model_on_device(m)) return "cpu";
     snprintf(buf, sizeof buf, "cuda:%d (%s, %s)", g_dist.local_rank, gpu_model_device_name(m),
              gpu_model_is_bf16(m) ? "bf16 mixed precision" : env_flag("UG_TF32", 1) ? "TF32 on" : "TF32 off");
     return buf;

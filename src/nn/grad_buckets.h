@@ -1,5 +1,5 @@
 // grad_buckets.h — the flat gradient buffer cut into buckets that can be all-reduced while backward still runs
-// (the GPU path: src/gpu/gpu_model.c).  Backward walks the layer list from the last layer to the first; a bucket
+// (the GPU path: gpu_model.c in src/gpu).  Backward walks the layer list from the last layer to the first; a bucket
 // may be sent once every layer owning a parameter in it has had its backward, i.e. after the backward of the
 // lowest-indexed such layer (after_layer).  The plan is a pure function of the network, so every rank computes
 // the same buckets in the same order (NCCL needs the collectives in the same order everywhere).

@@ -8,7 +8,7 @@
 
 #include "common/rng.h"
 #include "common/util.h"
-#include "gpu/gpu_model.h"
+#include "nn/executor.h"
 #include "nn/model_impl.h"
 
 #define BN_MOMENTUM 0.1f
@@ -44,6 +44,7 @@ Model* model_create(const ModelConfig* cfg, Backend backend) {
     m->cfg = *cfg;
     m->backend = backend;
     m->impl = ug_calloc(1, sizeof(Net));
+    m->exec = &model_exec_cpu;
     switch (cfg->arch) {
     case ARCH_RESNET18: build_resnet18(m); break;
     case ARCH_VGG16_BN: build_vgg16_bn(m); break;
@@ -56,14 +57,14 @@ Model* model_create(const ModelConfig* cfg, Backend backend) {
 void model_destroy(Model* m) {
     if (!m) return;
     Net* n = m->impl;
-    if (m->gpu) gpu_model_detach(m);
+    if (m->exec->detach) m->exec->detach(m);
     for (int i = 0; i < n->num_layers; i++) {
         if (n->layers[i].conv) conv_destroy(n->layers[i].conv);
         if (n->layers[i].bn) bn_destroy(n->layers[i].bn);
     }
     free(n->layers); free(n->slots); free(n->slot_off); free(n->acts); free(n->dacts); free(n->scratch);
     free(n->argmax); free(n->aux); free(n->written); free(n->tparams); free(n->tbufs); free(n->grad_saved);
-    free(n->bf16_slot); free(n->wround);
+    free(n->bf16_slot); free(n->wround); free(n->dlogits);
     free(n);
     free(m->params); free(m->grads); free(m->buffers); free(m->tensors);
     free(m);
@@ -79,32 +80,10 @@ const TensorInfo* model_find_tensor(const Model* m, const char* name) {
 
 void model_copy_state(Model* dst, const Model* src) {
     UG_CHECK(model_config_equal(&dst->cfg, &src->cfg), "model_copy_state: different models");
-    if (src->gpu) gpu_model_state_to_host((Model*)src);
+    model_state_to_host((Model*)src);
     memcpy(dst->params, src->params, src->num_params * sizeof(float));
     memcpy(dst->buffers, src->buffers, src->num_buffers * sizeof(float));
-    if (dst->gpu) gpu_model_state_to_device(dst);
-}
-
-void model_state_to_host(Model* m) { if (m->gpu) gpu_model_state_to_host(m); }
-void model_state_to_device(Model* m) { if (m->gpu) gpu_model_state_to_device(m); }
-void model_grads_to_host(Model* m) { if (m->gpu) gpu_model_grads_to_host(m); }
-
-void model_grad_save(Model* m) {
-    if (m->gpu) { gpu_model_grad_save(m); return; }
-    Net* n = m->impl;
-    if (!n->grad_saved) n->grad_saved = ug_malloc(m->num_params * sizeof(float));
-    memcpy(n->grad_saved, m->grads, m->num_params * sizeof(float));
-}
-
-void model_grad_add_saved(Model* m) {
-    if (m->gpu) { gpu_model_grad_add_saved(m); return; }
-    Net* n = m->impl;
-    for (size_t i = 0; i < m->num_params; i++) m->grads[i] += n->grad_saved[i];
-}
-
-void model_grad_zero(Model* m) {
-    if (m->gpu) { gpu_model_grad_zero(m); return; }
-    memset(m->grads, 0, m->num_params * sizeof(float));
+    model_state_to_device(dst);
 }
 
 double model_forward_macs(const Model* m) {
@@ -186,10 +165,8 @@ static void ensure_batch(Net* n, size_t N) {
 static float* act(Net* n, int s) { return n->acts + n->slot_off[s]; }
 static float* dact(Net* n, int s) { return n->dacts + n->slot_off[s]; }
 
-const float* model_forward(Model* m, int N, const float* x, int train) {
+const float* net_forward(Model* m, int N, const float* x, int train) {
     Net* n = m->impl;
-    UG_CHECK(N >= 0, "model_forward: negative batch");
-    if (m->gpu) { n->last_n = N; n->last_train = train; return gpu_model_forward_host(m, N, x, train); }
     ensure_batch(n, N > 0 ? (size_t)N : 1);
     n->last_n = N;
     n->last_train = train;
@@ -236,10 +213,14 @@ const float* model_forward(Model* m, int N, const float* x, int train) {
     return act(n, n->logits_slot);
 }
 
-const float* model_features(const Model* m) {
+const float* net_features(const Model* m) {
     Net* n = m->impl;
-    if (m->gpu) return gpu_model_features_host((Model*)m);
     return n->acts + n->slot_off[n->features_slot];
+}
+
+const float* net_logits(const Model* m) {
+    Net* n = m->impl;
+    return n->acts + n->slot_off[n->logits_slot];
 }
 
 // Where a layer writes the gradient of its input slot s: the slot itself when it is the first gradient to
@@ -280,18 +261,19 @@ static void bn_backward_eval(int N, int HW, int C, float* din, float* dgamma, fl
     }
 }
 
-void model_backward_input(Model* m, const float* dlogits, float* dx) {
+static void backward_walk(Model* m, const float* dlogits);
+
+void net_backward(Model* m, const float* dlogits, float* dx) {
     Net* n = m->impl;
-    if (m->gpu) { gpu_model_backward_host(m, dlogits, dx); return; }
+    if (!dx) { backward_walk(m, dlogits); return; }
     n->want_dx = 1;
-    model_backward(m, dlogits);
+    backward_walk(m, dlogits);
     n->want_dx = 0;
     memcpy(dx, dact(n, 0), (size_t)n->last_n * n->slots[0].per * sizeof(float));
 }
 
-void model_backward(Model* m, const float* dlogits) {
+static void backward_walk(Model* m, const float* dlogits) {
     Net* n = m->impl;
-    if (m->gpu) { gpu_model_backward_host(m, dlogits, NULL); return; }
     int N = n->last_n;
     float* p = m->params;
     float* g = m->grads;

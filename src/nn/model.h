@@ -44,6 +44,7 @@ typedef struct {
 } TensorInfo;
 
 typedef struct Model Model;
+typedef struct ModelExec ModelExec;   // nn/executor.h: how the model runs (CPU or GPU)
 struct Model {
     ModelConfig cfg;
     Backend backend;
@@ -56,8 +57,8 @@ struct Model {
     int num_layers;       // parametrised layers in forward order (conv, bn, linear): for EU-k / CF-k
     int feature_dim;      // size of the penultimate features (input of the final linear layer)
     void* impl;           // activations, layer list, op caches
-    void* gpu;            // the device mirror (src/gpu/gpu_model.h) when the model runs on a GPU; NULL on the CPU
-    int grads_on_device;  // GPU: the device gradients are newer than m->grads (model_grads_to_host fetches them)
+    const ModelExec* exec;   // its executor: &model_exec_cpu, or the GPU's after gpu_model_attach (nn/executor.h)
+    void* exec_state;        // the executor's own state (the device mirror on a GPU); NULL on the CPU
 };
 
 Model* model_create(const ModelConfig* cfg, Backend backend);
@@ -80,7 +81,7 @@ const float* model_features(const Model* m);
 void model_backward(Model* m, const float* dlogits);
 // The same backward, also giving the gradient w.r.t. the input, dx [N,H,W,C] (FGSM of boundary shrink).
 void model_backward_input(Model* m, const float* dlogits, float* dx);
-// ---- where the state lives (all no-ops for a model on the CPU; see src/gpu/gpu_model.h for the GPU) ----
+// ---- where the state lives (all no-ops for a model on the CPU; see nn/executor.h and gpu_model.h in src/gpu) ----
 // On a GPU the device holds the authoritative parameters, BN buffers and gradients: fetch them before host code
 // reads m->params / m->buffers / m->grads, and push host-side writes back.  model_backward leaves the gradients
 // on the device.
@@ -91,6 +92,9 @@ void model_grads_to_host(Model* m);     // gradients -> m->grads
 void model_grad_save(Model* m);
 void model_grad_add_saved(Model* m);
 void model_grad_zero(Model* m);
+// Makes every rank hold rank 0's BN running statistics (before evaluation and checkpoints; nothing on one rank).
+void model_sync_buffers(Model* m);
+int model_on_device(const Model* m);                // 1: an executor other than the CPU's holds the state
 size_t model_max_batch(const Model* m);             // activations are sized for this; grows on demand
 const TensorInfo* model_find_tensor(const Model* m, const char* name);
 // Copies parameters and buffers of src into dst (same config).  Used for teachers / frozen copies.
@@ -104,7 +108,7 @@ void model_profile_enable(Model* m, int on);   // also resets the counters
 double model_profile_print(const Model* m, FILE* f, const char* prefix);   // returns the total
 // CPU reference of --precision bf16 (on = 1): rounds to bf16 every value the GPU's bf16 mode stores in bf16
 // (activations and their gradients in bf16 slots, the convolution weights read, their gradients); fp32 master
-// weights.  For measuring what bf16 itself changes (tests/gpu/test_gpu_model.c), not a fast path.
+// weights.  For measuring what bf16 itself changes (test_gpu_model.c in tests/gpu), not a fast path.
 void model_emulate_bf16(Model* m, int on);
 int model_is_emulating_bf16(const Model* m);
 // Multiply-adds of one forward pass per sample (conv + linear), for GFLOP/s reports.

@@ -54,7 +54,7 @@ void bf16_round_n(float* x, size_t n) {
 
 void model_emulate_bf16(Model* m, int on) {
     Net* n = m->impl;
-    UG_CHECK(!m->gpu, "model_emulate_bf16: the CPU reference only (a GPU model has --precision bf16)");
+    UG_CHECK(!model_on_device(m), "model_emulate_bf16: the CPU reference only (a GPU model has --precision bf16)");
     free(n->bf16_slot);
     free(n->wround);
     n->bf16_slot = NULL;

@@ -58,9 +58,18 @@ typedef struct {
     TensorInfo* tbufs; int n_tbufs, cap_tbufs;
     int param_layers;
     float* grad_saved;       // model_grad_save's copy (CPU)
+    float* dlogits;          // the CPU executor's loss gradient [cap_dlogits, K] (model_loss_backward)
+    size_t cap_dlogits;
     uint8_t* bf16_slot;      // [num_slots] CPU emulation of the bf16 mode: 1 = values here are rounded (NULL: off)
     float* wround;           // [num_params] emulation: the rounded convolution weights
 } Net;
+
+// The CPU walk (model.c), the CPU executor's forward / backward (exec_cpu.c); the dispatchers (model_exec.c) set
+// last_n / last_train.  net_backward: dx NULL or host [N,H,W,C].
+const float* net_forward(Model* m, int N, const float* x, int train);
+void net_backward(Model* m, const float* dlogits, float* dx);
+const float* net_features(const Model* m);
+const float* net_logits(const Model* m);
 
 // Builder (model_build.c).  Each returns the output slot.
 int nb_input(Model* m, int h, int w, int c);

@@ -11,7 +11,7 @@
 #include "common/progress.h"
 #include "common/util.h"
 #include "data/dataset.h"
-#include "gpu/gpu_model.h"
+#include "nn/executor.h"
 #include "gpu/gpu_setup.h"
 #include "data/loader.h"
 #include "data/split.h"
@@ -55,7 +55,7 @@ typedef struct {
 static void save_state(Saver* s, const char* path, int64_t epoch, int64_t step_in_epoch, double lr) {
     trainer_sync_buffers(s->t);
     model_state_to_host(s->t->model);   // a model on a GPU: its parameters and momentum come back first
-    if (s->t->model->gpu) gpu_model_momentum_to_host(s->t->model, &s->t->sgd);
+    model_momentum_to_host(s->t->model, &s->t->sgd);
     if (g_dist.rank == 0) {
         TrainState st = {epoch, step_in_epoch, s->t->step, s->c->seed, g_dist.world, lr};
         checkpoint_save(path, s->t->model, &s->t->sgd, &st, s->c->config_text);
@@ -197,7 +197,7 @@ int train_run(const TrainRunConfig* c) {
                (long long)start_epoch, (long long)start_step, (long long)t.step);
     }
     device_attach(m, c->device);   // after a resume: the loaded state (momentum too) goes to the GPU
-    if (m->gpu) gpu_model_momentum_to_device(m, &t.sgd);
+    model_momentum_to_device(m, &t.sgd);
     trainer_install_signal_handlers();
 
     Saver saver = {&t, c, "", ""};

@@ -7,7 +7,7 @@
 
 #include "common/util.h"
 #include "dist/dist.h"
-#include "gpu/gpu_model.h"
+#include "nn/executor.h"
 
 static volatile sig_atomic_t g_signal;
 
@@ -35,17 +35,17 @@ void trainer_free(Trainer* t) {
     sgd_free(&t->sgd);
     free(t->sample_loss);
     free(t->sample_pred);
-    free(t->dlogits);
+    free(t->logits);
     memset(t, 0, sizeof *t);
 }
 
 static void ensure_cap(Trainer* t, size_t n) {
     if (n <= t->cap) return;
     size_t K = (size_t)t->model->cfg.num_classes;
-    free(t->sample_loss); free(t->sample_pred); free(t->dlogits);
+    free(t->sample_loss); free(t->sample_pred); free(t->logits);
     t->sample_loss = ug_malloc(n * sizeof(float));
+    t->logits = ug_aligned_alloc(n * K * sizeof(float));
     t->sample_pred = ug_malloc(n * sizeof(int32_t));
-    t->dlogits = ug_aligned_alloc(n * K * sizeof(float));
     t->cap = n;
 }
 
@@ -57,34 +57,51 @@ int64_t trainer_global_count(Trainer* t, int n_local) {
     return n;
 }
 
+void trainer_forward(Trainer* t, int n, const float* x) {
+    double t0 = ug_now();
+    ensure_cap(t, n > 0 ? (size_t)n : 1);
+    model_forward_resident(t->model, n, x, 1);
+    t->timers.compute += ug_now() - t0;
+}
+
+static void check_labels(const Trainer* t, int n, const int32_t* y) {
+    int K = t->model->cfg.num_classes;
+    for (int i = 0; i < n; i++)
+        UG_CHECK(y[i] >= 0 && y[i] < K, "training step %lld: label %d outside 0..%d", (long long)t->step, y[i], K - 1);
+}
+
+static float loss_scale(int64_t n_global) { return n_global > 0 ? 1.0f / (float)n_global : 0.0f; }
+
+static void count_correct(Trainer* t, int n, const int32_t* y, int K) {
+    double correct = 0;
+    for (int i = 0; i < n; i++) {
+        t->sample_pred[i] = ug_argmax(t->logits + (size_t)i * K, K);
+        correct += t->sample_pred[i] == y[i];
+    }
+    t->local_correct = correct;
+}
+
+void trainer_loss_backward(Trainer* t, int n, const int32_t* y, const float* alpha, const float* weight,
+                           int64_t n_global) {
+    double t0 = ug_now();
+    Model* m = t->model;
+    ensure_cap(t, n > 0 ? (size_t)n : 1);
+    check_labels(t, n, y);
+    t->local_loss_sum = model_loss_backward(m, y, alpha, weight, loss_scale(n_global), t->sample_loss, t->logits);
+    count_correct(t, n, y, m->cfg.num_classes);
+    t->timers.compute += ug_now() - t0;
+}
+
 void trainer_compute(Trainer* t, int n, const float* x, const int32_t* y, const float* alpha, const float* weight,
                      int64_t n_global) {
     double t0 = ug_now();
     Model* m = t->model;
     int K = m->cfg.num_classes;
     ensure_cap(t, n > 0 ? (size_t)n : 1);
-    for (int i = 0; i < n; i++)
-        UG_CHECK(y[i] >= 0 && y[i] < K, "training step %lld: label %d outside 0..%d", (long long)t->step, y[i], K - 1);
-    float scale = n_global > 0 ? 1.0f / (float)n_global : 0.0f;
-    const float* logits;
-    if (m->gpu) {   // loss and backward on the device: only losses and logits come back (t->dlogits holds them)
-        t->local_loss_sum = gpu_model_compute(m, n, x, y, alpha, weight, scale, t->sample_loss, t->dlogits);
-        logits = t->dlogits;
-    } else {
-        logits = model_forward(m, n, x, 1);
-        t->local_loss_sum = n > 0 ? gls_xent(n, K, t->sample_loss, t->dlogits, logits, y, alpha, weight, scale) : 0.0;
-    }
-    double correct = 0;
-    for (int i = 0; i < n; i++) {
-        const float* z = logits + (size_t)i * K;
-        int best = 0;
-        for (int k = 1; k < K; k++)
-            if (z[k] > z[best]) best = k;
-        t->sample_pred[i] = best;
-        correct += best == y[i];
-    }
-    t->local_correct = correct;
-    if (!m->gpu) model_backward(m, t->dlogits);
+    check_labels(t, n, y);
+    // forward, loss and backward where the model runs: only the per-sample losses and the logits come back
+    t->local_loss_sum = model_compute(m, n, x, y, alpha, weight, loss_scale(n_global), t->sample_loss, t->logits);
+    count_correct(t, n, y, K);
     t->timers.compute += ug_now() - t0;
 }
 
@@ -95,49 +112,34 @@ void trainer_backward(Trainer* t, const float* dlogits) {
 }
 
 void trainer_allreduce_grads(Trainer* t) {
-    if (t->model->gpu) {
-        double t0 = ug_now();
-        gpu_model_allreduce_grads(t->model);
-        t->timers.allreduce += ug_now() - t0;
-        return;
-    }
-    if (g_dist.world <= 1) return;
     double t0 = ug_now();
-    dist_allreduce_sum_f32(t->model->grads, t->model->num_params);
+    model_allreduce_grads(t->model);
     t->timers.allreduce += ug_now() - t0;
 }
 
-// The same update with everything on the device.  A hook works on host copies (slower, but any hook works).
-static double apply_gpu(Trainer* t, double lr) {
+// Hook, norm, clipping and SGD where the gradients live; returns the norm (non-finite: nothing updated).
+// A hook works on host copies (no-ops on the CPU; on a GPU slower, but any hook works).
+static double apply_update(Trainer* t, double lr) {
     Model* m = t->model;
     if (t->hook) {
         model_grads_to_host(m);
         model_state_to_host(m);
         t->hook(t, t->hook_ctx);
-        gpu_model_grads_to_device(m);
+        model_grads_to_device(m);
     }
-    double norm = gpu_model_grad_norm(m);
+    double norm = model_grad_norm(m);
     if (!isfinite(norm)) return norm;
-    double coef = t->clip_norm > 0 ? t->clip_norm / (norm + 1e-6) : 1.0;   // as grad_clip
-    if (coef < 1.0) gpu_model_scale_grads(m, (float)coef);
-    gpu_model_sgd(m, &t->sgd, t->update_mask, (float)lr);
-    return norm;
-}
-
-// Hook, norm, clipping and SGD on the host buffers; returns the norm (non-finite: nothing updated).
-static double apply_cpu(Trainer* t, double lr) {
-    Model* m = t->model;
-    if (t->hook) t->hook(t, t->hook_ctx);
-    double norm = grad_norm(m->grads, m->num_params);
-    if (!isfinite(norm)) return norm;
-    if (t->clip_norm > 0) grad_clip(m->grads, m->num_params, norm, t->clip_norm);
-    sgd_step(&t->sgd, m->params, m->grads, t->update_mask, (float)lr);
+    if (t->clip_norm > 0) {   // grad_clip's arithmetic (PyTorch clip_grad_norm_): one float coefficient
+        double coef = t->clip_norm / (norm + 1e-6);
+        if (coef < 1.0) model_scale_grads(m, (float)coef);
+    }
+    model_sgd(m, &t->sgd, t->update_mask, (float)lr);
     return norm;
 }
 
 double trainer_apply(Trainer* t, double lr) {
     double t0 = ug_now();
-    double norm = t->model->gpu ? apply_gpu(t, lr) : apply_cpu(t, lr);
+    double norm = apply_update(t, lr);
     if (!isfinite(norm)) {
         if (t->die_on_nonfinite)
             ug_die("training step %lld: the gradient is NaN/Inf (diverged; lower the learning rate or enable "
@@ -154,7 +156,7 @@ StepResult trainer_step(Trainer* t, const Batch* b, const float* alpha, const fl
     StepResult r = {0};
     r.n = trainer_global_count(t, b->n);
     UG_CHECK(r.n > 0, "training step %lld: the global batch is empty", (long long)t->step);
-    if (t->model->gpu) gpu_model_overlap_next_backward(t->model);   // one backward, then the all-reduce: overlap
+    model_overlap_next_backward(t->model);   // one backward, then the all-reduce: may overlap them
     trainer_compute(t, b->n, b->x, b->y, alpha, weight, r.n);
     trainer_allreduce_grads(t);
     int stop_local = trainer_signal_received() || (t->stop_after_steps > 0 && t->step + 1 >= t->stop_after_steps);
@@ -180,12 +182,7 @@ StepResult trainer_step(Trainer* t, const Batch* b, const float* alpha, const fl
 
 void trainer_add_data_wait(Trainer* t, double seconds) { t->timers.data_wait += seconds; }
 
-void trainer_sync_buffers(Trainer* t) {
-    if (g_dist.world <= 1 || t->model->num_buffers == 0) return;
-    model_state_to_host(t->model);
-    MPI_CHECK(MPI_Bcast(t->model->buffers, (int)t->model->num_buffers, MPI_FLOAT, 0, g_dist.comm));
-    model_state_to_device(t->model);
-}
+void trainer_sync_buffers(Trainer* t) { model_sync_buffers(t->model); }
 
 void owned_batch_reserve(OwnedBatch* o, int n, int h, int w, int c) {
     size_t need_x = (size_t)n * h * w * c, need_n = (size_t)n;

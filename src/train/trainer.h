@@ -16,7 +16,7 @@
 
 #include "data/loader.h"
 #include "nn/model.h"
-#include "train/optim.h"
+#include "nn/optim.h"
 
 typedef struct Trainer Trainer;
 typedef void (*GradHook)(Trainer* t, void* ctx);   // called on the global (all-reduced) gradient
@@ -50,7 +50,7 @@ struct Trainer {
     // per-sample results of the last trainer_compute on this rank
     float* sample_loss;           // [n] unweighted GLS loss of each sample
     int32_t* sample_pred;         // [n] argmax of the logits
-    float* dlogits;
+    float* logits;                // [n,K] the logits of that compute (host copy)
     size_t cap;
     double local_loss_sum, local_correct;   // Σ w_i·loss_i and #correct on this rank, last compute
 };
@@ -66,9 +66,15 @@ int64_t trainer_global_count(Trainer* t, int n_local);
 // alpha/weight may be NULL (0 / 1 for all).  Fills sample_loss, sample_pred, local sums.
 void trainer_compute(Trainer* t, int n, const float* x, const int32_t* y, const float* alpha, const float* weight,
                      int64_t n_global);
+// The same in two halves, for a step that needs the forward before its loss (the self-adaptive alpha of the
+// unlearning step): the forward's results stay where the model runs; trainer_loss_backward takes the same
+// arguments as trainer_compute and works on that forward.
+void trainer_forward(Trainer* t, int n, const float* x);
+void trainer_loss_backward(Trainer* t, int n, const int32_t* y, const float* alpha, const float* weight,
+                           int64_t n_global);
 // Backward from caller-made dlogits [n,K] of the last forward (for custom losses).
 void trainer_backward(Trainer* t, const float* dlogits);
-// Sums model->grads over ranks (one MPI_Allreduce; nothing on one rank).
+// Sums the gradients over ranks (one MPI_Allreduce on the CPU, NCCL on GPUs; nothing on one rank).
 void trainer_allreduce_grads(Trainer* t);
 // Hook, non-finite check, clipping, SGD update, step++.  Returns the gradient norm (NaN when non-finite
 // and die_on_nonfinite = 0, in which case nothing is updated).

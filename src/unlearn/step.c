@@ -6,7 +6,7 @@
 #include "common/rng.h"
 #include "common/util.h"
 #include "dist/dist.h"
-#include "nn/ops.h"
+#include "nn/executor.h"
 #include "unlearn/baselines.h"
 #include "unlearn/method.h"
 
@@ -31,7 +31,7 @@ int32_t rl_random_label(uint64_t seed, int64_t index, int K) {
 
 // Scratch space reused across steps (grown on demand).
 static struct {
-    float *alpha, *weight, *loss, *dlogits, *retain_all, *retain_local;   // retain rows: global (gathered), this rank's
+    float *alpha, *weight, *retain_all, *retain_local;   // retain rows: global (gathered), this rank's
     size_t cap_n, cap_retain_all, cap_retain_local;
     int* counts;
     int* displs;
@@ -44,14 +44,12 @@ static void grow(float** p, size_t* cap, size_t need) {
     *cap = need;
 }
 
-static void ensure_work(size_t n, int K) {
+static void ensure_work(size_t n) {
     if (n <= W.cap_n && W.alpha) return;
     size_t c = n ? n : 1;
-    free(W.alpha); free(W.weight); free(W.loss); free(W.dlogits);
+    free(W.alpha); free(W.weight);
     W.alpha = ug_malloc(c * sizeof(float));
     W.weight = ug_malloc(c * sizeof(float));
-    W.loss = ug_malloc(c * sizeof(float));
-    W.dlogits = ug_aligned_alloc(c * (size_t)K * sizeof(float));
     W.cap_n = c;
 }
 
@@ -75,17 +73,9 @@ static const float* gather_retain(const float* local, int n_local, int dim, int6
     return W.retain_all;
 }
 
-static int argmax_row(const float* z, int K) {
-    int best = 0;
-    for (int k = 1; k < K; k++)
-        if (z[k] > z[best]) best = k;
-    return best;
-}
-
 int unlearn_step(const UnlearnConfig* c, Trainer* t, const Batch* retain, const Batch* forget, UnlearnStep* out) {
     static const Batch EMPTY = {0};
     Model* m = t->model;
-    const int K = m->cfg.num_classes;
     // A part with zero weight is left out entirely (see method.h).
     int use_r = retain && (c->method != METHOD_UGRADSL && c->method != METHOD_UGRADSL_PLUS ? 1 : c->p > 0);
     int use_f = forget && (c->method != METHOD_UGRADSL && c->method != METHOD_UGRADSL_PLUS ? 1 : c->p < 1);
@@ -102,8 +92,7 @@ int unlearn_step(const UnlearnConfig* c, Trainer* t, const Batch* retain, const 
     out->G_r = G[0];
     out->G_f = G[1];
 
-    t0 = ug_now();
-    ensure_work((size_t)n, K);
+    ensure_work((size_t)n);
     int adaptive = isnan(c->alpha) && (c->method == METHOD_UGRADSL || c->method == METHOD_UGRADSL_PLUS);
     // Per-sample alpha and weight of the whole local batch [retain ; forget].
     if (c->method == METHOD_GA) {
@@ -114,21 +103,22 @@ int unlearn_step(const UnlearnConfig* c, Trainer* t, const Batch* retain, const 
         eq8_terms(n_r, n_f, G[0], G[1], c->p, NULL, isnan(c->alpha) ? 0.0f : (float)c->alpha, W.alpha, W.weight);
     }
     // B_r and B_f go through separate forward passes (each with its own BatchNorm batch statistics, as two
-    // forward calls in PyTorch); their gradients are summed.
-    float scale = 1.0f / (float)(G[0] + G[1]);
+    // forward calls in PyTorch); their gradients are summed.  Both go through the trainer and the model's
+    // executor: on a GPU the logits, the loss and the gradients stay on the device (only per-sample losses and
+    // logits come back) and the adaptive alpha is the device kernel.
+    int64_t n_global = G[0] + G[1];   // the loss scale 1/|B| of trainer_compute
     double stats[6] = {0};   // loss sum, correct_r, correct_f, alpha sum, stop, non-finite
-    int dim = c->alpha_distance == DIST_COSINE ? m->feature_dim : (n_r ? br->h * br->w * br->c : bf->h * bf->w * bf->c);
+    int from_features = c->alpha_distance == DIST_COSINE;
+    int dim = from_features ? m->feature_dim : (n_r ? br->h * br->w * br->c : bf->h * bf->w * bf->c);
     const float* retain_rows = NULL;
     if (n_r > 0) {
-        const float* logits = model_forward(m, n_r, br->x, 1);
-        if (adaptive) {
-            grow(&W.retain_local, &W.cap_retain_local, (size_t)n_r * dim);   // kept for the gather
-            memcpy(W.retain_local, c->alpha_distance == DIST_COSINE ? model_features(m) : br->x,
-                   (size_t)n_r * dim * sizeof(float));
+        trainer_compute(t, n_r, br->x, br->y, W.alpha, W.weight, n_global);
+        if (adaptive) {   // kept for the gather (backward does not touch the forward's activations)
+            grow(&W.retain_local, &W.cap_retain_local, (size_t)n_r * dim);
+            memcpy(W.retain_local, from_features ? model_features(m) : br->x, (size_t)n_r * dim * sizeof(float));
         }
-        stats[0] += gls_xent(n_r, K, W.loss, W.dlogits, logits, br->y, W.alpha, W.weight, scale);
-        for (int i = 0; i < n_r; i++) stats[1] += argmax_row(logits + (size_t)i * K, K) == br->y[i];
-        model_backward(m, W.dlogits);
+        stats[0] += t->local_loss_sum;
+        stats[1] += t->local_correct;
         if (n_f > 0) model_grad_save(m);   // where the gradients live (host or GPU)
     }
     if (adaptive && G[1] > 0 && G[0] > 0) {
@@ -138,23 +128,27 @@ int unlearn_step(const UnlearnConfig* c, Trainer* t, const Batch* retain, const 
         t->timers.allreduce += ug_now() - tg;
     }
     if (n_f > 0) {
-        const float* logits = model_forward(m, n_f, bf->x, 1);
+        trainer_forward(t, n_f, bf->x);
         if (adaptive) {
-            const float* rows = c->alpha_distance == DIST_COSINE ? model_features(m) : bf->x;
-            if (retain_rows)
-                adaptive_alpha(W.alpha + n_r, rows, n_f, retain_rows, (int)G[0], dim, (int)G[1], c->alpha_distance,
-                               c->beta, c->alpha_sign, c->alpha_scale);
-            else
+            double ta = ug_now();
+            if (retain_rows) {
+                AlphaQuery q = {.from_features = from_features, .forget_host = bf->x, .n_forget = n_f,
+                                .retain = retain_rows, .n_retain = (int)G[0], .dim = dim, .n_forget_global = (int)G[1],
+                                .kind = c->alpha_distance, .beta = c->beta, .sign = c->alpha_sign,
+                                .scale = c->alpha_scale};
+                model_adaptive_alpha(m, W.alpha + n_r, &q);
+            } else {
                 for (int i = 0; i < n_f; i++) W.alpha[n_r + i] = 0.0f;   // no retain batch: nothing near
+            }
+            t->timers.compute += ug_now() - ta;
         }
-        stats[0] += gls_xent(n_f, K, W.loss + n_r, W.dlogits, logits, bf->y, W.alpha + n_r, W.weight + n_r, scale);
-        for (int i = 0; i < n_f; i++) stats[2] += argmax_row(logits + (size_t)i * K, K) == bf->y[i];
+        trainer_loss_backward(t, n_f, bf->y, W.alpha + n_r, W.weight + n_r, n_global);
+        stats[0] += t->local_loss_sum;
+        stats[2] += t->local_correct;
         for (int i = 0; i < n_f; i++) stats[3] += W.alpha[n_r + i];
-        model_backward(m, W.dlogits);
         if (n_r > 0) model_grad_add_saved(m);
     }
     if (n == 0) model_grad_zero(m);   // this rank adds nothing
-    t->timers.compute += ug_now() - t0;
     trainer_allreduce_grads(t);
     stats[4] = trainer_signal_received();
     stats[5] = !isfinite(stats[0]);

@@ -10,6 +10,7 @@
 #include "ug_cuda.h"
 #include "ug_kernels.h"
 #include "ug_layers.h"
+#include "gpu/gpu_dims.h"
 
 typedef struct { int H, C, K, R, stride, pad, count; } Shape;
 
@@ -58,7 +59,7 @@ static double time_shape(GpuCtx* ctx, const Shape* s, int N, int iters, int firs
     float *rv = dev_random(d.K, ctx), *sm = dev_random(d.K, ctx), *si = dev_random(d.K, ctx);
     float *dg = dev_random(d.K, ctx), *db = dev_random(d.K, ctx);
     CUDA_CHECK(cudaMemset(rv, 0, d.K * 4));   // any non-negative running variance
-    GpuConv* conv = gpu_conv_create(ctx, d, 0, 1);
+    GpuConv* conv = gpu_conv_create(ctx, gpu_conv_dims(d), 0, 1);
     GpuBn* bn = gpu_bn_create(ctx, d.P * d.Q, d.K);
     cudaEvent_t t0, t1;
     CUDA_CHECK(cudaEventCreate(&t0));

@@ -38,6 +38,7 @@ static void gc_end(void) {}
 #endif
 
 #ifdef UG_HAVE_CUDA
+#include "gpu/gpu_dims.h"
 #include "nn/ops.h"
 // A convolution's dims (conv_dims lives in ops.c beside the oneDNN dispatch, which the standalone GPU build lacks).
 static inline ConvDims gc_conv_dims(int H, int W, int C, int K, int R, int stride, int pad) {

@@ -104,7 +104,7 @@ static void test_cast(void) {
 
 
 static void check_conv16(ConvDims d, int N) {
-    GpuConv* op = gpu_conv_create_t(g_ctx, d, 1, 1, UG_BF16);
+    GpuConv* op = gpu_conv_create_t(g_ctx, gpu_conv_dims(d), 1, 1, UG_BF16);
     const size_t nw = (size_t)d.K * d.C * d.R * d.S, nin = (size_t)N * d.H * d.W * d.C, nout = (size_t)N * d.P * d.Q * d.K;
     Rng r;
     rng_init(&r, 67, d.C, d.K, d.R);
@@ -243,7 +243,7 @@ static void test_maxpool(void) {
     maxpool_forward(d, N, y, am, x);
     maxpool_backward(d, N, dx, dy, am);
     void *d_x = dev16(x, nin), *d_dy = dev16(dy, nout), *d_y = gc_dev(NULL, nout * 2), *d_dx = gc_dev(NULL, nin * 2);
-    GpuPool* op = gpu_maxpool_create_t(g_ctx, d, UG_BF16);
+    GpuPool* op = gpu_maxpool_create_t(g_ctx, gpu_pool_dims(d), UG_BF16);
     gpu_maxpool_forward(op, N, d_y, d_x);
     gpu_maxpool_backward(op, N, d_dx, d_dy, d_y, d_x);
     float* got = host16(d_y, nout);

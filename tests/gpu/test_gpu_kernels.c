@@ -3,9 +3,9 @@
 
 #ifdef UG_HAVE_CUDA
 #include "nn/ops.h"
-#include "train/optim.h"
+#include "nn/optim.h"
 #include "ug_kernels.h"
-#include "unlearn/adaptive_alpha.h"
+#include "nn/adaptive_alpha.h"
 
 // GLS cross-entropy for one shape, with per-sample alpha (negative ones too) and weights, against gls_xent.
 static void check_gls(int N, int K, int with_alpha_weight, uint64_t seed) {

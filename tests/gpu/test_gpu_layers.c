@@ -17,7 +17,7 @@ static void expect_close(const char* what, const float* dev, const float* want, 
 
 // One conv shape at two batch sizes (the algorithm cache), OIHW or OHWI weights, against the reference.
 static void check_conv(ConvDims d, int ohwi, double tol) {
-    GpuConv* op = gpu_conv_create(g_ctx, d, 1, ohwi);
+    GpuConv* op = gpu_conv_create(g_ctx, gpu_conv_dims(d), 1, ohwi);
     const size_t nw = (size_t)d.K * d.C * d.R * d.S;
     Rng r;
     rng_init(&r, 21, d.C, d.K, d.R * 10 + ohwi);
@@ -197,7 +197,7 @@ static void test_maxpool(void) {
     maxpool_forward(d, N, y, am, x);
     maxpool_backward(d, N, dx, dy, am);
     float *d_x = gc_devf(x, nin), *d_dy = gc_devf(dy, nout), *d_y = gc_devf(NULL, nout), *d_dx = gc_devf(NULL, nin);
-    GpuPool* op = gpu_maxpool_create(g_ctx, d);
+    GpuPool* op = gpu_maxpool_create(g_ctx, gpu_pool_dims(d));
     gpu_maxpool_forward(op, N, d_y, d_x);
     gpu_maxpool_backward(op, N, d_dx, d_dy, d_y, d_x);
     float* got = gc_host(d_y, nout);

@@ -1,4 +1,4 @@
-// test_gpu_model.c — the device model (src/gpu/gpu_model.c) against the CPU reference model, tensor by tensor:
+// test_gpu_model.c — the GPU executor (src/gpu/gpu_model.c) against the CPU reference model, tensor by tensor:
 // one full training step (forward, GLS loss with per-sample α and weight, backward, SGD with momentum) on four
 // networks (ResNet-18 with the CIFAR and the ImageNet stem, VGG-16-BN with conv biases, the digits CNN), then
 // BN running statistics, eval-mode forward / backward with the input gradient, the update mask and the gradient
@@ -9,9 +9,10 @@
 #include <math.h>
 
 #include "gpu/gpu_model.h"
+#include "nn/executor.h"
 #include "nn/model.h"
 #include "nn/ops.h"
-#include "train/optim.h"
+#include "nn/optim.h"
 
 #ifdef UG_HAVE_CUDA
 #include "ug_nccl.h"
@@ -79,7 +80,7 @@ static void free_run(Run* r) {
 
 // One training step on the CPU model or the GPU model (logits and losses into z / loss).
 static double train_step(Model* m, int on_gpu, const Batch* b, float* loss, float* z) {
-    if (on_gpu) return gpu_model_compute(m, b->N, b->x, b->y, b->alpha, b->weight, b->scale, loss, z);
+    if (on_gpu) return model_compute(m, b->N, b->x, b->y, b->alpha, b->weight, b->scale, loss, z);
     float* dl = ug_malloc((size_t)b->N * b->K * sizeof(float));
     const float* zc = model_forward(m, b->N, b->x, 1);
     if (z) memcpy(z, zc, (size_t)b->N * b->K * sizeof(float));
@@ -96,20 +97,19 @@ static void run_sequence(Model* m, int on_gpu, const Batch* b, Sgd* sg, const fl
     r->logits = ug_malloc((size_t)N * K * sizeof(float));
     r->losses = ug_malloc((size_t)N * sizeof(float));
     r->loss_sum = train_step(m, on_gpu, b, r->losses, r->logits);
-    r->grad_norm = on_gpu ? gpu_model_grad_norm(m) : 0;
+    r->grad_norm = on_gpu ? model_grad_norm(m) : 0;
     model_grads_to_host(m);
-    CHECK(!m->grads_on_device, "gradients not marked as fetched");
     if (!on_gpu) r->grad_norm = grad_norm(m->grads, m->num_params);
     r->grads = dupf(m->grads, m->num_params);
     for (int step = 0; step < 2; step++) {   // two steps: the second uses the momentum of the first
         if (step == 1) train_step(m, on_gpu, b, NULL, NULL);
-        if (on_gpu) gpu_model_sgd(m, sg, NULL, 0.05f);
+        if (on_gpu) model_sgd(m, sg, NULL, 0.05f);
         else sgd_step(sg, m->params, m->grads, NULL, 0.05f);
     }
     model_state_to_host(m);
     r->params = dupf(m->params, m->num_params);
     r->buffers = dupf(m->buffers, m->num_buffers);
-    if (on_gpu) gpu_model_momentum_to_host(m, sg);
+    if (on_gpu) model_momentum_to_host(m, sg);
     r->momentum = dupf(sg->momentum_buf, m->num_params);
     r->eval_logits = dupf(model_forward(m, N, b->x, 0), (size_t)N * K);
     r->features = dupf(model_features(m), (size_t)N * m->feature_dim);
@@ -229,7 +229,7 @@ static void check_network_mode(const char* name, Arch a, int width, int h, int c
     model_state_to_host(gm);
     float* before = ug_malloc(gm->num_params * sizeof(float));
     memcpy(before, gm->params, gm->num_params * sizeof(float));
-    gpu_model_sgd(gm, &sg_g, mask, 0.1f);
+    model_sgd(gm, &sg_g, mask, 0.1f);
     model_state_to_host(gm);
     size_t moved_masked = 0, still_unmasked = 0;
     for (size_t i = 0; i < gm->num_params; i++) {
@@ -333,22 +333,22 @@ static void test_overlap_single_gpu(void) {
     Sgd sa;
     sgd_init(&sa, &sc, a->num_params);
     for (int step = 0; step < 3; step++) {
-        gpu_model_compute(a, N, x, y, NULL, NULL, 1.0f / N, NULL, NULL);
-        gpu_model_allreduce_grads(a);
+        model_compute(a, N, x, y, NULL, NULL, 1.0f / N, NULL, NULL);
+        model_allreduce_grads(a);
         model_grads_to_host(a);
         memcpy(blocking, a->grads, a->num_params * sizeof(float));
-        gpu_model_overlap_next_backward(a);
-        gpu_model_compute(a, N, x, y, NULL, NULL, 1.0f / N, NULL, NULL);
-        gpu_model_allreduce_grads(a);
+        model_overlap_next_backward(a);
+        model_compute(a, N, x, y, NULL, NULL, 1.0f / N, NULL, NULL);
+        model_allreduce_grads(a);
         model_grads_to_host(a);
         size_t bad = gc_bit_diffs(a->grads, blocking, a->num_params);
         CHECK(bad == 0, "overlap step %d: %zu gradients differ from the blocking all-reduce", step, bad);
-        gpu_model_sgd(a, &sa, NULL, 0.05f);
+        model_sgd(a, &sa, NULL, 0.05f);
     }
     // an empty batch, armed: zero gradients, and the buckets go out all the same (other ranks wait for them)
-    gpu_model_overlap_next_backward(a);
-    gpu_model_compute(a, 0, x, y, NULL, NULL, 1.0f, NULL, NULL);
-    gpu_model_allreduce_grads(a);
+    model_overlap_next_backward(a);
+    model_compute(a, 0, x, y, NULL, NULL, 1.0f, NULL, NULL);
+    model_allreduce_grads(a);
     model_grads_to_host(a);
     size_t nonzero = 0;
     for (size_t i = 0; i < a->num_params; i++) nonzero += a->grads[i] != 0.0f;
@@ -366,7 +366,7 @@ static void test_empty_batch(void) {
     Model* gm = make_model(ARCH_SMALL_CNN, 4, 8, 1, 10, 0, 3);
     GpuModelOptions o = {.device = 0, .tf32 = 0, .deterministic = 1};
     gpu_model_attach(gm, &o, NULL);
-    double s = gpu_model_compute(gm, 0, NULL, NULL, NULL, NULL, 1.0f, NULL, NULL);
+    double s = model_compute(gm, 0, NULL, NULL, NULL, NULL, 1.0f, NULL, NULL);
     CHECK(s == 0.0, "empty batch: loss sum %g", s);
     model_grads_to_host(gm);
     size_t bad = 0;

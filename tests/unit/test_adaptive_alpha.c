@@ -1,6 +1,6 @@
 // Self-adaptive alpha on a hand-built batch: distances and counts computed by hand.
 #include "harness.h"
-#include "unlearn/adaptive_alpha.h"
+#include "nn/adaptive_alpha.h"
 
 static void distances_by_hand(void) {
     float a[2] = {1, 0}, b[2] = {0, 1}, c[2] = {-1, 0}, d[2] = {2, 0};

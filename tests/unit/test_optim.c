@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "train/optim.h"
+#include "nn/optim.h"
 #include "train/schedule.h"
 
 // torch.optim.SGD, step by step in float with PyTorch's rounding order.

@@ -1,5 +1,5 @@
 // optim.c — SGD (momentum, weight decay, Nesterov, update mask) and gradient-norm clipping.
-#include "train/optim.h"
+#include "nn/optim.h"
 
 #include <math.h>
 #include <stdlib.h>

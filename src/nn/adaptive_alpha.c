@@ -1,4 +1,4 @@
-#include "unlearn/adaptive_alpha.h"
+#include "nn/adaptive_alpha.h"
 
 #include <math.h>
 #include <string.h>
