@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "gpu/gpu_model.h"
+#include "nn/adaptive_alpha.h"
 #include "nn/executor.h"
 #include "nn/model.h"
 #include "nn/ops.h"
@@ -374,6 +375,87 @@ static void test_empty_batch(void) {
     CHECK(bad == 0, "empty batch: %zu non-zero gradients", bad);
     model_destroy(gm);
 }
+static int cmp_double(const void* a, const void* b) {
+    double x = *(const double*)a, y = *(const double*)b;
+    return x < y ? -1 : x > y;
+}
+
+// The self-adaptive alpha through the GPU executor (the ug_adaptive_alpha kernel on the device-resident features
+// or input of the last forward) against the CPU: (1) on the same rows (the GPU's features read back) it must give
+// exactly adaptive_alpha's result; (2) against the CPU executor on the CPU reference model's own features, counts
+// may differ only for pairs whose CPU distance lies within 1e-3 of beta (the features agree to ~1e-4).
+static void check_alpha(Model* cpu, Model* gm, int from_features, int N, int R, const float* x, size_t per) {
+    const char* what = from_features ? "cosine (features)" : "pixel (input)";
+    Rng r;
+    rng_init(&r, 21, (uint64_t)from_features, 0, 0);
+    int dim = from_features ? gm->feature_dim : (int)per;
+    model_forward_resident(cpu, N, x, 1);
+    model_forward_resident(gm, N, x, 1);
+    float* gfeat = dupf(from_features ? model_features(gm) : x, (size_t)N * dim);
+    const float* cfeat = from_features ? model_features(cpu) : x;
+    // retain rows: perturbed copies of the forget rows (so that distances spread around beta) and random ones
+    float* retain = ug_malloc((size_t)R * dim * sizeof(float));
+    for (int j = 0; j < R; j++)
+        for (int k = 0; k < dim; k++)
+            retain[(size_t)j * dim + k] = j % 2 ? gfeat[(size_t)(j % N) * dim + k] * (1.0f + 0.3f * rng_normal(&r))
+                                                : rng_normal(&r);
+    AlphaDistance kind = from_features ? DIST_COSINE : DIST_PIXEL;
+    double* d = ug_malloc((size_t)N * R * sizeof(double));
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < R; j++)
+            d[(size_t)i * R + j] = alpha_distance(kind, retain + (size_t)j * dim, gfeat + (size_t)i * dim, dim);
+    qsort(d, (size_t)N * R, sizeof(double), cmp_double);
+    size_t mid = (size_t)N * R / 2;
+    double beta = 0.5 * (d[mid - 1] + d[mid]);   // between two distances: about half the pairs are near
+    AlphaQuery q = {.from_features = from_features, .forget_host = x, .n_forget = N, .retain = retain, .n_retain = R,
+                    .dim = dim, .n_forget_global = N, .kind = kind, .beta = beta, .sign = ALPHA_LITERAL, .scale = 1};
+    float* got = ug_malloc((size_t)N * sizeof(float));
+    float* want = ug_malloc((size_t)N * sizeof(float));
+    float* cpu_alpha = ug_malloc((size_t)N * sizeof(float));
+    model_adaptive_alpha(gm, got, &q);
+    adaptive_alpha(want, gfeat, N, retain, R, dim, N, kind, beta, ALPHA_LITERAL, 1);
+    size_t bad = gc_bit_diffs(got, want, (size_t)N);
+    CHECK(bad == 0, "adaptive alpha %s: the kernel through the executor differs from adaptive_alpha on %zu of %d rows",
+          what, bad, N);
+    double sum = 0;
+    for (int i = 0; i < N; i++) sum += want[i];
+    CHECK(sum > 0 && sum < R, "adaptive alpha %s: mean count %.3g of %d: the check is vacuous", what, sum, R);
+    model_adaptive_alpha(cpu, cpu_alpha, &q);
+    int unexplained = 0;
+    for (int i = 0; i < N; i++) {
+        int lo = 0, hi = 0;
+        for (int j = 0; j < R; j++) {
+            double dc = alpha_distance(kind, retain + (size_t)j * dim, cfeat + (size_t)i * dim, dim);
+            lo += dc < beta - 1e-3;
+            hi += dc < beta + 1e-3;
+        }
+        int cg = (int)lroundf(got[i] * (float)N);
+        unexplained += cg < lo || cg > hi;
+    }
+    CHECK(unexplained == 0, "adaptive alpha %s: %d rows differ from the CPU model's beyond the 1e-3 band", what,
+          unexplained);
+    printf("note adaptive alpha %s: beta %.4g, GPU vs CPU model: %zu of %d alphas differ (inside the band)\n", what, beta,
+           gc_bit_diffs(got, cpu_alpha, (size_t)N), N);
+    free(gfeat); free(retain); free(d); free(got); free(want); free(cpu_alpha);
+}
+
+static void test_adaptive_alpha_executor(void) {
+    GPU_CASE_BEGIN();
+    const int N = 12, R = 20, h = 32, c = 3;
+    Model* cpu = make_model(ARCH_RESNET18, 8, h, c, 10, 0, 13);
+    Model* gm = make_model(ARCH_RESNET18, 8, h, c, 10, 0, 13);
+    GpuModelOptions o = {.device = 0, .tf32 = 0, .deterministic = 1};
+    gpu_model_attach(gm, &o, NULL);
+    Rng r;
+    rng_init(&r, 17, 1, 2, 3);
+    size_t per = (size_t)h * h * c;
+    float* x = oc_rand(&r, (size_t)N * per, -1.5f, 1.5f);
+    check_alpha(cpu, gm, 1, N, R, x, per);
+    check_alpha(cpu, gm, 0, N, R, x, per);
+    free(x);
+    model_destroy(cpu);
+    model_destroy(gm);
+}
 #else
 static void test_resnet18_cifar(void) { GPU_CASE_BEGIN(); }
 static void test_resnet18_imagenet_stem(void) { GPU_CASE_BEGIN(); }
@@ -386,6 +468,7 @@ static void test_bf16_resnet18_imagenet_stem(void) { GPU_CASE_BEGIN(); }
 static void test_bf16_vgg16_bn(void) { GPU_CASE_BEGIN(); }
 static void test_bf16_small_cnn(void) { GPU_CASE_BEGIN(); }
 static void test_overlap_single_gpu(void) { GPU_CASE_BEGIN(); }
+static void test_adaptive_alpha_executor(void) { GPU_CASE_BEGIN(); }
 #endif
 
 int main(int argc, char** argv) {
@@ -402,6 +485,7 @@ int main(int argc, char** argv) {
     TEST_CASE(test_bf16_vgg16_bn);
     TEST_CASE(test_bf16_small_cnn);
     TEST_CASE(test_overlap_single_gpu);
+    TEST_CASE(test_adaptive_alpha_executor);
     gc_end();
     return th_end();
 }

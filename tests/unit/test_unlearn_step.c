@@ -2,11 +2,13 @@
 // (BatchNorm included), Eq. 8's per-sample terms by hand, RL's fixed random labels.
 #include "harness.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "common/rng.h"
 #include "common/util.h"
 #include "dist/dist.h"
+#include "nn/ops.h"
 #include "unlearn/method.h"
 
 enum { N = 6, H = 8, C = 1, K = 4 };
@@ -107,6 +109,72 @@ static void p0_alpha0_equals_ga_step(void) {
     model_destroy(a); model_destroy(b); model_destroy(g);
 }
 
+// The step as it was written before it went through the trainer and the executor (direct nn calls, in this
+// order: retain forward, gls_xent, backward, grad_save; forget forward, adaptive_alpha, gls_xent, backward,
+// grad_add_saved; norm, SGD), one rank.  Returns the loss sum and the alpha sum.
+static void old_formula_step(const UnlearnConfig* c, Model* m, Sgd* sgd, const Batch* br, const Batch* bf,
+                             double* loss_sum, double* alpha_sum) {
+    int n_r = br->n, n_f = bf->n, n = n_r + n_f;
+    float alpha[2 * N], weight[2 * N], loss[2 * N], dl[N * K];
+    eq8_terms(n_r, n_f, n_r, n_f, c->p, NULL, 0.0f, alpha, weight);
+    float scale = 1.0f / (float)n;
+    int cosine = c->alpha_distance == DIST_COSINE;
+    int dim = cosine ? m->feature_dim : H * H * C;
+    float* retain_rows = ug_malloc((size_t)n_r * dim * sizeof(float));
+    const float* z = model_forward(m, n_r, br->x, 1);
+    memcpy(retain_rows, cosine ? model_features(m) : br->x, (size_t)n_r * dim * sizeof(float));
+    *loss_sum = gls_xent(n_r, K, loss, dl, z, br->y, alpha, weight, scale);
+    model_backward(m, dl);
+    model_grad_save(m);
+    z = model_forward(m, n_f, bf->x, 1);
+    adaptive_alpha(alpha + n_r, cosine ? model_features(m) : bf->x, n_f, retain_rows, n_r, dim, n_f, c->alpha_distance,
+                   c->beta, c->alpha_sign, c->alpha_scale);
+    *loss_sum += gls_xent(n_f, K, loss + n_r, dl, z, bf->y, alpha + n_r, weight + n_r, scale);
+    model_backward(m, dl);
+    model_grad_add_saved(m);
+    *alpha_sum = 0;
+    for (int i = 0; i < n_f; i++) *alpha_sum += alpha[n_r + i];
+    grad_norm(m->grads, m->num_params);
+    sgd_step(sgd, m->params, m->grads, NULL, (float)c->lr);
+    free(retain_rows);
+}
+
+// UGradSL with the self-adaptive alpha (both distances) through the trainer and the executor: bit-identical
+// to the old formula, step after step.
+static void adaptive_step_equals_old_formula(void) {
+    Batch br, bf;
+    make_batch(&br, xr, yr, ir, 5);
+    make_batch(&bf, xf, yf, iff, 6);
+    for (int cosine = 0; cosine < 2; cosine++) {
+        Model *a = make_model(), *b = make_model();
+        UnlearnConfig c = base_config(METHOD_UGRADSL, 0.6, NAN);
+        c.alpha_distance = cosine ? DIST_COSINE : DIST_PIXEL;
+        c.alpha_sign = ALPHA_NEGATIVE;
+        c.beta = cosine ? 0.02 : 0.7;
+        Trainer ta;
+        trainer_init(&ta, a, &c.sgd);
+        Sgd sb;
+        sgd_init(&sb, &c.sgd, b->num_params);
+        double alpha_total = 0;
+        for (int step = 0; step < 3; step++) {
+            UnlearnStep st;
+            double loss_b, alpha_b;
+            CHECK_TRUE(unlearn_step(&c, &ta, &br, &bf, &st));
+            old_formula_step(&c, b, &sb, &br, &bf, &loss_b, &alpha_b);
+            CHECK(st.loss == loss_b / (2 * N), "%s step %d: loss %.17g vs %.17g", cosine ? "cosine" : "pixel", step,
+                  st.loss, loss_b / (2 * N));
+            CHECK(st.alpha_sum == alpha_b, "%s step %d: alpha sum %.17g vs %.17g", cosine ? "cosine" : "pixel", step,
+                  st.alpha_sum, alpha_b);
+            alpha_total += fabs(alpha_b);
+        }
+        CHECK(same_state(a, b), "%s: the unlearning step differs from the old formula", cosine ? "cosine" : "pixel");
+        CHECK(alpha_total > 0, "%s: alpha was 0 in every step (the adaptive part untested)", cosine ? "cosine" : "pixel");
+        trainer_free(&ta);
+        sgd_free(&sb);
+        model_destroy(a); model_destroy(b);
+    }
+}
+
 static void eq8_terms_by_hand(void) {
     float alpha[5], weight[5];
     float adaptive[2] = {-0.25f, -0.75f};
@@ -150,5 +218,6 @@ int main(int argc, char** argv) {
     TEST_CASE(method_names_resolve);
     TEST_CASE(p1_equals_ft_step);
     TEST_CASE(p0_alpha0_equals_ga_step);
+    TEST_CASE(adaptive_step_equals_old_formula);
     return th_end();
 }
