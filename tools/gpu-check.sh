@@ -5,6 +5,9 @@
 #      MPI needed), and the whole program with GPU=1 when its CPU dependencies are there too, 3. runs the
 #      GPU-vs-CPU kernel and layer tests and the NCCL test, 4. runs the GPU layer benchmark vs PyTorch,
 #      5. (UG_GPU_CHECK_PROFILE=1) the per-layer-kind profile of a training step, fp32 and bf16.
+#   Issue 17: the self-adaptive alpha kernel through the model executor against the CPU (test_gpu_model), and the
+#   unlearning step (UGradSL, paired batch, adaptive alpha) timed against the training step at the same global batch
+#   on ResNet-18 (bench_gpu_unlearn): `bench: unlearn_step_vs_train_step_ratio X`, goal <= 1.10.
 # UG_GPU_CHECK_BENCH=model (full-model benchmark only) | none | quick; UG_GPU_CHECK_ARCHIVE=FILE.tgz: the logs in one file.
 # Logs go to $OUT when set (else build-gpu-check/); the summary is printed at the end and kept as summary.txt.
 # Exit status: 0 when nothing failed (SKIPs included), 1 otherwise.
@@ -167,6 +170,37 @@ elif [ -n "${UG_BIN:-}" ]; then
     fi
 else
     say "SKIP gpu-demo: no bin/ugradsl for this machine"; skip=$((skip + 1))
+fi
+# ---- issue 17: the alpha kernel through the executor, and the unlearning step against the training step ----
+alpha_line=$(grep -E '^(PASS|FAIL|SKIP) test_gpu_model/test_adaptive_alpha_executor' "$LOG/test_gpu_model.log" 2>/dev/null | head -1)
+case $alpha_line in
+    PASS*) say "PASS alpha-kernel: the self-adaptive alpha through the GPU executor equals the CPU's" ;;
+    FAIL*) say "FAIL alpha-kernel: the self-adaptive alpha through the GPU executor differs from the CPU's (see test_gpu_model.log)" ;;
+    SKIP*) say "SKIP alpha-kernel: ${alpha_line#*: }" ;;
+    *) say "FAIL alpha-kernel: no result from test_gpu_model (see test_gpu_model.log)"; fail=$((fail + 1)) ;;
+esac
+UNLEARN_GOAL=1.10
+if [ "${UG_GPU_CHECK_BENCH:-}" = none ]; then
+    say "SKIP unlearn-vs-train: UG_GPU_CHECK_BENCH=none"; skip=$((skip + 1))
+elif [ ! -x "$SA/tests/gpu/bench_gpu_unlearn" ]; then
+    say "FAIL unlearn-vs-train: $SA/tests/gpu/bench_gpu_unlearn was not built"; fail=$((fail + 1))
+else
+    timeout -k 10 240 "$SA/tests/gpu/bench_gpu_unlearn" --res 32 --batch 256 --classes 10 --width 64 \
+        > "$LOG/bench-unlearn.log" 2>&1; rc=$?
+    grep -E '^(bench|note|SKIP)' "$LOG/bench-unlearn.log" | tee -a "$SUMMARY"
+    ratio=$(awk '/^bench: unlearn_step_vs_train_step_ratio/ {print $3}' "$LOG/bench-unlearn.log")
+    if grep -q '^SKIP' "$LOG/bench-unlearn.log"; then
+        say "SKIP unlearn-vs-train: no GPU"; skip=$((skip + 1))
+    elif [ $rc -ne 0 ] || [ -z "$ratio" ]; then
+        say "FAIL unlearn-vs-train: exit status $rc, no ratio (see bench-unlearn.log)"; tail -5 "$LOG/bench-unlearn.log"
+        fail=$((fail + 1))
+    elif awk -v r="$ratio" -v g="$UNLEARN_GOAL" 'BEGIN { exit !(r <= g) }'; then
+        say "PASS unlearn-vs-train: the unlearning step takes $ratio x the training step (goal <= $UNLEARN_GOAL)"
+        pass=$((pass + 1))
+    else
+        say "FAIL unlearn-vs-train: the unlearning step takes $ratio x the training step (goal <= $UNLEARN_GOAL)"
+        fail=$((fail + 1))
+    fi
 fi
 say "tests: $pass passed, $fail failed, $skip skipped ($(elapsed) s)"
 [ $fail -eq 0 ] || failed=1
