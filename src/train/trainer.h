@@ -10,6 +10,8 @@
 //   6. SGD update (optionally masked: masked-out parameters and their momentum do not move).
 // trainer_step does all of it; the pieces are public for methods with their own loss (e.g. SCRUB's KL):
 //   forward → own dlogits (already scaled by 1/|B|) → trainer_backward → trainer_allreduce_grads → trainer_apply.
+// Every piece runs through the model's executor (src/nn/executor.h): one code path for the CPU and the GPU; on a
+// GPU steps 1-6 stay on the device and only per-sample losses and logits come back.
 #pragma once
 #include <signal.h>
 #include <stdint.h>
