@@ -6,9 +6,6 @@
 
 #include "unlearn/config.h"
 
-// Checks a configuration (common options, then the method's validator); dies with a clear one-line error.
-void unlearn_config_validate(const UnlearnConfig* c, int num_classes);
-
 // Runs the method (not retrain) on the model held by t (data-parallel over all ranks): its own runner when its
 // row has one, else unlearn_loop.  Every rank calls it.
 void unlearn_run(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* sp, UnlearnResult* out);

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "unlearn/loop.h"
 
 #define METHOD_ROW(KIND, DEF) extern const MethodDef DEF;
 #include "unlearn/method_list.h"

@@ -2,9 +2,11 @@
 // reads, the sign of each loss term, its hooks in the generic loop, an optional own runner, its validator and
 // its option rows.  Each method's file (ga.c, ugradsl.c, scrub.c, ...) defines its row; method_list.h lists
 // them.  --help, validation, the method lists of error messages and docs/CLI.md are generated from the rows.
-// Include graph of src/unlearn (no header includes one that includes it back):
-//   adaptive_alpha.h <- config.h (+ method_list.h) <- registry.h <- loop.h <- method.h (umbrella)
-//   baselines.h (helpers of the baselines, for their files and tests) <- config.h, registry.h
+// Include graph of src/unlearn (an arrow points at what a header includes; none includes one that includes it back):
+//   config.h -> adaptive_alpha.h, method_list.h;  registry.h -> config.h;  loop.h -> config.h;
+//   baselines.h (the baselines' helpers, for their files and tests) -> config.h, registry.h;
+//   method.h (the umbrella of the command) -> config.h, registry.h, loop.h.
+// Method files include registry.h (+ loop.h, baselines.h as needed); loop.c reaches them only through the rows.
 #pragma once
 #include <stddef.h>
 #include <stdio.h>
@@ -86,6 +88,9 @@ const char* method_choices(void);   // "retrain | ft | ga | ..." (--method help)
 int method_descends(MethodKind k);
 // 1 for the methods that step on D_f alone (GA, BE, BS).
 int method_forget_only(MethodKind k);
+
+// Checks a configuration (common options, then the method's validator); dies with a clear one-line error.
+void unlearn_config_validate(const UnlearnConfig* c, int num_classes);
 
 // ---- options ----
 // Stores every method option's default in c.
