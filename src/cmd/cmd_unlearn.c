@@ -115,7 +115,7 @@ int cmd_unlearn(int argc, char** argv) {
     method_options_defaults(&uc);
     enum { MAX_METHOD_OPTS = 64 };
     char* choice_text[MAX_METHOD_OPTS] = {0};
-    OptSpec specs[64 + MAX_METHOD_OPTS] = {
+    OptSpec specs[64 + MAX_METHOD_OPTS + 1] = {   // up to 64 common rows, the method rows, the NULL row
         {"data", OPT_STR, &data, "FILE", "the packed dataset (HDF5, from `ugradsl pack`)", 0},
         {"split", OPT_STR, &split, "FILE", "the forget/retain split (`ugradsl split`)", 0},
         {"model", OPT_STR, &model, "FILE", "the original model (model.h5 or checkpoint.h5 of `ugradsl train`)", 0},
@@ -149,6 +149,7 @@ int cmd_unlearn(int argc, char** argv) {
     };
     int n_common = 0;
     while (specs[n_common].name) n_common++;
+    UG_CHECK(n_common <= 64, "unlearn: %d common options, room for 64", n_common);
     method_options_specs(&uc, specs + n_common, choice_text, MAX_METHOD_OPTS);
     const char* usage = "--config inputs/X.ini --model M.h5 --data D.h5 --split S.h5 --method NAME --output DIR";
     const char* about =
