@@ -100,25 +100,26 @@ static int run_retrain(const char* config, const char* data, const char* split, 
 
 int cmd_unlearn(int argc, char** argv) {
     double t_cmd = ug_now();
-    char *data = NULL, *split = NULL, *model = NULL, *method = NULL, *output = NULL, *alpha_sign = ug_strdup("negative");
-    char *alpha_distance = ug_strdup("cosine"), *augment = ug_strdup("auto"), *backend = ug_strdup("fast");
+    char *data = NULL, *split = NULL, *model = NULL, *method = NULL, *output = NULL;
+    char *augment = ug_strdup("auto"), *backend = ug_strdup("fast");
     char *device = ug_strdup("cpu"), *precision = ug_strdup("fp32"), *json = NULL, *label = NULL;
     int epochs = 5, batch = 256, nesterov = 0, pad = 0, cache = -1, threads = 0, eval_batch = 512, no_eval = 0, mia_bootstrap = 20;
     int no_add_mia = 0, no_mia_extras = 0;
-    double lr = 0.01, momentum = 0.9, wd = 5e-4, clip = 0, p = 0.5, alpha = NAN, beta = 0.5, alpha_scale = 1.0;
+    double lr = 0.01, momentum = 0.9, wd = 5e-4, clip = 0;
     double stop_forget_acc = -1;
-    // the other baselines (docs/BASELINES.md; defaults of the public code where it has one)
-    int k = 1, scrub_max_epochs = 2, iu_samples = 1000;
-    double l1_alpha = 1e-4, mask_fraction = 0.5, scrub_t = 4, scrub_gamma = 0.99, scrub_alpha = 0.001;
-    double iu_scale = 1, iu_damping = 1, bs_step = 0.1;
-    char* mask_file = NULL;
     int64_t seed = 1;
-    OptSpec specs[] = {
+    // The method options (p, alpha, k, scrub-t, ...) are the rows of the method registry (src/unlearn/*.c): they
+    // are parsed straight into uc, after the common options below.
+    UnlearnConfig uc;
+    memset(&uc, 0, sizeof uc);
+    method_options_defaults(&uc);
+    enum { MAX_METHOD_OPTS = 64 };
+    char* choice_text[MAX_METHOD_OPTS] = {0};
+    OptSpec specs[64 + MAX_METHOD_OPTS + 1] = {   // up to 64 common rows, the method rows, the NULL row
         {"data", OPT_STR, &data, "FILE", "the packed dataset (HDF5, from `ugradsl pack`)", 0},
         {"split", OPT_STR, &split, "FILE", "the forget/retain split (`ugradsl split`)", 0},
         {"model", OPT_STR, &model, "FILE", "the original model (model.h5 or checkpoint.h5 of `ugradsl train`)", 0},
-        {"method", OPT_STR, &method, "NAME", "retrain | ft | ga | rl | ugradsl | ugradsl+ | l1-sparse | eu-k | cf-k | "
-         "scrub | salun | be | bs | iu", 0},
+        {"method", OPT_STR, &method, "NAME", method_choices(), 0},
         {"output", OPT_STR, &output, "DIR", "run directory: model.h5, metrics.json", 0},
         {"label", OPT_STR, &label, "NAME", "row name in metrics.json and the report (default: the method), e.g. "
          "ugradsl@adaptive-neg for a variant", 0},
@@ -129,25 +130,7 @@ int cmd_unlearn(int argc, char** argv) {
         {"weight-decay", OPT_DOUBLE, &wd, "WD", "weight decay (added to the gradient, PyTorch SGD)", 0},
         {"nesterov", OPT_FLAG, &nesterov, NULL, "Nesterov momentum", 0},
         {"clip-norm", OPT_DOUBLE, &clip, "N", "clip the global gradient norm to N (0: off)", 0},
-        {"p", OPT_DOUBLE, &p, "P", "ugradsl: weight of descent on D_r in Eq. 8, in [0,1] (ascent on D_f gets 1-p)", 0},
-        {"alpha", OPT_DOUBLE, &alpha, "A", "ugradsl: fixed smooth rate (<= 1, negative = NLS); nan = self-adaptive", 0},
-        {"alpha-sign", OPT_STR, &alpha_sign, "S", "self-adaptive convention: negative (-s·c_i/|B_f|) | literal (c_i/|B_f|)", 0},
-        {"alpha-distance", OPT_STR, &alpha_distance, "D", "self-adaptive distance: cosine (penultimate features) | pixel", 0},
-        {"beta", OPT_DOUBLE, &beta, "B", "self-adaptive distance threshold in [0,1]", 0},
-        {"alpha-scale", OPT_DOUBLE, &alpha_scale, "S", "s of the negative convention", 0},
         {"stop-forget-acc", OPT_DOUBLE, &stop_forget_acc, "PCT", "stop after an epoch whose D_f batch accuracy is <= PCT (-1: off)", 0},
-        {"k", OPT_INT, &k, "K", "eu-k, cf-k: the last K parametrised layers (conv, bn, linear) are trained", 0},
-        {"l1-alpha", OPT_DOUBLE, &l1_alpha, "A", "l1-sparse: α of the ℓ1 weight α_t = α(1 - epoch/epochs)", 0},
-        {"mask-fraction", OPT_DOUBLE, &mask_fraction, "F", "salun: fraction of all parameters the saliency mask keeps", 0},
-        {"mask-file", OPT_STR, &mask_file, "FILE", "salun: reuse this mask (DIR/salun_mask.h5 of an earlier run)", 0},
-        {"scrub-t", OPT_DOUBLE, &scrub_t, "T", "scrub: distillation temperature", 0},
-        {"scrub-gamma", OPT_DOUBLE, &scrub_gamma, "G", "scrub: weight of CE in the min-steps", 0},
-        {"scrub-alpha", OPT_DOUBLE, &scrub_alpha, "A", "scrub: weight of the KL in the min-steps", 0},
-        {"scrub-max-epochs", OPT_INT, &scrub_max_epochs, "N", "scrub: the first N epochs begin with a max-pass over D_f", 0},
-        {"iu-samples", OPT_INT, &iu_samples, "N", "iu: retain samples of the WoodFisher (empirical Fisher) estimate", 0},
-        {"iu-scale", OPT_DOUBLE, &iu_scale, "S", "iu: θ += S·F⁻¹v", 0},
-        {"iu-damping", OPT_DOUBLE, &iu_damping, "L", "iu: F = L·I + (1/N)Σ g gᵀ", 0},
-        {"bs-step", OPT_DOUBLE, &bs_step, "E", "bs: FGSM step on the (normalised) input", 0},
         {"augment", OPT_STR, &augment, "NAME", "auto | none | crop-flip | rrc-flip (as training)", 0},
         {"pad", OPT_INT, &pad, "P", "crop-flip padding (0: default 4)", 0},
         {"seed", OPT_INT64, &seed, "N", "seed of data order, augmentation, RL labels, MIA bootstrap", 0},
@@ -163,20 +146,34 @@ int cmd_unlearn(int argc, char** argv) {
         {"backend", OPT_STR, &backend, "NAME", "fast (oneDNN / OpenBLAS) | ref (plain C reference)", 0},
         {"threads", OPT_INT, &threads, "N", "threads per rank (0: cores / ranks on this node)", 0},
         {"cache", OPT_INT, &cache, "0|1", "keep the images of D_r and D_f in RAM (-1: auto)", 0},
-        {NULL, 0, NULL, NULL, NULL, 0},
     };
+    int n_common = 0;
+    while (specs[n_common].name) n_common++;
+    UG_CHECK(n_common <= 64, "unlearn: %d common options, room for 64", n_common);
+    method_options_specs(&uc, specs + n_common, choice_text, MAX_METHOD_OPTS);
+    const char* usage = "--config inputs/X.ini --model M.h5 --data D.h5 --split S.h5 --method NAME --output DIR";
+    const char* about =
+        "Runs one unlearning method data-parallel over all MPI ranks, starting from the original model, then\n"
+        "evaluates UA / RA / TA / MIA (docs/UNLEARNING.md, docs/METRICS.md).  Options also come from the\n"
+        "config's [unlearn] and [unlearn.METHOD] sections.  RTE = wall time of the unlearning loop alone.";
+    for (int i = 1; i < argc; i++) {   // --help here, not in opts_parse: the method options come in blocks
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            method_print_help(stdout, usage, about, specs, n_common);
+            exit(0);
+        }
+        if (!strcmp(argv[i], "--help-markdown")) {
+            method_print_markdown(stdout);
+            exit(0);
+        }
+    }
     int npos = 0;
     char** pos = NULL;
-    opts_parse("unlearn", "--config inputs/X.ini --model M.h5 --data D.h5 --split S.h5 --method NAME --output DIR",
-               "Runs one unlearning method data-parallel over all MPI ranks, starting from the original model, then\n"
-               "evaluates UA / RA / TA / MIA (docs/UNLEARNING.md, docs/METRICS.md).  Options also come from the\n"
-               "config's [unlearn] and [unlearn.METHOD] sections.  RTE = wall time of the unlearning loop alone.",
-               specs, argc, argv, &npos, &pos);
+    opts_parse("unlearn", usage, about, specs, argc, argv, &npos, &pos);
     UG_CHECK(npos == 0, "unlearn: unexpected argument '%s' (options are long, e.g. --method ugradsl)", pos[0]);
     UG_CHECK(method, "unlearn: --method is required (%s)", method_names());
     UG_CHECK(data && split && output, "unlearn: --data, --split and --output are required");
     int dev = device_parse(device, precision, "unlearn");
-    const MethodInfo* mi = method_find(method);
+    const MethodDef* mi = method_find(method);
     UG_CHECK(mi, "unlearn: unknown --method '%s' (%s)", method, method_names());
     UG_CHECK(!strcmp(backend, "fast") || !strcmp(backend, "ref"), "unlearn: --backend must be fast or ref");
     if (label) {
@@ -239,41 +236,22 @@ int cmd_unlearn(int argc, char** argv) {
     checkpoint_load(model, m, NULL, NULL);
     device_attach(m, dev);
 
-    UnlearnConfig uc;
-    memset(&uc, 0, sizeof uc);
     uc.method = mi->kind;
     uc.epochs = epochs;
     uc.lr = lr;
     uc.batch = batch;
     uc.sgd = (SgdConfig){.momentum = momentum, .weight_decay = wd, .nesterov = nesterov};
     uc.clip_norm = clip;
-    uc.p = p;
-    uc.alpha = alpha;
-    UG_CHECK(alpha_sign_parse(alpha_sign, &uc.alpha_sign), "unlearn: --alpha-sign must be negative or literal (got '%s')", alpha_sign);
-    UG_CHECK(alpha_distance_parse(alpha_distance, &uc.alpha_distance), "unlearn: --alpha-distance must be cosine or pixel (got '%s')", alpha_distance);
-    uc.beta = beta;
-    uc.alpha_scale = alpha_scale;
+    method_options_finish(&uc, choice_text);
     uc.stop_forget_acc = stop_forget_acc;
     uc.seed = (uint64_t)seed;
     uc.augment = augment_pick(augment, &ds.info);
     uc.pad = pad;
     uc.out_h = mc.in_h;
     uc.out_w = mc.in_w;
-    uc.k = k;
-    uc.l1_alpha = l1_alpha;
-    uc.mask_fraction = mask_fraction;
-    uc.mask_file = mask_file;
     char mask_out[4096];
     snprintf(mask_out, sizeof mask_out, "%s/salun_mask.h5", output);
-    uc.mask_out = mi->kind == METHOD_SALUN && !mask_file ? mask_out : NULL;
-    uc.scrub_t = scrub_t;
-    uc.scrub_gamma = scrub_gamma;
-    uc.scrub_alpha = scrub_alpha;
-    uc.scrub_max_epochs = scrub_max_epochs;
-    uc.iu_samples = iu_samples;
-    uc.iu_scale = iu_scale;
-    uc.iu_damping = iu_damping;
-    uc.bs_step = bs_step;
+    uc.mask_out = mi->kind == METHOD_SALUN && !uc.mask_file ? mask_out : NULL;
     int64_t n_images = sp.n_retain + sp.n_forget;
     uc.cache = cache >= 0 ? cache : (ds.info.mode == DS_DECODED &&
                (double)n_images * ds.info.height * ds.info.width * ds.info.channels < 2e9);
@@ -322,9 +300,9 @@ int cmd_unlearn(int argc, char** argv) {
     run.diverged_reason = res.diverged ? res.reason : NULL;
     run.epochs = res.epochs_done;
     run.steps = res.steps;
-    eo.has_smoothing = (mi->kind == METHOD_UGRADSL || mi->kind == METHOD_UGRADSL_PLUS);
-    eo.alpha = isnan(alpha) ? res.mean_alpha : alpha;
-    eo.p = p;
+    eo.has_smoothing = mi->loss == LOSS_EQ8;
+    eo.alpha = isnan(uc.alpha) ? res.mean_alpha : uc.alpha;
+    eo.p = uc.p;
     evaluate(m, &ds, &sp, data, split, model_out, &run, &eo);
 
     trainer_free(&t);

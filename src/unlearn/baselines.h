@@ -1,25 +1,13 @@
-// baselines.h — the remaining baselines of the paper (issue 7, docs/BASELINES.md): ℓ1-sparse, EU-k, CF-k,
-// SCRUB, SalUn, BE, BS, IU.  The step-based ones run inside unlearn_loop through four calls (begin / epoch /
-// targets / end); SCRUB, BE and IU have their own runners.  Rank-0-only parts: the SalUn ranking (then
+// baselines.h — the helpers of the remaining baselines of the paper (issue 7, docs/BASELINES.md): ℓ1-sparse,
+// EU-k, CF-k, SCRUB, SalUn, BE, BS, IU, for their own files and the tests.  Each method's row (registry.h) is in
+// its file; the step-based ones run inside unlearn_loop through their hooks (begin / epoch / targets / end);
+// SCRUB, BE and IU have their own runners.  Rank-0-only parts: the SalUn ranking (then
 // broadcast) and the mask file; IU's solve (then broadcast).  Everything else runs on every rank.
 #pragma once
 #include <stdint.h>
 
-#include "unlearn/method.h"
-
-// 1 for the methods whose every sample is a descent term of weight 1 (FT, RL and the baselines built on them).
-int method_descends(MethodKind k);
-// 1 for the methods that step on D_f alone (GA, BE, BS).
-int method_forget_only(MethodKind k);
-
-// ---- the hooks of unlearn_loop ----
-typedef struct BaselineCtx BaselineCtx;
-// Before the first step, inside the timed region (EU re-init, frozen layers, SalUn mask, BS frozen copy, ℓ1 hook).
-// Returns NULL for a method without extra state.  Collective.
-BaselineCtx* baseline_begin(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* sp);
-void baseline_epoch(BaselineCtx* b, int epoch);          // ℓ1: α_t of this epoch
-void baseline_targets(BaselineCtx* b, Batch* forget);    // BE: the shadow class; BS: the FGSM nearest wrong label
-void baseline_end(BaselineCtx* b, Trainer* t);           // detaches hooks and masks, frees
+#include "unlearn/config.h"
+#include "unlearn/registry.h"   // method_descends, method_forget_only (step.c)
 
 // ---- ℓ1-sparse ----
 double l1_alpha_at(double alpha, int epoch, int epochs);   // α(1 - epoch/epochs), epoch counted from 0

@@ -1,5 +1,6 @@
 // boundary.c — Boundary Unlearning (Chen et al. 2023): boundary shrink (BS) and boundary expanding (BE).
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,6 +8,7 @@
 #include "dist/dist.h"
 #include "nn/ops.h"
 #include "unlearn/baselines.h"
+#include "unlearn/loop.h"
 
 static int argmax_except(const float* z, int K, int skip) {
     int best = -1;
@@ -77,3 +79,81 @@ void be_run(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* sp, Un
     trainer_free(&tw);
     model_destroy(wide);
 }
+
+// BE: every forget sample is trained towards the shadow class, the extra output of the widened model.
+static void* be_begin(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* sp) {
+    int* shadow = ug_malloc(sizeof *shadow);
+    *shadow = t->model->cfg.num_classes - 1;
+    return shadow;
+}
+
+static void be_targets(void* state, const UnlearnConfig* c, Batch* f) {
+    for (int i = 0; i < f->n; i++) f->y[i] = *(const int*)state;
+}
+
+static void free_state(void* state, Trainer* t) { free(state); }
+
+const MethodDef method_be = {
+    .name = "be",
+    .kind = METHOD_BE,
+    .summary = "boundary expanding: D_f trained towards a temporary (K+1)-th class",
+    .stream = STREAM_FORGET,
+    .loss = LOSS_CE,
+    .forget_sign = +1,
+    .hooks = {.begin = be_begin, .targets = be_targets, .end = free_state},
+    .run = be_run,
+};
+
+// BS: every forget sample is trained towards its FGSM nearest wrong label under a frozen copy of the original.
+typedef struct {
+    Model* frozen;
+    int32_t* labels;
+    size_t cap;
+} BsState;
+
+static void* bs_begin(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* sp) {
+    BsState* s = ug_calloc(1, sizeof *s);
+    s->frozen = model_create(&t->model->cfg, t->model->backend);
+    model_copy_state(s->frozen, t->model);
+    return s;
+}
+
+static void bs_relabel(void* state, const UnlearnConfig* c, Batch* f) {
+    BsState* s = state;
+    if ((size_t)f->n > s->cap) {
+        free(s->labels);
+        s->cap = (size_t)f->n;
+        s->labels = ug_malloc(s->cap * sizeof(int32_t));
+    }
+    bs_targets(s->frozen, f, c->bs_step, s->labels);
+    memcpy(f->y, s->labels, (size_t)f->n * sizeof(int32_t));
+}
+
+static void bs_end(void* state, Trainer* t) {
+    BsState* s = state;
+    model_destroy(s->frozen);
+    free(s->labels);
+    free(s);
+}
+
+static void bs_validate(const UnlearnConfig* c) {
+    UG_CHECK(c->bs_step > 0, "unlearn: --bs-step must be > 0 (got %g)", c->bs_step);
+}
+
+static const MethodOption BS_ROWS[] = {
+    {"bs-step", OPT_DOUBLE, offsetof(UnlearnConfig, bs_step), "E", 0.1, NULL, "FGSM step on the (normalised) input",
+     NULL, NULL},
+};
+static const MethodOptionGroup BS_OPTIONS = {BS_ROWS, 1};
+
+const MethodDef method_bs = {
+    .name = "bs",
+    .kind = METHOD_BS,
+    .summary = "boundary shrink: D_f trained towards its FGSM nearest wrong label",
+    .stream = STREAM_FORGET,
+    .loss = LOSS_CE,
+    .forget_sign = +1,
+    .hooks = {.begin = bs_begin, .targets = bs_relabel, .end = bs_end},
+    .validate = bs_validate,
+    .options = &BS_OPTIONS,
+};

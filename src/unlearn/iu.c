@@ -9,6 +9,7 @@
 #include <cblas.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@
 #include "nn/ops.h"
 #include "train/optim.h"
 #include "unlearn/baselines.h"
+#include "unlearn/loop.h"
 
 // Cholesky factorisation A = L Lᵀ in place (lower triangle), then A y = b solved into b.  A is SPD here.
 static void cholesky_solve(double* A, int n, double* b) {
@@ -182,3 +184,28 @@ void iu_run(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* sp, Un
            c->iu_scale, t_grads, out->rte_s - t_grads);
     free(v); free(rows); free(step); free(counts);
 }
+
+static void iu_validate(const UnlearnConfig* c) {
+    UG_CHECK(c->iu_samples >= 1, "unlearn: --iu-samples must be >= 1 (got %d)", c->iu_samples);
+    UG_CHECK(c->iu_damping > 0, "unlearn: --iu-damping must be > 0 (got %g)", c->iu_damping);
+    UG_CHECK(isfinite(c->iu_scale), "unlearn: --iu-scale must be a number (got %g)", c->iu_scale);
+}
+
+static const MethodOption IU_ROWS[] = {
+    {"iu-samples", OPT_INT, offsetof(UnlearnConfig, iu_samples), "N", 1000, NULL,
+     "retain samples of the WoodFisher (empirical Fisher) estimate", NULL, NULL},
+    {"iu-scale", OPT_DOUBLE, offsetof(UnlearnConfig, iu_scale), "S", 1, NULL, "θ += S·F⁻¹v", NULL, NULL},
+    {"iu-damping", OPT_DOUBLE, offsetof(UnlearnConfig, iu_damping), "L", 1, NULL, "F = L·I + (1/N)Σ g gᵀ", NULL, NULL},
+};
+static const MethodOptionGroup IU_OPTIONS = {IU_ROWS, sizeof IU_ROWS / sizeof *IU_ROWS};
+
+const MethodDef method_iu = {
+    .name = "iu",
+    .kind = METHOD_IU,
+    .summary = "influence unlearning: one WoodFisher inverse-Fisher step",
+    .stream = STREAM_NONE,
+    .loss = LOSS_NONE,
+    .run = iu_run,
+    .validate = iu_validate,
+    .options = &IU_OPTIONS,
+};

@@ -1,6 +1,7 @@
 // salun.c — SalUn's weight saliency mask (Fan et al. 2023): |∇θ of -CE summed over D_f|, ranked globally over
 // all parameters, the top fraction kept; saved to / loaded from a small HDF5 file.
 #include <hdf5.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "dist/dist.h"
 #include "nn/ops.h"
 #include "unlearn/baselines.h"
+#include "unlearn/loop.h"
 
 float* salun_saliency(const UnlearnConfig* c, Model* m, Dataset* ds, const Split* sp) {
     const int K = m->cfg.num_classes;
@@ -128,3 +130,66 @@ uint8_t* salun_mask_load(const char* path, const Model* m) {
     H5_CHECK(H5Fclose(f));
     return mask;
 }
+
+size_t mask_count(const uint8_t* mask, size_t n) {
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++) c += mask[i] != 0;
+    return c;
+}
+
+// The mask of this run (loaded, or ranked on rank 0 and broadcast), installed as the trainer's update mask.
+static void* salun_begin(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* sp) {
+    Model* m = t->model;
+    uint8_t* mask;
+    if (c->mask_file) {
+        mask = salun_mask_load(c->mask_file, m);
+        ug_log("salun: mask from '%s' (%zu of %zu parameters)", c->mask_file, mask_count(mask, m->num_params),
+               m->num_params);
+    } else {
+        float* score = salun_saliency(c, m, ds, sp);
+        mask = ug_malloc(m->num_params ? m->num_params : 1);
+        if (g_dist.rank == 0) {   // ranked on rank 0 only, then broadcast: every rank holds the same mask
+            uint8_t* mk = salun_mask_from_scores(score, m->num_params, c->mask_fraction);
+            memcpy(mask, mk, m->num_params);
+            free(mk);
+        }
+        free(score);
+        MPI_CHECK(MPI_Bcast(mask, (int)m->num_params, MPI_UNSIGNED_CHAR, 0, g_dist.comm));
+        ug_log("salun: saliency mask keeps %zu of %zu parameters (fraction %g)", mask_count(mask, m->num_params),
+               m->num_params, c->mask_fraction);
+    }
+    if (c->mask_out && g_dist.rank == 0) salun_mask_save(c->mask_out, mask, m, c->mask_fraction);
+    t->update_mask = mask;
+    return mask;
+}
+
+static void salun_end(void* state, Trainer* t) {
+    if (t->update_mask == state) t->update_mask = NULL;
+    free(state);
+}
+
+static void salun_validate(const UnlearnConfig* c) {
+    UG_CHECK(c->mask_fraction > 0 && c->mask_fraction <= 1, "unlearn: --mask-fraction must be in (0, 1] (got %g)",
+             c->mask_fraction);
+}
+
+static const MethodOption SALUN_ROWS[] = {
+    {"mask-fraction", OPT_DOUBLE, offsetof(UnlearnConfig, mask_fraction), "F", 0.5, NULL,
+     "fraction of all parameters the saliency mask keeps", NULL, NULL},
+    {"mask-file", OPT_STR, offsetof(UnlearnConfig, mask_file), "FILE", 0, NULL,
+     "reuse this mask (DIR/salun_mask.h5 of an earlier run)", NULL, NULL},
+};
+static const MethodOptionGroup SALUN_OPTIONS = {SALUN_ROWS, sizeof SALUN_ROWS / sizeof *SALUN_ROWS};
+
+const MethodDef method_salun = {
+    .name = "salun",
+    .kind = METHOD_SALUN,
+    .summary = "random labels on D_f with D_r, only the saliency-masked weights move",
+    .stream = STREAM_UNION_RELABELLED,
+    .loss = LOSS_CE,
+    .retain_sign = +1,
+    .forget_sign = +1,
+    .hooks = {.begin = salun_begin, .end = salun_end},
+    .validate = salun_validate,
+    .options = &SALUN_OPTIONS,
+};

@@ -3,6 +3,7 @@
 // between teacher and student), then every epoch makes a min-pass over D_r (γ·CE + α·KL).  As the public
 // code: teacher in eval mode, student in train mode, KL(p_teacher ‖ p_student) at temperature T times T².
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "dist/dist.h"
 #include "nn/ops.h"
 #include "unlearn/baselines.h"
+#include "unlearn/loop.h"
 
 double scrub_kl(int n, int K, const float* student, const float* teacher, double T, double weight,
                 int64_t n_global, float* dlogits) {
@@ -177,3 +179,33 @@ void scrub_run(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* sp,
     loader_destroy(lr);
     loader_destroy(lf);
 }
+
+static void scrub_validate(const UnlearnConfig* c) {
+    UG_CHECK(c->scrub_t > 0, "unlearn: --scrub-t (temperature) must be > 0 (got %g)", c->scrub_t);
+    UG_CHECK(c->scrub_gamma >= 0 && c->scrub_alpha >= 0, "unlearn: --scrub-gamma and --scrub-alpha must be >= 0");
+    UG_CHECK(c->scrub_max_epochs >= 0, "unlearn: --scrub-max-epochs must be >= 0 (got %d)", c->scrub_max_epochs);
+}
+
+static const MethodOption SCRUB_ROWS[] = {
+    {"scrub-t", OPT_DOUBLE, offsetof(UnlearnConfig, scrub_t), "T", 4, NULL, "distillation temperature", NULL, NULL},
+    {"scrub-gamma", OPT_DOUBLE, offsetof(UnlearnConfig, scrub_gamma), "G", 0.99, NULL, "weight of CE in the min-steps",
+     NULL, NULL},
+    {"scrub-alpha", OPT_DOUBLE, offsetof(UnlearnConfig, scrub_alpha), "A", 0.001, NULL,
+     "weight of the KL in the min-steps", NULL, NULL},
+    {"scrub-max-epochs", OPT_INT, offsetof(UnlearnConfig, scrub_max_epochs), "N", 2, NULL,
+     "the first N epochs begin with a max-pass over D_f", NULL, NULL},
+};
+static const MethodOptionGroup SCRUB_OPTIONS = {SCRUB_ROWS, sizeof SCRUB_ROWS / sizeof *SCRUB_ROWS};
+
+const MethodDef method_scrub = {
+    .name = "scrub",
+    .kind = METHOD_SCRUB,
+    .summary = "teacher = original; max-KL passes on D_f, CE + KL passes on D_r",
+    .stream = STREAM_NONE,
+    .loss = LOSS_NONE,
+    .retain_sign = +1,
+    .forget_sign = -1,
+    .run = scrub_run,
+    .validate = scrub_validate,
+    .options = &SCRUB_OPTIONS,
+};

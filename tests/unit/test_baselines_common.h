@@ -4,6 +4,7 @@
 
 #include "common/rng.h"
 #include "unlearn/baselines.h"
+#include "unlearn/method.h"
 
 enum { TB_N = 6, TB_H = 8, TB_C = 1, TB_K = 4 };
 

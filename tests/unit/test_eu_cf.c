@@ -40,7 +40,8 @@ static void run_method(MethodKind kind, int k) {
     c.k = k;
     Trainer t;
     trainer_init(&t, m, &c.sgd);
-    BaselineCtx* b = baseline_begin(&c, &t, NULL, NULL);
+    const MethodDef* d = method_def_of(&c);   // the row's hooks, as unlearn_loop calls them
+    void* b = d->hooks.begin(&c, &t, NULL, NULL);
     CHECK_TRUE(t.update_mask != NULL);
     // EU: the last k layers differ from the original right away, all others are untouched.
     for (int i = 0; i < m->num_tensors; i++) {
@@ -64,7 +65,7 @@ static void run_method(MethodKind kind, int k) {
         if (ti->layer < m->num_layers - k) CHECK(tensor_same(m, orig, ti), "frozen %s moved", ti->name);
         else CHECK(!tensor_same(m, start, ti), "trainable %s did not move", ti->name);
     }
-    baseline_end(b, &t);
+    d->hooks.end(b, &t);
     CHECK_TRUE(t.update_mask == NULL);
     trainer_free(&t);
     model_destroy(m); model_destroy(orig); model_destroy(start);
