@@ -76,9 +76,13 @@ static const float* gather_retain(const float* local, int n_local, int dim, int6
 int unlearn_step(const UnlearnConfig* c, Trainer* t, const Batch* retain, const Batch* forget, UnlearnStep* out) {
     static const Batch EMPTY = {0};
     Model* m = t->model;
-    // A part with zero weight is left out entirely (see method.h).
-    int use_r = retain && (c->method != METHOD_UGRADSL && c->method != METHOD_UGRADSL_PLUS ? 1 : c->p > 0);
-    int use_f = forget && (c->method != METHOD_UGRADSL && c->method != METHOD_UGRADSL_PLUS ? 1 : c->p < 1);
+    // The method's row says what each part's loss is (registry.h); a part whose Eq. 8 weight is zero is left out
+    // entirely (see method.h).
+    const MethodDef* def = method_def_of(c);
+    UG_CHECK(def->loss == LOSS_CE || def->loss == LOSS_EQ8, "unlearn_step: method %s has no per-step loss", def->name);
+    const int eq8 = def->loss == LOSS_EQ8;
+    int use_r = retain && (eq8 ? c->p > 0 : 1);
+    int use_f = forget && (eq8 ? c->p < 1 : 1);
     const Batch* br = use_r ? retain : &EMPTY;
     const Batch* bf = use_f ? forget : &EMPTY;
     int n_r = br->n, n_f = bf->n, n = n_r + n_f;
@@ -93,14 +97,13 @@ int unlearn_step(const UnlearnConfig* c, Trainer* t, const Batch* retain, const 
     out->G_f = G[1];
 
     ensure_work((size_t)n);
-    int adaptive = isnan(c->alpha) && (c->method == METHOD_UGRADSL || c->method == METHOD_UGRADSL_PLUS);
+    int adaptive = eq8 && isnan(c->alpha);
     // Per-sample alpha and weight of the whole local batch [retain ; forget].
-    if (c->method == METHOD_GA) {
-        for (int i = 0; i < n; i++) W.alpha[i] = 0, W.weight[i] = -1.0f;
-    } else if (method_descends(c->method)) {
-        for (int i = 0; i < n; i++) W.alpha[i] = 0, W.weight[i] = 1.0f;
-    } else {
+    if (eq8) {
         eq8_terms(n_r, n_f, G[0], G[1], c->p, NULL, isnan(c->alpha) ? 0.0f : (float)c->alpha, W.alpha, W.weight);
+    } else {   // CE with the row's sign per part (GA: -1 on D_f; FT: +1 on D_r; RL: +1 on the relabelled union)
+        for (int i = 0; i < n_r; i++) W.alpha[i] = 0, W.weight[i] = (float)def->retain_sign;
+        for (int i = n_r; i < n; i++) W.alpha[i] = 0, W.weight[i] = (float)def->forget_sign;
     }
     // B_r and B_f go through separate forward passes (each with its own BatchNorm batch statistics, as two
     // forward calls in PyTorch); their gradients are summed.  Both go through the trainer and the model's
