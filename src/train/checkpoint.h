@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "nn/model.h"
-#include "train/optim.h"
+#include "nn/optim.h"
 
 #define CHECKPOINT_FORMAT_VERSION 1
 

@@ -8,7 +8,7 @@
 #include "data/loader.h"
 #include "data/split.h"
 #include "train/trainer.h"
-#include "unlearn/adaptive_alpha.h"
+#include "nn/adaptive_alpha.h"
 
 typedef enum {
 #define METHOD_ROW(KIND, DEF) KIND,

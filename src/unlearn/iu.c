@@ -16,7 +16,7 @@
 #include "common/util.h"
 #include "dist/dist.h"
 #include "nn/ops.h"
-#include "train/optim.h"
+#include "nn/optim.h"
 #include "unlearn/baselines.h"
 #include "unlearn/loop.h"
 
