@@ -98,9 +98,7 @@ int cmd_eval(int argc, char** argv) {
     metrics_options_default(&mo);
     mo.num_classes = cx.mc.num_classes;
     mo.seed = seed >= 0 ? (uint64_t)seed : cx.state.seed;
-    mo.mia_bootstrap = mia.mia_bootstrap;
-    mo.mia_extras = !mia.no_mia_extras;
-    mo.add_mia = !mia.no_add_mia;
+    mia_opts_apply(&mia, &mo);
     mo.has_smoothing = !isnan(alpha);
     mo.alpha = alpha;
     mo.p = p;

@@ -77,6 +77,12 @@ void mia_opts_init(MiaOpts* o) {
     o->no_mia_extras = 0;
 }
 
+void mia_opts_apply(const MiaOpts* o, MetricsOptions* mo) {
+    mo->mia_bootstrap = o->mia_bootstrap;
+    mo->mia_extras = !o->no_mia_extras;
+    mo->add_mia = !o->no_add_mia;
+}
+
 OptSpec opt_mia_bootstrap(int* dest, const char* help) {
     return row("mia-bootstrap", OPT_INT, dest, "N",
                help ? help : "bootstrap resamples for the MIA stability interval (0 = off)");

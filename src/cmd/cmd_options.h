@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "common/opts.h"
+#include "metrics/metrics.h"
 #include "nn/model.h"
 
 #define OPT_END {NULL, 0, NULL, NULL, NULL, 0}
@@ -50,6 +51,8 @@ typedef struct {
 } MiaOpts;
 
 void mia_opts_init(MiaOpts* o);
+// Copies them into the evaluation's options: mia_bootstrap, mia_extras = !no_mia_extras, add_mia = !no_add_mia.
+void mia_opts_apply(const MiaOpts* o, MetricsOptions* mo);
 OptSpec opt_mia_bootstrap(int* dest, const char* help);
 #define MIA_OPT_ROWS(o, bootstrap_help) opt_mia_bootstrap(&(o)->mia_bootstrap, bootstrap_help), \
     (OptSpec){"no-add-mia", OPT_FLAG, &(o)->no_add_mia, NULL, "skip Add. MIA", 0}, \
