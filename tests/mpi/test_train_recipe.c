@@ -14,6 +14,7 @@
 #include "data/dataset.h"
 #include "dist/dist.h"
 #include "harness.h"
+#include "synth_dataset.h"
 #include "train/checkpoint.h"
 
 #define N_TRAIN 120
@@ -22,39 +23,9 @@
 #define K 3
 
 static char dir[256], data_path[512], split_path[512], ini_path[512];
-static char* NAMES[] = {"zero", "one", "two"};
-
-static uint8_t pixel(int64_t i, int j, int32_t y) {
-    return (uint8_t)((y * 60 + ((j * 7 + y * 13) % 17) * 5 + (i * 31 + j * 3) % 23) & 0xff);
-}
 
 static void make_inputs(void) {
-    DatasetInfo info;
-    memset(&info, 0, sizeof info);
-    info.mode = DS_DECODED;
-    info.num_classes = K;
-    info.class_names = NAMES;
-    info.height = IMG; info.width = IMG; info.channels = 1;
-    info.mean[0] = 0.5f; info.std[0] = 0.25f;
-    snprintf(info.source, sizeof info.source, "test:train_recipe");
-    uint8_t* train = malloc((size_t)N_TRAIN * IMG * IMG);
-    uint8_t* test = malloc((size_t)N_TEST * IMG * IMG);
-    int32_t ytr[N_TRAIN], yte[N_TEST];
-    for (int64_t i = 0; i < N_TRAIN; i++) {
-        ytr[i] = (int32_t)(i % K);
-        for (int j = 0; j < IMG * IMG; j++) train[i * IMG * IMG + j] = pixel(i, j, ytr[i]);
-    }
-    for (int64_t i = 0; i < N_TEST; i++) {
-        yte[i] = (int32_t)((i + 1) % K);
-        for (int j = 0; j < IMG * IMG; j++) test[i * IMG * IMG + j] = pixel(i + 1000, j, yte[i]);
-    }
-    DatasetWriter w;
-    dataset_write_begin(&w, data_path, &info);
-    dataset_write_split_decoded(&w, "train", N_TRAIN, train, ytr, NULL, NULL);
-    dataset_write_split_decoded(&w, "test", N_TEST, test, yte, NULL, NULL);
-    dataset_write_finish(&w);
-    free(train);
-    free(test);
+    synth_dataset_write(data_path, N_TRAIN, N_TEST, IMG, K, "test:train_recipe");
     // the recipe: [train] keys that Retrain keeps, and keys it overrides (seed, on, output)
     FILE* f = fopen(ini_path, "w");
     fprintf(f, "[split]\nparadigm = class\nclasses = 1\nval-fraction = 0.1\n"
@@ -140,11 +111,7 @@ static void test_retrain_direct_equals_argv(void) {
 int main(int argc, char** argv) {
     dist_init(&argc, &argv);
     th_begin(&argc, &argv, 1);
-    if (th_rank == 0) {
-        snprintf(dir, sizeof dir, "/tmp/test_train_recipe.XXXXXX");
-        if (!mkdtemp(dir)) { perror("mkdtemp"); MPI_Abort(MPI_COMM_WORLD, 1); }
-    }
-    MPI_Bcast(dir, sizeof dir, MPI_CHAR, 0, MPI_COMM_WORLD);
+    synth_tmpdir_mpi(dir, sizeof dir, "test_train_recipe");
     snprintf(data_path, sizeof data_path, "%s/data.h5", dir);
     snprintf(split_path, sizeof split_path, "%s/split.h5", dir);
     snprintf(ini_path, sizeof ini_path, "%s/recipe.ini", dir);
@@ -152,11 +119,6 @@ int main(int argc, char** argv) {
     MPI_Barrier(MPI_COMM_WORLD);
     make_split();
     TEST_CASE(test_retrain_direct_equals_argv);
-    MPI_Barrier(MPI_COMM_WORLD);
-    if (th_rank == 0) {
-        char cmd[512];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
-    }
+    synth_rmdir_mpi(dir);
     return th_end();
 }

@@ -13,6 +13,7 @@
 #include "data/split.h"
 #include "dist/dist.h"
 #include "harness.h"
+#include "synth_dataset.h"
 #include "train/checkpoint.h"
 
 #define N_TRAIN 60
@@ -21,26 +22,12 @@
 #define K 3
 
 static char dir[256], data_path[512], split_path[512], good_path[512], classes_path[512], channels_path[512];
-static char* NAMES[] = {"zero", "one", "two"};
 
 static void write_dataset(void) {
-    DatasetInfo info;
-    memset(&info, 0, sizeof info);
-    info.mode = DS_DECODED;
-    info.num_classes = K;
-    info.class_names = NAMES;
-    info.height = IMG; info.width = IMG; info.channels = 1;
-    info.mean[0] = 0.5f; info.std[0] = 0.25f;
-    snprintf(info.source, sizeof info.source, "test:cmd_context");
-    static uint8_t train[N_TRAIN * IMG * IMG], test[N_TEST * IMG * IMG];
+    synth_dataset_write(data_path, N_TRAIN, N_TEST, IMG, K, "test:cmd_context");
     int32_t ytr[N_TRAIN], yte[N_TEST];
-    for (int i = 0; i < N_TRAIN; i++) { ytr[i] = i % K; memset(train + i * IMG * IMG, i * 4, IMG * IMG); }
-    for (int i = 0; i < N_TEST; i++) { yte[i] = i % K; memset(test + i * IMG * IMG, i * 9, IMG * IMG); }
-    DatasetWriter w;
-    dataset_write_begin(&w, data_path, &info);
-    dataset_write_split_decoded(&w, "train", N_TRAIN, train, ytr, NULL, NULL);
-    dataset_write_split_decoded(&w, "test", N_TEST, test, yte, NULL, NULL);
-    dataset_write_finish(&w);
+    for (int i = 0; i < N_TRAIN; i++) ytr[i] = i % K;
+    for (int i = 0; i < N_TEST; i++) yte[i] = (i + 1) % K;
 
     SplitParams p;
     memset(&p, 0, sizeof p);
@@ -54,7 +41,7 @@ static void write_dataset(void) {
     SplitInputs in = {K, N_TRAIN, ytr, NULL, NULL, N_TEST, yte};
     Split s;
     char err[256];
-    CHECK(split_make(&p, &in, info.source, &s, err, sizeof err), "split_make: %s", err);
+    CHECK(split_make(&p, &in, "test:cmd_context", &s, err, sizeof err), "split_make: %s", err);
     split_write(split_path, &s);
     split_free(&s);
 }
