@@ -6,12 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/cmd_context.h"
+#include "cmd/cmd_options.h"
 #include "cmd/commands.h"
-#include "gpu/gpu_setup.h"
 #include "common/opts.h"
 #include "common/util.h"
-#include "data/dataset.h"
-#include "data/split.h"
 #include "dist/dist.h"
 #include "metrics/eval.h"
 #include "train/checkpoint.h"
@@ -40,31 +39,32 @@ static char* ini_value(const char* text, const char* key) {
 int cmd_eval(int argc, char** argv) {
     double t_start = ug_now();
     char *model_path = NULL, *data_path = NULL, *split_path = NULL, *output = NULL, *json_path = NULL;
-    char *method = NULL, *split_name = NULL, *device = ug_strdup("cpu"), *precision = ug_strdup("fp32");
+    char *method = NULL, *split_name = NULL;
+    RuntimeOpts rt;
+    runtime_opts_init(&rt);
+    MiaOpts mia;
+    mia_opts_init(&mia);
     int64_t seed = -1;
-    int batch = 256, bootstrap = 20, no_add_mia = 0, no_extras = 0, no_val = 0, cache = 0;
+    int batch = 256, no_val = 0, cache = 0;
     double alpha = NAN, p = NAN;
     OptSpec specs[] = {
-        {"model", OPT_STR, &model_path, "FILE", "checkpoint to evaluate (HDF5)", 0},
+        opt_model(&model_path, "checkpoint to evaluate (HDF5)"),
         {"data", OPT_STR, &data_path, "FILE", "dataset (HDF5, from `ugradsl pack`)", 0},
-        {"split", OPT_STR, &split_path, "FILE", "split file (from `ugradsl split`)", 0},
+        opt_split(&split_path, "split file (from `ugradsl split`)"),
         {"output", OPT_STR, &output, "DIR", "write DIR/metrics.json", 0},
-        {"json", OPT_STR, &json_path, "FILE", "write the metrics to FILE instead", 0},
+        opt_json(&json_path, "write the metrics to FILE instead"),
         {"method", OPT_STR, &method, "NAME", "method label in metrics.json (default: the checkpoint's `method`, "
                                              "else \"original\")", 0},
         {"split-name", OPT_STR, &split_name, "NAME", "split label for the report (default: the split file name)", 0},
-        {"seed", OPT_INT64, &seed, "N", "seed of the MIA bootstrap / Add. MIA sampling (default: the checkpoint's)", 0},
+        opt_seed(&seed, "seed of the MIA bootstrap / Add. MIA sampling (default: the checkpoint's)"),
         {"batch", OPT_INT, &batch, "N", "samples per rank per forward pass", 0},
         {"cache", OPT_FLAG, &cache, NULL, "read each set into RAM first (small datasets)", 0},
-        {"mia-bootstrap", OPT_INT, &bootstrap, "N", "bootstrap resamples for the MIA stability interval (0 = off)", 0},
-        {"no-add-mia", OPT_FLAG, &no_add_mia, NULL, "skip Add. MIA", 0},
-        {"no-mia-extras", OPT_FLAG, &no_extras, NULL, "skip the entropy / modified-entropy / correctness attacks", 0},
+        MIA_OPT_ROWS(&mia, NULL),
         {"no-val", OPT_FLAG, &no_val, NULL, "skip the validation hold-out", 0},
         {"alpha", OPT_DOUBLE, &alpha, "X", "smooth rate of an NLS run (< 0) for the label-LDP epsilon", 0},
         {"p", OPT_DOUBLE, &p, "X", "retain weight p of Eq. 8 for the epsilon (gamma1 = p, gamma2 = 1 - p)", 0},
-        {"device", OPT_STR, &device, "DEV", "cpu | cuda (one rank per GPU; docs/GPU.md)", 0},
-        {"precision", OPT_STR, &precision, "P", "fp32 | bf16 (--device cuda: bf16 activations and convolutions, fp32 master weights; docs/GPU.md)", 0},
-        {NULL, 0, NULL, NULL, NULL, 0},
+        DEVICE_OPT_ROWS(&rt),
+        OPT_END,
     };
     int npos = 0;
     char** pos = NULL;
@@ -75,36 +75,20 @@ int cmd_eval(int argc, char** argv) {
     UG_CHECK(npos == 0, "eval: unexpected argument '%s' (see --help)", pos[0]);
     UG_CHECK(model_path && data_path && split_path, "eval: --model, --data and --split are required (see --help)");
     UG_CHECK(output || json_path, "eval: give --output DIR (writes DIR/metrics.json) or --json FILE");
-    int dev = device_parse(device, precision, "eval");
+    int dev = runtime_device(&rt, "eval");
     UG_CHECK(batch > 0, "eval: --batch must be positive (got %d)", batch);
-    UG_CHECK(bootstrap >= 0, "eval: --mia-bootstrap must be >= 0 (got %d)", bootstrap);
+    UG_CHECK(mia.mia_bootstrap >= 0, "eval: --mia-bootstrap must be >= 0 (got %d)", mia.mia_bootstrap);
     UG_CHECK(isnan(p) || (p >= 0 && p <= 1), "eval: --p must be in [0, 1] (got %g)", p);
     UG_CHECK(isnan(alpha) || alpha <= 1, "eval: --alpha must be <= 1 (got %g)", alpha);
 
-    Dataset ds;
-    dataset_open(&ds, data_path, g_dist.comm);
-    Split split;
-    split_load(split_path, &ds, &split);
-    ModelConfig mc;
-    checkpoint_read_config(model_path, &mc);
-    char desc[256];
-    model_config_describe(&mc, desc, sizeof desc);
-    UG_CHECK(mc.num_classes == ds.info.num_classes,
-             "eval: the model %s (%s) has %d classes but the dataset %s has %d; use a checkpoint trained on this dataset",
-             model_path, desc, mc.num_classes, data_path, ds.info.num_classes);
-    UG_CHECK(ds.info.channels == 0 || ds.info.channels == mc.in_c,
-             "eval: the model %s expects %d input channels but the dataset %s has %d", model_path, mc.in_c, data_path,
-             ds.info.channels);
-    Model* m = model_create(&mc, BACKEND_FAST);
-    TrainState st;
-    memset(&st, 0, sizeof st);
-    checkpoint_load(model_path, m, NULL, &st);
-    device_attach(m, dev);
+    CmdContext cx;
+    cmd_context_open(&cx, "eval", data_path, split_path);
+    Model* m = cmd_context_load_model(&cx, model_path, BACKEND_FAST, dev);
     char* config_text = checkpoint_read_config_text(model_path);
     char* ckpt_method = ini_value(config_text, "method");
     double startup_s = ug_now() - t_start;
 
-    if (split.n_forget == 0) ug_log("eval: warning: the split's forget set is empty: UA, MIA and Add. MIA are null");
+    if (cx.split.n_forget == 0) ug_log("eval: warning: the split's forget set is empty: UA, MIA and Add. MIA are null");
     EvalConfig ec;
     eval_config_default(&ec);
     ec.batch = batch;
@@ -112,11 +96,9 @@ int cmd_eval(int argc, char** argv) {
     ec.include_val = !no_val;
     MetricsOptions mo;
     metrics_options_default(&mo);
-    mo.num_classes = mc.num_classes;
-    mo.seed = seed >= 0 ? (uint64_t)seed : st.seed;
-    mo.mia_bootstrap = bootstrap;
-    mo.mia_extras = !no_extras;
-    mo.add_mia = !no_add_mia;
+    mo.num_classes = cx.mc.num_classes;
+    mo.seed = seed >= 0 ? (uint64_t)seed : cx.state.seed;
+    mia_opts_apply(&mia, &mo);
     mo.has_smoothing = !isnan(alpha);
     mo.alpha = alpha;
     mo.p = p;
@@ -125,7 +107,7 @@ int cmd_eval(int argc, char** argv) {
     RunInfo run;
     run_info_init(&run);
     run.method = method ? method : ckpt_method && *ckpt_method ? ckpt_method : "original";
-    run.seed = seed >= 0 ? seed : (int64_t)st.seed;
+    run.seed = seed >= 0 ? seed : (int64_t)cx.state.seed;
     run.world_size = g_dist.world;
     run.startup_s = startup_s;
     run.config_text = config_text;
@@ -140,12 +122,10 @@ int cmd_eval(int argc, char** argv) {
         if (g_dist.rank == 0) ug_mkdir_p(output);
         snprintf(out_path, sizeof out_path, "%s/metrics.json", output);
     }
-    eval_run(m, &ds, &split, &ec, &mo, &run, out_path, NULL);
+    eval_run(m, &cx.ds, &cx.split, &ec, &mo, &run, out_path, NULL);
     if (g_dist.rank == 0) ug_log("eval: wrote %s", out_path);
 
-    model_destroy(m);
-    split_free(&split);
-    dataset_close(&ds);
+    cmd_context_close(&cx);
     free(config_text);
     free(ckpt_method);
     free(pos);
@@ -155,8 +135,7 @@ int cmd_eval(int argc, char** argv) {
     free(output);
     free(json_path);
     free(method);
-    free(device);
-    free(precision);
     free(split_name);
+    runtime_opts_free(&rt);
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/cmd_options.h"
 #include "cmd/commands.h"
 #include "common/atomic_file.h"
 #include "common/json.h"
@@ -296,7 +297,7 @@ int cmd_inspect(int argc, char** argv) {
     char* json = NULL;
     int show_classes = 20;
     OptSpec specs[] = {
-        {"json", OPT_STR, &json, "FILE", "also write what is shown as JSON", 0},
+        opt_json(&json, "also write what is shown as JSON"),
         {"classes", OPT_INT, &show_classes, "N", "classes listed per split in the histogram", 0},
         {NULL, 0, NULL, NULL, NULL, 0},
     };

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/cmd_options.h"
 #include "cmd/commands.h"
 #include "common/atomic_file.h"
 #include "common/json.h"
@@ -84,8 +85,8 @@ int cmd_pack(int argc, char** argv) {
         {"jpeg-quality", OPT_INT, &jpeg_quality, "Q", "folder, jpeg mode: quality for re-encoding PNG files", 0},
         {"batch", OPT_INT, &batch, "N", "folder: images each rank decodes per collective write", 0},
         {"test-fraction", OPT_DOUBLE, &test_fraction, "F", "digits-csv: stratified test fraction (the CSV has no test split)", 0},
-        {"seed", OPT_INT64, &seed, "N", "digits-csv: seed of the stratified test split", 0},
-        {"json", OPT_STR, &json, "FILE", "also write the summary as JSON", 0},
+        opt_seed(&seed, "digits-csv: seed of the stratified test split"),
+        opt_json(&json, "also write the summary as JSON"),
         {NULL, 0, NULL, NULL, NULL, 0},
     };
     int npos = 0;

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cmd/cmd_options.h"
 #include "cmd/commands.h"
 #include "common/atomic_file.h"
 #include "common/opts.h"
@@ -76,7 +77,7 @@ int cmd_report(int argc, char** argv) {
     OptSpec specs[] = {
         {"output", OPT_STR, &output, "DIR", "where report.md, report.csv, report.json, report.png go "
                                             "(default: the first RUN_DIR)", 0},
-        {"json", OPT_STR, &json_path, "FILE", "report.json path (default: DIR/report.json)", 0},
+        opt_json(&json_path, "report.json path (default: DIR/report.json)"),
         {"no-plot", OPT_FLAG, &no_plot, NULL, "skip the PNG bar chart", 0},
         {"plot-script", OPT_STR, &plot_script, "FILE", "plot script (default: tools/plot_report.py)", 0},
         {"python", OPT_STR, &python, "FILE", "python with matplotlib for the chart", 0},

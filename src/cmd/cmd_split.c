@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/cmd_options.h"
 #include "cmd/commands.h"
 #include "common/atomic_file.h"
 #include "common/json.h"
@@ -76,7 +77,7 @@ int cmd_split(int argc, char** argv) {
     int64_t count = 0, seed = 0;
     int coarse = -1, fine = -1;
     OptSpec specs[] = {
-        {"data", OPT_STR, &data, "FILE", "the packed dataset (HDF5, from `ugradsl pack`)", 0},
+        opt_data(&data),
         {"output", OPT_STR, &output, "FILE", "the split file to write (HDF5)", 0},
         {"paradigm", OPT_STR, &paradigm, "NAME", "class | random | group | identity (METHOD.md §3)", 0},
         {"classes", OPT_STR, &classes, "LIST", "class: the classes to forget, e.g. 3,5", 0},
@@ -87,8 +88,8 @@ int cmd_split(int argc, char** argv) {
         {"groups", OPT_STR, &groups, "LIST", "identity: the group ids to forget, e.g. 1,2", 0},
         {"group-fraction", OPT_DOUBLE, &group_fraction, "F", "identity: forget this fraction of the group ids, in (0,1)", 0},
         {"val-fraction", OPT_DOUBLE, &val_fraction, "F", "validation hold-out per class, in [0,1)", 0},
-        {"seed", OPT_INT64, &seed, "N", "seed of the hold-out and of random choices (same seed, same split)", 0},
-        {"json", OPT_STR, &json, "FILE", "also write a summary as JSON", 0},
+        opt_seed(&seed, "seed of the hold-out and of random choices (same seed, same split)"),
+        opt_json(&json, "also write a summary as JSON"),
         {NULL, 0, NULL, NULL, NULL, 0},
     };
     int npos = 0;

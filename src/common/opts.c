@@ -82,6 +82,12 @@ static void set_value(const char* command, OptSpec* s, const char* value, const 
     s->set = 1;
 }
 
+void opts_set(const char* command, OptSpec* specs, const char* name, const char* value) {
+    OptSpec* s = find_spec(specs, name);
+    if (!s) ug_die("%s: unknown option '--%s' (see 'ugradsl %s --help')", command, name, command);
+    set_value(command, s, value, "command line");
+}
+
 static char* trim(char* s) {
     while (isspace((unsigned char)*s)) s++;
     char* e = s + strlen(s);

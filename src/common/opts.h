@@ -30,6 +30,10 @@ void opts_parse(const char* command, const char* usage_line, const char* descrip
 // when unset), numbers, flags as booleans.  What exactly produced a run, beside the config text.
 void opts_write_json(JsonWriter* j, const char* key, const OptSpec* specs);
 
+// Sets option `name` from text as `--name value` on the command line would (same parsing and errors, marks it
+// set).  For a command that runs another's options table with some values fixed (Retrain runs train's recipe).
+void opts_set(const char* command, OptSpec* specs, const char* name, const char* value);
+
 // True when option `name` was set by config or command line.
 int opts_was_set(const OptSpec* specs, const char* name);
 

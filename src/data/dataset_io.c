@@ -2,10 +2,12 @@
 #include "data/dataset.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/atomic_file.h"
+#include "common/h5attr.h"
 #include "common/util.h"
 
 const char* dataset_mode_name(DatasetMode m) { return m == DS_JPEG ? "jpeg" : "decoded"; }
@@ -29,90 +31,43 @@ int64_t dataset_chunk_rows(int64_t row_bytes, int64_t n) {
 
 // ---------------------------------------------------------------- attributes
 
-static int has_attr(hid_t obj, const char* name) {
-    htri_t e = H5Aexists(obj, name);
-    H5_CHECK(e);
-    return e > 0;
-}
-
-static void write_attr(hid_t obj, const char* name, hid_t mem_type, hid_t file_type, hsize_t n, const void* v) {
-    hid_t space = n == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, NULL);
-    H5_CHECK(space);
-    hid_t a = H5Acreate2(obj, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT);
-    H5_CHECK(a);
-    H5_CHECK(H5Awrite(a, mem_type, v));
-    H5_CHECK(H5Aclose(a));
-    H5_CHECK(H5Sclose(space));
-}
-
-static void write_attr_int(hid_t obj, const char* name, int v) {
-    write_attr(obj, name, H5T_NATIVE_INT, H5T_STD_I32LE, 0, &v);
-}
-
-static void write_attr_str(hid_t obj, const char* name, const char* v) {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5_CHECK(t);
-    H5_CHECK(H5Tset_size(t, strlen(v) + 1));
-    H5_CHECK(H5Tset_strpad(t, H5T_STR_NULLTERM));
-    write_attr(obj, name, t, t, 0, v);
-    H5_CHECK(H5Tclose(t));
-}
-
+// The dataset format's required attributes: a missing or malformed one names the file and the fix.
 static int read_attr_int(hid_t obj, const char* path, const char* name) {
-    if (!has_attr(obj, name)) ug_die("'%s' has no attribute '%s' (not a ugradsl dataset? re-run ugradsl pack)", path, name);
-    int v = 0;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    H5_CHECK(a);
-    H5_CHECK(H5Aread(a, H5T_NATIVE_INT, &v));
-    H5_CHECK(H5Aclose(a));
-    return v;
+    int32_t v = 0;
+    if (!h5attr_read_i32(obj, name, &v))
+        ug_die("'%s' has no attribute '%s' (not a ugradsl dataset? re-run ugradsl pack)", path, name);
+    return (int)v;
 }
 
-// Reads a fixed-length string attribute into buf (truncated to cap).
 static void read_attr_str(hid_t obj, const char* path, const char* name, char* buf, size_t cap) {
-    if (!has_attr(obj, name)) ug_die("'%s' has no attribute '%s' (not a ugradsl dataset? re-run ugradsl pack)", path, name);
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    H5_CHECK(a);
-    hid_t ft = H5Aget_type(a);
-    H5_CHECK(ft);
-    if (H5Tget_class(ft) != H5T_STRING || H5Tis_variable_str(ft) != 0)
-        ug_die("'%s': attribute '%s' is not a fixed-length string (file not written by ugradsl pack?)", path, name);
-    size_t len = H5Tget_size(ft);
-    char* tmp = ug_calloc(len + 1, 1);
-    H5_CHECK(H5Aread(a, ft, tmp));
-    snprintf(buf, cap, "%s", tmp);
-    free(tmp);
-    H5_CHECK(H5Tclose(ft));
-    H5_CHECK(H5Aclose(a));
+    char* v = h5attr_read_str(obj, name);
+    if (!v) ug_die("'%s' has no string attribute '%s' (not a ugradsl dataset? re-run ugradsl pack)", path, name);
+    snprintf(buf, cap, "%s", v);
+    free(v);
 }
 
 static void read_attr_floats(hid_t obj, const char* path, const char* name, float* v, int n) {
-    if (!has_attr(obj, name)) ug_die("'%s' has no attribute '%s' (re-run ugradsl pack)", path, name);
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    H5_CHECK(a);
-    hid_t space = H5Aget_space(a);
-    H5_CHECK(space);
-    hssize_t npts = H5Sget_simple_extent_npoints(space);
-    if (npts != n) ug_die("'%s': attribute '%s' has %lld values, expected %d (one per channel)", path, name, (long long)npts, n);
-    H5_CHECK(H5Aread(a, H5T_NATIVE_FLOAT, v));
-    H5_CHECK(H5Sclose(space));
-    H5_CHECK(H5Aclose(a));
+    int rc = h5attr_read(obj, name, H5T_NATIVE_FLOAT, n, v);
+    if (rc == 0) ug_die("'%s' has no attribute '%s' (re-run ugradsl pack)", path, name);
+    if (rc < 0)
+        ug_die("'%s': attribute '%s' has %lld values, expected %d (one per channel)", path, name,
+               (long long)h5attr_count(obj, name), n);
 }
 
 void dataset_write_root_attrs(hid_t file, const DatasetInfo* info) {
     UG_CHECK(info->channels >= 1 && info->channels <= 4, "dataset has %d channels; 1..4 are supported", info->channels);
     UG_CHECK(info->num_classes >= 1 && info->num_classes <= DATASET_MAX_CLASSES,
              "dataset has %d classes; 1..%d are supported", info->num_classes, DATASET_MAX_CLASSES);
-    write_attr_int(file, "format_version", DATASET_FORMAT_VERSION);
-    write_attr_str(file, "mode", dataset_mode_name(info->mode));
-    write_attr_int(file, "num_classes", info->num_classes);
-    write_attr_int(file, "num_coarse", info->num_coarse);
-    write_attr_int(file, "height", info->height);
-    write_attr_int(file, "width", info->width);
-    write_attr_int(file, "channels", info->channels);
-    write_attr_str(file, "source", info->source);
-    write_attr(file, "mean", H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, (hsize_t)info->channels, info->mean);
-    write_attr(file, "std", H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, (hsize_t)info->channels, info->std);
+    h5attr_write_i32(file, "format_version", DATASET_FORMAT_VERSION);
+    h5attr_write_str(file, "mode", dataset_mode_name(info->mode));
+    h5attr_write_i32(file, "num_classes", info->num_classes);
+    h5attr_write_i32(file, "num_coarse", info->num_coarse);
+    h5attr_write_i32(file, "height", info->height);
+    h5attr_write_i32(file, "width", info->width);
+    h5attr_write_i32(file, "channels", info->channels);
+    h5attr_write_str(file, "source", info->source);
+    h5attr_write(file, "mean", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, info->channels, info->mean);
+    h5attr_write(file, "std", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, info->channels, info->std);
     // class names: one fixed-length string array (length of the longest name + NUL)
     size_t len = 1;
     for (int k = 0; k < info->num_classes; k++) {
@@ -126,14 +81,14 @@ void dataset_write_root_attrs(hid_t file, const DatasetInfo* info) {
     H5_CHECK(t);
     H5_CHECK(H5Tset_size(t, len));
     H5_CHECK(H5Tset_strpad(t, H5T_STR_NULLTERM));
-    write_attr(file, "class_names", t, t, (hsize_t)info->num_classes, names);
+    h5attr_write(file, "class_names", t, t, info->num_classes, names);
     H5_CHECK(H5Tclose(t));
     free(names);
 }
 
 static void read_class_names(Dataset* ds) {
     DatasetInfo* info = &ds->info;
-    if (!has_attr(ds->file, "class_names")) ug_die("'%s' has no attribute 'class_names' (re-run ugradsl pack)", ds->path);
+    if (!h5attr_exists(ds->file, "class_names")) ug_die("'%s' has no attribute 'class_names' (re-run ugradsl pack)", ds->path);
     hid_t a = H5Aopen(ds->file, "class_names", H5P_DEFAULT);
     H5_CHECK(a);
     hid_t ft = H5Aget_type(a);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/atomic_file.h"
+#include "common/h5attr.h"
 #include "common/util.h"
 #include "data/split.h"
 
@@ -24,25 +25,6 @@ static void write_i64_array(hid_t file, const char* name, const int64_t* data, i
     H5_CHECK(H5Sclose(space));
 }
 
-static void write_attr(hid_t obj, const char* name, hid_t file_type, hid_t mem_type, int64_t n, const void* value) {
-    hid_t space = n < 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, (hsize_t[]){(hsize_t)n}, NULL);
-    H5_CHECK(space);
-    hid_t attr = H5Acreate2(obj, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT);
-    H5_CHECK(attr);
-    H5_CHECK(H5Awrite(attr, mem_type, value));
-    H5_CHECK(H5Aclose(attr));
-    H5_CHECK(H5Sclose(space));
-}
-
-static void write_attr_str(hid_t obj, const char* name, const char* value) {
-    hid_t type = H5Tcopy(H5T_C_S1);
-    H5_CHECK(type);
-    H5_CHECK(H5Tset_size(type, strlen(value) + 1));
-    H5_CHECK(H5Tset_strpad(type, H5T_STR_NULLTERM));
-    write_attr(obj, name, type, type, -1, value);
-    H5_CHECK(H5Tclose(type));
-}
-
 void split_write(const char* path, const Split* s) {
     char tmp[4096];
     atomic_tmp_name(path, tmp, sizeof tmp);
@@ -54,75 +36,42 @@ void split_write(const char* path, const Split* s) {
     write_i64_array(file, "val_keep", s->val_keep, s->n_val_keep);
     write_i64_array(file, "test_keep", s->test_keep, s->n_test_keep);
     int32_t version = s->format_version, num_classes = s->num_classes;
-    write_attr(file, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32, -1, &version);
-    write_attr_str(file, "paradigm", paradigm_name(s->paradigm));
-    write_attr(file, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, -1, &s->seed);
-    write_attr(file, "val_fraction", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, -1, &s->val_fraction);
-    write_attr(file, "fraction", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, -1, &s->fraction);
+    h5attr_write_i32(file, "format_version", version);
+    h5attr_write_str(file, "paradigm", paradigm_name(s->paradigm));
+    h5attr_write_u64(file, "seed", s->seed);
+    h5attr_write_f64(file, "val_fraction", s->val_fraction);
+    h5attr_write_f64(file, "fraction", s->fraction);
     if (s->num_classes_forgotten > 0)
-        write_attr(file, "classes", H5T_STD_I32LE, H5T_NATIVE_INT32, s->num_classes_forgotten, s->classes);
+        h5attr_write(file, "classes", H5T_STD_I32LE, H5T_NATIVE_INT32, s->num_classes_forgotten, s->classes);
     if (s->num_groups_forgotten > 0)
-        write_attr(file, "groups", H5T_STD_I32LE, H5T_NATIVE_INT32, s->num_groups_forgotten, s->groups);
+        h5attr_write(file, "groups", H5T_STD_I32LE, H5T_NATIVE_INT32, s->num_groups_forgotten, s->groups);
     int32_t coarse = s->coarse, fine = s->fine;
-    write_attr(file, "coarse", H5T_STD_I32LE, H5T_NATIVE_INT32, -1, &coarse);
-    write_attr(file, "fine", H5T_STD_I32LE, H5T_NATIVE_INT32, -1, &fine);
-    write_attr_str(file, "source", s->source);
-    write_attr(file, "num_classes", H5T_STD_I32LE, H5T_NATIVE_INT32, -1, &num_classes);
-    write_attr(file, "n_train", H5T_STD_I64LE, H5T_NATIVE_INT64, -1, &s->n_train);
-    write_attr(file, "n_test", H5T_STD_I64LE, H5T_NATIVE_INT64, -1, &s->n_test);
-    write_attr(file, "labels_hash", H5T_STD_U64LE, H5T_NATIVE_UINT64, -1, &s->labels_hash);
+    h5attr_write_i32(file, "coarse", coarse);
+    h5attr_write_i32(file, "fine", fine);
+    h5attr_write_str(file, "source", s->source);
+    h5attr_write_i32(file, "num_classes", num_classes);
+    h5attr_write_i64(file, "n_train", s->n_train);
+    h5attr_write_i64(file, "n_test", s->n_test);
+    h5attr_write_u64(file, "labels_hash", s->labels_hash);
     H5_CHECK(H5Fclose(file));
     atomic_rename(tmp, path);
 }
 
 // ---- reading ----
 
+// Reads an attribute the split format requires; dies with a line that names the file when it is absent or has
+// another number of values (n < 0: a scalar).
 static void read_attr(hid_t file, const char* path, const char* name, hid_t mem_type, int64_t n, void* out) {
-    htri_t exists = H5Aexists(file, name);
-    H5_CHECK(exists);
-    if (!exists) ug_die("split file '%s' has no attribute '%s': it is damaged or not a split file (remake it with `ugradsl split`)", path, name);
-    hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
-    H5_CHECK(attr);
-    hid_t space = H5Aget_space(attr);
-    H5_CHECK(space);
-    hssize_t count = H5Sget_simple_extent_npoints(space);
-    if (count != (n < 0 ? 1 : n)) ug_die("split file '%s': attribute '%s' has %lld values, expected %lld", path, name, (long long)count, (long long)(n < 0 ? 1 : n));
-    H5_CHECK(H5Aread(attr, mem_type, out));
-    H5_CHECK(H5Sclose(space));
-    H5_CHECK(H5Aclose(attr));
-}
-
-static int64_t attr_count(hid_t file, const char* name) {
-    htri_t exists = H5Aexists(file, name);
-    H5_CHECK(exists);
-    if (!exists) return 0;
-    hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
-    H5_CHECK(attr);
-    hid_t space = H5Aget_space(attr);
-    H5_CHECK(space);
-    int64_t n = (int64_t)H5Sget_simple_extent_npoints(space);
-    H5_CHECK(H5Sclose(space));
-    H5_CHECK(H5Aclose(attr));
-    return n;
+    int rc = h5attr_read(file, name, mem_type, n, out);
+    if (rc == 0) ug_die("split file '%s' has no attribute '%s': it is damaged or not a split file (remake it with `ugradsl split`)", path, name);
+    if (rc < 0) ug_die("split file '%s': attribute '%s' has %lld values, expected %lld", path, name, (long long)h5attr_count(file, name), (long long)(n < 0 ? 1 : n));
 }
 
 static void read_attr_str(hid_t file, const char* path, const char* name, char* buf, size_t cap) {
-    htri_t exists = H5Aexists(file, name);
-    H5_CHECK(exists);
-    if (!exists) ug_die("split file '%s' has no attribute '%s': it is damaged or not a split file", path, name);
-    hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
-    H5_CHECK(attr);
-    hid_t type = H5Aget_type(attr);
-    H5_CHECK(type);
-    if (H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type))
-        ug_die("split file '%s': attribute '%s' is not a fixed-length string", path, name);
-    size_t size = H5Tget_size(type);
-    char* tmp = ug_calloc(size + 1, 1);
-    H5_CHECK(H5Aread(attr, type, tmp));
-    snprintf(buf, cap, "%s", tmp);
-    free(tmp);
-    H5_CHECK(H5Tclose(type));
-    H5_CHECK(H5Aclose(attr));
+    char* v = h5attr_read_str(file, name);
+    if (!v) ug_die("split file '%s' has no string attribute '%s': it is damaged or not a split file", path, name);
+    snprintf(buf, cap, "%s", v);
+    free(v);
 }
 
 static int64_t* read_i64_array(hid_t file, const char* path, const char* name, int64_t* n_out) {
@@ -201,12 +150,12 @@ void split_read(const char* path, Split* s) {
     read_attr(file, path, "seed", H5T_NATIVE_UINT64, -1, &s->seed);
     read_attr(file, path, "val_fraction", H5T_NATIVE_DOUBLE, -1, &s->val_fraction);
     read_attr(file, path, "fraction", H5T_NATIVE_DOUBLE, -1, &s->fraction);
-    s->num_classes_forgotten = (int)attr_count(file, "classes");
+    s->num_classes_forgotten = (int)h5attr_count(file, "classes");
     if (s->num_classes_forgotten > 0) {
         s->classes = ug_malloc((size_t)s->num_classes_forgotten * sizeof *s->classes);
         read_attr(file, path, "classes", H5T_NATIVE_INT32, s->num_classes_forgotten, s->classes);
     }
-    s->num_groups_forgotten = (int)attr_count(file, "groups");
+    s->num_groups_forgotten = (int)h5attr_count(file, "groups");
     if (s->num_groups_forgotten > 0) {
         s->groups = ug_malloc((size_t)s->num_groups_forgotten * sizeof *s->groups);
         read_attr(file, path, "groups", H5T_NATIVE_INT32, s->num_groups_forgotten, s->groups);

@@ -8,6 +8,7 @@
 #include "common/util.h"
 #include "data/loader.h"
 #include "dist/dist.h"
+#include "nn/model.h"
 
 void eval_config_default(EvalConfig* c) {
     memset(c, 0, sizeof *c);
@@ -55,12 +56,7 @@ void eval_set_records(Model* m, Dataset* ds, const char* split, const int64_t* s
 }
 
 void eval_collect(Model* m, Dataset* ds, const Split* s, const EvalConfig* ec, RecordSet* all) {
-    if (m->num_buffers > 0) {   // BN running stats may differ across ranks after training: use rank 0's
-        UG_CHECK(m->num_buffers < 2147483647u, "eval: BN buffer too large to broadcast");
-        model_state_to_host(m);
-        MPI_CHECK(MPI_Bcast(m->buffers, (int)m->num_buffers, MPI_FLOAT, 0, g_dist.comm));
-        model_state_to_device(m);
-    }
+    model_sync_buffers(m);   // BN running stats may differ across ranks after training: use rank 0's
     RecordBuf buf = {0};
     eval_set_records(m, ds, "train", s->retain, s->n_retain, SET_RETAIN, ec, &buf);
     eval_set_records(m, ds, "train", s->forget, s->n_forget, SET_FORGET, ec, &buf);

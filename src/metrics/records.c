@@ -23,9 +23,7 @@ void records_from_logits(SampleRecord* out, const float* logits, int N, int K, c
         int y = labels[i];
         UG_CHECK(y >= 0 && y < K, "sample %lld has label %d but the model has %d classes (model/dataset mismatch?)",
                  (long long)index[i], y, K);
-        int argmax = 0;
-        for (int k = 1; k < K; k++)
-            if (z[k] > z[argmax]) argmax = k;
+        int argmax = ug_argmax(z, K);
         double zmax = z[argmax], sum = 0;
         for (int k = 0; k < K; k++) sum += exp((double)z[k] - zmax);
         double log_sum = log(sum);

@@ -111,7 +111,6 @@ int svc_predict(const Svc* m, const double* x) {
     return label > 0.5;
 }
 
-int svc_num_sv(const Svc* m) { return m->model ? svm_get_nr_sv(m->model) : 0; }
 
 void svc_free(Svc* m) {
     if (!m) return;

@@ -21,5 +21,4 @@ typedef struct Svc Svc;
 Svc* svc_fit(const double* x, const int* y, int64_t n, int d, const SvcParams* p);
 int svc_predict(const Svc* m, const double* x);       // one sample of d features -> 0 or 1
 double svc_decision(const Svc* m, const double* x);   // scikit-learn's decision_function: > 0 means class 1
-int svc_num_sv(const Svc* m);
 void svc_free(Svc* m);

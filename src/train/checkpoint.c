@@ -7,98 +7,11 @@
 #include <string.h>
 
 #include "common/atomic_file.h"
+#include "common/h5attr.h"
 #include "common/util.h"
 
 #define FORMAT_NAME "ugradsl-checkpoint"
 
-// ---- small HDF5 helpers ----
-static void attr_i64(hid_t obj, const char* name, int64_t v) {
-    hid_t sp = H5Screate(H5S_SCALAR);
-    H5_CHECK(sp);
-    hid_t a = H5Acreate2(obj, name, H5T_NATIVE_INT64, sp, H5P_DEFAULT, H5P_DEFAULT);
-    H5_CHECK(a);
-    H5_CHECK(H5Awrite(a, H5T_NATIVE_INT64, &v));
-    H5_CHECK(H5Aclose(a));
-    H5_CHECK(H5Sclose(sp));
-}
-
-static void attr_f64(hid_t obj, const char* name, double v) {
-    hid_t sp = H5Screate(H5S_SCALAR);
-    H5_CHECK(sp);
-    hid_t a = H5Acreate2(obj, name, H5T_NATIVE_DOUBLE, sp, H5P_DEFAULT, H5P_DEFAULT);
-    H5_CHECK(a);
-    H5_CHECK(H5Awrite(a, H5T_NATIVE_DOUBLE, &v));
-    H5_CHECK(H5Aclose(a));
-    H5_CHECK(H5Sclose(sp));
-}
-
-static void attr_str(hid_t obj, const char* name, const char* v) {
-    hid_t sp = H5Screate(H5S_SCALAR);
-    H5_CHECK(sp);
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5_CHECK(t);
-    H5_CHECK(H5Tset_size(t, strlen(v) + 1));
-    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    H5_CHECK(a);
-    H5_CHECK(H5Awrite(a, t, v));
-    H5_CHECK(H5Aclose(a));
-    H5_CHECK(H5Tclose(t));
-    H5_CHECK(H5Sclose(sp));
-}
-
-static int has_attr(hid_t obj, const char* name) { return H5Aexists(obj, name) > 0; }
-
-static int read_i64(hid_t obj, const char* name, int64_t* v) {
-    if (!has_attr(obj, name)) return 0;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0) return 0;
-    herr_t rc = H5Aread(a, H5T_NATIVE_INT64, v);
-    H5Aclose(a);
-    return rc >= 0;
-}
-
-static int read_f64(hid_t obj, const char* name, double* v) {
-    if (!has_attr(obj, name)) return 0;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0) return 0;
-    herr_t rc = H5Aread(a, H5T_NATIVE_DOUBLE, v);
-    H5Aclose(a);
-    return rc >= 0;
-}
-
-// Reads a fixed- or variable-length string attribute; malloc'd, NULL when absent/unreadable.
-static char* read_str(hid_t obj, const char* name) {
-    if (!has_attr(obj, name)) return NULL;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0) return NULL;
-    hid_t ft = H5Aget_type(a);
-    char* out = NULL;
-    if (ft >= 0 && H5Tget_class(ft) == H5T_STRING) {
-        if (H5Tis_variable_str(ft) > 0) {
-            char* vs = NULL;
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, H5T_VARIABLE);
-            if (H5Aread(a, mt, &vs) >= 0 && vs) {
-                out = ug_strdup(vs);
-                H5free_memory(vs);
-            }
-            H5Tclose(mt);
-        } else {
-            // one more byte than stored: a NULLPAD string (h5py's np.bytes_) fills all sz bytes
-            size_t sz = H5Tget_size(ft);
-            out = ug_calloc(sz + 2, 1);
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, sz + 1);
-            if (H5Aread(a, mt, out) < 0) { free(out); out = NULL; }
-            H5Tclose(mt);
-        }
-    }
-    if (ft >= 0) H5Tclose(ft);
-    H5Aclose(a);
-    return out;
-}
-
-// FNV-1a over the raw bytes: detects a flipped or truncated array that HDF5 itself would read happily.
 static uint64_t hash_bytes(uint64_t h, const void* data, size_t n) {
     const unsigned char* p = data;
     for (size_t i = 0; i < n; i++) { h ^= p[i]; h *= 1099511628211ULL; }
@@ -130,20 +43,20 @@ void checkpoint_save(const char* path, const Model* m, const Sgd* opt, const Tra
     atomic_tmp_name(path, tmp, sizeof tmp);
     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     UG_CHECK(f >= 0, "checkpoint: cannot create '%s' (is the directory writable?)", tmp);
-    attr_str(f, "format", FORMAT_NAME);
-    attr_i64(f, "format_version", CHECKPOINT_FORMAT_VERSION);
-    attr_i64(f, "checksum", (int64_t)state_checksum(m, opt ? opt->momentum_buf : NULL));
+    h5attr_write_str(f, "format", FORMAT_NAME);
+    h5attr_write_i64(f, "format_version", CHECKPOINT_FORMAT_VERSION);
+    h5attr_write_i64(f, "checksum", (int64_t)state_checksum(m, opt ? opt->momentum_buf : NULL));
 
     hid_t g = H5Gcreate2(f, "model", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5_CHECK(g);
-    attr_str(g, "arch", arch_name(m->cfg.arch));
-    attr_i64(g, "width", m->cfg.width);
-    attr_i64(g, "num_classes", m->cfg.num_classes);
-    attr_i64(g, "in_h", m->cfg.in_h);
-    attr_i64(g, "in_w", m->cfg.in_w);
-    attr_i64(g, "in_c", m->cfg.in_c);
-    attr_i64(g, "imagenet_stem", m->cfg.imagenet_stem);
-    if (m->cfg.no_bn) attr_i64(g, "no_bn", 1);
+    h5attr_write_str(g, "arch", arch_name(m->cfg.arch));
+    h5attr_write_i64(g, "width", m->cfg.width);
+    h5attr_write_i64(g, "num_classes", m->cfg.num_classes);
+    h5attr_write_i64(g, "in_h", m->cfg.in_h);
+    h5attr_write_i64(g, "in_w", m->cfg.in_w);
+    h5attr_write_i64(g, "in_c", m->cfg.in_c);
+    h5attr_write_i64(g, "imagenet_stem", m->cfg.imagenet_stem);
+    if (m->cfg.no_bn) h5attr_write_i64(g, "no_bn", 1);
     for (int i = 0; i < m->num_tensors; i++) {
         const TensorInfo* t = &m->tensors[i];
         const float* src = (t->is_buffer ? m->buffers : m->params) + t->offset;
@@ -167,26 +80,26 @@ void checkpoint_save(const char* path, const Model* m, const Sgd* opt, const Tra
         H5_CHECK(g);
         int n = (int)m->num_params;
         write_f32(g, "momentum_buffer", 1, &n, opt->momentum_buf);
-        attr_f64(g, "momentum", opt->cfg.momentum);
-        attr_f64(g, "weight_decay", opt->cfg.weight_decay);
-        attr_i64(g, "nesterov", opt->cfg.nesterov);
-        if (st) attr_f64(g, "lr", st->lr);
+        h5attr_write_f64(g, "momentum", opt->cfg.momentum);
+        h5attr_write_f64(g, "weight_decay", opt->cfg.weight_decay);
+        h5attr_write_i64(g, "nesterov", opt->cfg.nesterov);
+        if (st) h5attr_write_f64(g, "lr", st->lr);
         H5_CHECK(H5Gclose(g));
     }
     if (st) {
         g = H5Gcreate2(f, "state", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         H5_CHECK(g);
-        attr_i64(g, "epoch", st->epoch);
-        attr_i64(g, "step_in_epoch", st->step_in_epoch);
-        attr_i64(g, "global_step", st->global_step);
-        attr_i64(g, "seed", (int64_t)st->seed);
-        attr_i64(g, "world_size", st->world_size);
+        h5attr_write_i64(g, "epoch", st->epoch);
+        h5attr_write_i64(g, "step_in_epoch", st->step_in_epoch);
+        h5attr_write_i64(g, "global_step", st->global_step);
+        h5attr_write_i64(g, "seed", (int64_t)st->seed);
+        h5attr_write_i64(g, "world_size", st->world_size);
         H5_CHECK(H5Gclose(g));
     }
     if (config_text) {
         g = H5Gcreate2(f, "config", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         H5_CHECK(g);
-        attr_str(g, "run_config", config_text);
+        h5attr_write_str(g, "run_config", config_text);
         H5_CHECK(H5Gclose(g));
     }
     H5_CHECK(H5Fclose(f));
@@ -203,7 +116,7 @@ static hid_t open_checkpoint(const char* path) {
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     H5Eset_auto2(H5E_DEFAULT, func, data);
     UG_CHECK(f >= 0, "checkpoint '%s' is not a readable HDF5 file (truncated or corrupt?)", path);
-    char* fmt = read_str(f, "format");
+    char* fmt = h5attr_read_str(f, "format");
     int ok = fmt && strcmp(fmt, FORMAT_NAME) == 0;
     free(fmt);
     if (!ok) {
@@ -211,7 +124,7 @@ static hid_t open_checkpoint(const char* path) {
         ug_die("'%s' is not a ugradsl checkpoint (no format=\"" FORMAT_NAME "\" attribute)", path);
     }
     int64_t ver = 0;
-    UG_CHECK(read_i64(f, "format_version", &ver), "checkpoint '%s' has no format_version", path);
+    UG_CHECK(h5attr_read_i64(f, "format_version", &ver), "checkpoint '%s' has no format_version", path);
     UG_CHECK(ver >= 1 && ver <= CHECKPOINT_FORMAT_VERSION,
              "checkpoint '%s' has format version %lld; this build reads up to %d (upgrade ugradsl)", path,
              (long long)ver, CHECKPOINT_FORMAT_VERSION);
@@ -227,7 +140,7 @@ int checkpoint_is_valid(const char* path) {
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     int ok = 0;
     if (f >= 0) {
-        char* fmt = read_str(f, "format");
+        char* fmt = h5attr_read_str(f, "format");
         ok = fmt && strcmp(fmt, FORMAT_NAME) == 0;
         free(fmt);
         H5Fclose(f);
@@ -244,14 +157,14 @@ static void read_config_from(hid_t f, const char* path, ModelConfig* cfg) {
     hid_t g = H5Gopen2(f, "model", H5P_DEFAULT);
     H5Eset_auto2(H5E_DEFAULT, func, data);
     UG_CHECK(g >= 0, "checkpoint '%s' has no /model group (corrupt?)", path);
-    char* arch = read_str(g, "arch");
+    char* arch = h5attr_read_str(g, "arch");
     UG_CHECK(arch && arch_parse(arch, &cfg->arch), "checkpoint '%s': unknown architecture '%s'", path,
              arch ? arch : "(none)");
     free(arch);
     int64_t v[6];
     const char* names[6] = {"width", "num_classes", "in_h", "in_w", "in_c", "imagenet_stem"};
     for (int i = 0; i < 6; i++)
-        UG_CHECK(read_i64(g, names[i], &v[i]), "checkpoint '%s': /model lacks attribute %s", path, names[i]);
+        UG_CHECK(h5attr_read_i64(g, names[i], &v[i]), "checkpoint '%s': /model lacks attribute %s", path, names[i]);
     cfg->width = (int)v[0];
     cfg->num_classes = (int)v[1];
     cfg->in_h = (int)v[2];
@@ -259,7 +172,7 @@ static void read_config_from(hid_t f, const char* path, ModelConfig* cfg) {
     cfg->in_c = (int)v[4];
     cfg->imagenet_stem = (int)v[5];
     int64_t no_bn = 0;
-    cfg->no_bn = read_i64(g, "no_bn", &no_bn) && no_bn;
+    cfg->no_bn = h5attr_read_i64(g, "no_bn", &no_bn) && no_bn;
     H5Gclose(g);
 }
 
@@ -348,7 +261,7 @@ void checkpoint_load(const char* path, Model* m, Sgd* opt, TrainState* st) {
         H5Gclose(g);
     }
     int64_t want = 0;
-    UG_CHECK(read_i64(f, "checksum", &want), "checkpoint '%s' has no checksum attribute", path);
+    UG_CHECK(h5attr_read_i64(f, "checksum", &want), "checkpoint '%s' has no checksum attribute", path);
     uint64_t got = state_checksum(m, momentum);
     if (momentum && !opt) free(momentum);
     UG_CHECK((uint64_t)want == got, "checkpoint '%s' is corrupt: checksum mismatch (re-create it or use an older one)",
@@ -358,18 +271,18 @@ void checkpoint_load(const char* path, Model* m, Sgd* opt, TrainState* st) {
         if (H5Lexists(f, "state", H5P_DEFAULT) > 0) {
             g = H5Gopen2(f, "state", H5P_DEFAULT);
             int64_t seed = 0, world = 0;
-            read_i64(g, "epoch", &st->epoch);
-            read_i64(g, "step_in_epoch", &st->step_in_epoch);
-            read_i64(g, "global_step", &st->global_step);
-            read_i64(g, "seed", &seed);
-            read_i64(g, "world_size", &world);
+            h5attr_read_i64(g, "epoch", &st->epoch);
+            h5attr_read_i64(g, "step_in_epoch", &st->step_in_epoch);
+            h5attr_read_i64(g, "global_step", &st->global_step);
+            h5attr_read_i64(g, "seed", &seed);
+            h5attr_read_i64(g, "world_size", &world);
             st->seed = (uint64_t)seed;
             st->world_size = (int)world;
             H5Gclose(g);
         }
         if (has_opt) {
             g = H5Gopen2(f, "optimizer", H5P_DEFAULT);
-            read_f64(g, "lr", &st->lr);
+            h5attr_read_f64(g, "lr", &st->lr);
             H5Gclose(g);
         }
     }
@@ -383,7 +296,7 @@ char* checkpoint_read_config_text(const char* path) {
     if (H5Lexists(f, "config", H5P_DEFAULT) > 0) {
         hid_t g = H5Gopen2(f, "config", H5P_DEFAULT);
         if (g >= 0) {
-            text = read_str(g, "run_config");
+            text = h5attr_read_str(g, "run_config");
             H5Gclose(g);
         }
     }

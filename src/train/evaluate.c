@@ -14,15 +14,9 @@ double trainer_evaluate(Trainer* t, Loader* l, double* loss_out) {
     Batch b;
     while (loader_next(l, &b)) {
         if (b.n == 0) continue;
-                const float* logits = model_forward(m, b.n, b.x, 0);
+        const float* logits = model_forward(m, b.n, b.x, 0);
         sums[0] += gls_xent(b.n, K, NULL, NULL, logits, b.y, NULL, NULL, 1.0f);
-        for (int i = 0; i < b.n; i++) {
-            const float* z = logits + (size_t)i * K;
-            int best = 0;
-            for (int k = 1; k < K; k++)
-                if (z[k] > z[best]) best = k;
-            sums[1] += best == b.y[i];
-        }
+        for (int i = 0; i < b.n; i++) sums[1] += ug_argmax(logits + (size_t)i * K, K) == b.y[i];
         sums[2] += b.n;
     }
     if (g_dist.world > 1) dist_allreduce_sum_f64(sums, 3);

@@ -76,70 +76,110 @@ static Eval run_eval(Trainer* t, Loader* l) {
     return e;
 }
 
-int train_run(const TrainRunConfig* c) {
-    double t_begin = ug_now();
+// Everything one run holds between its stages.
+typedef struct {
+    const TrainRunConfig* c;
+    double t_begin, t_setup;
+    Dataset own_ds;
+    Dataset* ds;
+    Split own_sp;
+    const Split* sp;              // NULL without --split
+    int64_t* merged;              // train \ val of the split (owned)
+    const int64_t* subset;
+    int64_t subset_n;
+    ModelConfig mc;
+    Model* m;
+    char desc[200];
+    Loader *train, *test, *val;
+    int64_t steps_per_epoch, n_train;
+    Trainer t;
+    Schedule sched;
+    int64_t start_epoch, start_step;
+    Saver saver;
+    char metrics_path[4200];
+    TextBuf metrics;
+    int64_t images_total;
+    Eval last_test, last_val;
+    double lr;
+} TrainRun;
+
+void train_run_check(const TrainRunConfig* c) {
     UG_CHECK(c->data && *c->data, "train: --data is required (a dataset packed by `ugradsl pack`)");
     UG_CHECK(c->out_dir && *c->out_dir, "train: --output DIR is required");
     UG_CHECK(c->epochs >= 1, "train: --epochs must be >= 1 (got %d)", c->epochs);
     UG_CHECK(c->batch >= 1, "train: --batch must be >= 1 (got %d)", c->batch);
     UG_CHECK(c->lr > 0 && isfinite(c->lr), "train: --lr must be > 0");
     UG_CHECK(!c->on_retain || c->split, "train: --on retain needs --split S.h5");
-    if (g_dist.rank == 0) ug_mkdir_p(c->out_dir);
+}
 
-    Dataset ds;
-    dataset_open(&ds, c->data, g_dist.comm);
-    UG_CHECK(ds.info.height > 0 && ds.info.width > 0,
-             "train: dataset '%s' has images of varying size (JPEG mode); pack it with --resize S", c->data);
-    Split sp;
-    memset(&sp, 0, sizeof sp);
-    int64_t* subset = NULL;
-    int64_t subset_n = 0;
-    int64_t* merged = NULL;
-    if (c->split) {
-        split_load(c->split, &ds, &sp);
-        if (c->on_retain) {
-            subset = sp.retain;
-            subset_n = sp.n_retain;
-        } else {
-            merged = split_train_indices(&sp);
-            subset = merged;
-            subset_n = sp.n_forget + sp.n_retain;
-        }
-        UG_CHECK(subset_n > 0, "train: the training set of split '%s' is empty", c->split);
+// The dataset and split (opened here unless the caller passed them) and the training subset.
+static void setup_data(TrainRun* r) {
+    const TrainRunConfig* c = r->c;
+    if (c->dataset) {
+        r->ds = c->dataset;
+    } else {
+        dataset_open(&r->own_ds, c->data, g_dist.comm);
+        r->ds = &r->own_ds;
     }
+    UG_CHECK(r->ds->info.height > 0 && r->ds->info.width > 0,
+             "train: dataset '%s' has images of varying size (JPEG mode); pack it with --resize S", c->data);
+    if (!c->split) return;
+    if (c->split_set) {
+        r->sp = c->split_set;
+    } else {
+        split_load(c->split, r->ds, &r->own_sp);
+        r->sp = &r->own_sp;
+    }
+    if (c->on_retain) {
+        r->subset = r->sp->retain;
+        r->subset_n = r->sp->n_retain;
+    } else {
+        r->merged = split_train_indices(r->sp);
+        r->subset = r->merged;
+        r->subset_n = r->sp->n_forget + r->sp->n_retain;
+    }
+    UG_CHECK(r->subset_n > 0, "train: the training set of split '%s' is empty", c->split);
+}
 
-    ModelConfig mc = c->model;
-    mc.num_classes = ds.info.num_classes;
-    mc.in_h = ds.info.height;
-    mc.in_w = ds.info.width;
-    mc.in_c = ds.info.channels;
-    Model* m = model_create(&mc, c->backend);
-    model_init(m, c->seed);
-    char desc[200];
-    model_config_describe(&mc, desc, sizeof desc);
+// A fresh model whose classes and input size are the dataset's, initialised from the seed.
+static void setup_model(TrainRun* r) {
+    const DatasetInfo* info = &r->ds->info;
+    r->mc = r->c->model;
+    r->mc.num_classes = info->num_classes;
+    r->mc.in_h = info->height;
+    r->mc.in_w = info->width;
+    r->mc.in_c = info->channels;
+    r->m = model_create(&r->mc, r->c->backend);
+    model_init(r->m, r->c->seed);
+    model_config_describe(&r->mc, r->desc, sizeof r->desc);
+}
 
-    size_t image_bytes = (size_t)ds.info.height * ds.info.width * ds.info.channels;
+// The shuffled training loader and the test / val evaluation loaders.
+static void setup_loaders(TrainRun* r) {
+    const TrainRunConfig* c = r->c;
+    Dataset* ds = r->ds;
+    size_t image_bytes = (size_t)ds->info.height * ds->info.width * ds->info.channels;
     int cache = c->cache;
-    if (cache < 0) cache = ds.info.mode == DS_DECODED && image_bytes * 2000000ull < (size_t)4 << 30 ? 1 : 0;
+    if (cache < 0) cache = ds->info.mode == DS_DECODED && image_bytes * 2000000ull < (size_t)4 << 30 ? 1 : 0;
     LoaderConfig lc;
     memset(&lc, 0, sizeof lc);
     lc.split = "train";
-    lc.subset = subset;
-    lc.subset_n = subset_n;
+    lc.subset = r->subset;
+    lc.subset_n = r->subset_n;
     lc.global_batch = c->batch;
     lc.shuffle = 1;
     lc.drop_last = c->drop_last;
-    lc.augment = augment_pick(c->augment, &ds.info);
+    lc.augment = augment_pick(c->augment, &ds->info);
     lc.pad = c->pad;
     lc.seed = c->seed;
     lc.cache = cache;
-    Loader* train = loader_create(&ds, &lc, g_dist.rank, g_dist.world);
-    int64_t steps_per_epoch = loader_steps_per_epoch(train);
-    int64_t n_train = subset ? subset_n : 0;
-    if (!subset) {
+    r->train = loader_create(ds, &lc, g_dist.rank, g_dist.world);
+    r->steps_per_epoch = loader_steps_per_epoch(r->train);
+    r->n_train = r->subset ? r->subset_n : 0;
+    if (!r->subset) {
         DatasetSplit s;
-        dataset_split_open(&ds, "train", &s);
-        n_train = s.n;
+        dataset_split_open(ds, "train", &s);
+        r->n_train = s.n;
         dataset_split_close(&s);
     }
 
@@ -149,228 +189,269 @@ int train_run(const TrainRunConfig* c) {
     ec.augment = AUG_NONE;
     ec.seed = c->seed;
     ec.cache = cache;
-    Loader* test = NULL;
-    Loader* val = NULL;
-    if (dataset_has_split(&ds, "test")) {
+    if (dataset_has_split(ds, "test")) {
         ec.split = "test";
-        test = loader_create(&ds, &ec, g_dist.rank, g_dist.world);
+        r->test = loader_create(ds, &ec, g_dist.rank, g_dist.world);
     }
-    if (c->split && (c->on_retain ? sp.n_val_keep : sp.n_val) > 0) {
+    const Split* sp = r->sp;
+    if (sp && (c->on_retain ? sp->n_val_keep : sp->n_val) > 0) {
         ec.split = "train";
-        ec.subset = c->on_retain ? sp.val_keep : sp.val;
-        ec.subset_n = c->on_retain ? sp.n_val_keep : sp.n_val;
-        val = loader_create(&ds, &ec, g_dist.rank, g_dist.world);
-    } else if (!c->split && dataset_has_split(&ds, "val")) {
+        ec.subset = c->on_retain ? sp->val_keep : sp->val;
+        ec.subset_n = c->on_retain ? sp->n_val_keep : sp->n_val;
+        r->val = loader_create(ds, &ec, g_dist.rank, g_dist.world);
+    } else if (!sp && dataset_has_split(ds, "val")) {
         ec.split = "val";
-        val = loader_create(&ds, &ec, g_dist.rank, g_dist.world);
+        r->val = loader_create(ds, &ec, g_dist.rank, g_dist.world);
     }
+}
 
-    Trainer t;
+// SGD and the learning-rate schedule.
+static void setup_optimizer(TrainRun* r) {
+    const TrainRunConfig* c = r->c;
     SgdConfig sc = {c->momentum, c->weight_decay, c->nesterov};
-    trainer_init(&t, m, &sc);
-    t.clip_norm = c->clip_norm;
-    t.stop_after_steps = c->stop_after_steps;
-    Schedule sched;
-    memset(&sched, 0, sizeof sched);
-    UG_CHECK(sched_parse_kind(c->schedule ? c->schedule : "cosine", &sched.kind),
+    trainer_init(&r->t, r->m, &sc);
+    r->t.clip_norm = c->clip_norm;
+    r->t.stop_after_steps = c->stop_after_steps;
+    Schedule* sched = &r->sched;
+    memset(sched, 0, sizeof *sched);
+    UG_CHECK(sched_parse_kind(c->schedule ? c->schedule : "cosine", &sched->kind),
              "train: --lr-schedule '%s' unknown (constant, multistep, cosine)", c->schedule);
-    sched.base_lr = c->lr;
-    sched.gamma = c->gamma;
-    sched_parse_milestones(&sched, c->milestones);
-    sched.steps_per_epoch = steps_per_epoch;
-    sched.total_steps = steps_per_epoch * c->epochs;
-    sched.warmup_steps = (int64_t)llround(c->warmup_epochs * (double)steps_per_epoch);
+    sched->base_lr = c->lr;
+    sched->gamma = c->gamma;
+    sched_parse_milestones(sched, c->milestones);
+    sched->steps_per_epoch = r->steps_per_epoch;
+    sched->total_steps = r->steps_per_epoch * c->epochs;
+    sched->warmup_steps = (int64_t)llround(c->warmup_epochs * (double)r->steps_per_epoch);
+}
 
-    int64_t start_epoch = 0, start_step = 0;
-    if (c->resume) {
-        TrainState st;
-        checkpoint_load(c->resume, m, &t.sgd, &st);
-        UG_CHECK(st.seed == c->seed, "train: checkpoint '%s' was made with seed %llu, this run uses %llu",
-                 c->resume, (unsigned long long)st.seed, (unsigned long long)c->seed);
-        if (st.world_size != g_dist.world)
-            ug_log("train: note: '%s' was written by %d ranks, this run has %d: it continues, but not bit-identically "
-                   "(BatchNorm statistics are per rank)", c->resume, st.world_size, g_dist.world);
-        start_epoch = st.epoch;
-        start_step = st.step_in_epoch;
-        t.step = st.global_step;
-        ug_log("train: resuming from '%s' at epoch %lld step %lld (global step %lld)", c->resume,
-               (long long)start_epoch, (long long)start_step, (long long)t.step);
-    }
-    device_attach(m, c->device);   // after a resume: the loaded state (momentum too) goes to the GPU
-    model_momentum_to_device(m, &t.sgd);
-    trainer_install_signal_handlers();
+// --resume: model, momentum and position from the checkpoint.
+static void setup_resume(TrainRun* r) {
+    const TrainRunConfig* c = r->c;
+    if (!c->resume) return;
+    TrainState st;
+    checkpoint_load(c->resume, r->m, &r->t.sgd, &st);
+    UG_CHECK(st.seed == c->seed, "train: checkpoint '%s' was made with seed %llu, this run uses %llu",
+             c->resume, (unsigned long long)st.seed, (unsigned long long)c->seed);
+    if (st.world_size != g_dist.world)
+        ug_log("train: note: '%s' was written by %d ranks, this run has %d: it continues, but not bit-identically "
+               "(BatchNorm statistics are per rank)", c->resume, st.world_size, g_dist.world);
+    r->start_epoch = st.epoch;
+    r->start_step = st.step_in_epoch;
+    r->t.step = st.global_step;
+    ug_log("train: resuming from '%s' at epoch %lld step %lld (global step %lld)", c->resume,
+           (long long)r->start_epoch, (long long)r->start_step, (long long)r->t.step);
+}
 
-    Saver saver = {&t, c, "", ""};
-    snprintf(saver.ckpt_path, sizeof saver.ckpt_path, "%s/checkpoint.h5", c->out_dir);
-    snprintf(saver.model_path, sizeof saver.model_path, "%s/model.h5", c->out_dir);
-    char metrics_path[4200];
-    snprintf(metrics_path, sizeof metrics_path, "%s/metrics.jsonl", c->out_dir);
-    TextBuf metrics = {0};
-    text_append(&metrics, "", 0);
-    if (c->resume && g_dist.rank == 0 && ug_file_exists(metrics_path)) {
+// Output paths and the metrics log (a resumed run continues its metrics.jsonl).
+static void setup_outputs(TrainRun* r) {
+    const TrainRunConfig* c = r->c;
+    r->saver = (Saver){&r->t, c, "", ""};
+    snprintf(r->saver.ckpt_path, sizeof r->saver.ckpt_path, "%s/checkpoint.h5", c->out_dir);
+    snprintf(r->saver.model_path, sizeof r->saver.model_path, "%s/model.h5", c->out_dir);
+    snprintf(r->metrics_path, sizeof r->metrics_path, "%s/metrics.jsonl", c->out_dir);
+    text_append(&r->metrics, "", 0);
+    if (c->resume && g_dist.rank == 0 && ug_file_exists(r->metrics_path)) {
         size_t n = 0;
-        char* old = ug_read_file(metrics_path, &n);
-        text_append(&metrics, old, n);
+        char* old = ug_read_file(r->metrics_path, &n);
+        text_append(&r->metrics, old, n);
         free(old);
     }
+}
+
+static void run_setup(TrainRun* r, const TrainRunConfig* c) {
+    memset(r, 0, sizeof *r);
+    r->c = c;
+    r->t_begin = ug_now();
+    train_run_check(c);
+    if (g_dist.rank == 0) ug_mkdir_p(c->out_dir);
+    setup_data(r);
+    setup_model(r);
+    setup_loaders(r);
+    setup_optimizer(r);
+    setup_resume(r);
+    device_attach(r->m, c->device);   // after a resume: the loaded state (momentum too) goes to the GPU
+    model_momentum_to_device(r->m, &r->t.sgd);
+    trainer_install_signal_handlers();
+    setup_outputs(r);
     ug_log("train: %s, %lld parameters, %lld training images, %d ranks, global batch %d, %lld steps/epoch, %d epochs, "
-           "device %s", desc, (long long)m->num_params, (long long)n_train, g_dist.world, c->batch,
-           (long long)steps_per_epoch, c->epochs, device_describe(m));
-    double t_setup = ug_now() - t_begin;
+           "device %s", r->desc, (long long)r->m->num_params, (long long)r->n_train, g_dist.world, c->batch,
+           (long long)r->steps_per_epoch, c->epochs, device_describe(r->m));
+    r->t_setup = ug_now() - r->t_begin;
+    r->last_test = r->last_val = (Eval){NAN, NAN, 0};
+    r->lr = sched_lr(&r->sched, r->t.step);
+}
+
+// One line of metrics.jsonl (rank 0), rewritten atomically with all earlier lines.
+static void append_epoch_metrics(TrainRun* r, int64_t epoch, int do_eval, double train_loss, double train_acc,
+                                 int64_t seen, double epoch_s, const TrainTimers* timers0) {
+    char* line = NULL;
+    size_t line_len = 0;
+    FILE* mf = open_memstream(&line, &line_len);
+    UG_CHECK(mf, "open_memstream failed");
+    JsonWriter j;
+    json_begin(&j, mf, 0);
+    json_obj_open(&j, NULL);
+    json_int(&j, "epoch", epoch + 1);
+    json_int(&j, "step", r->t.step);
+    json_num(&j, "lr", r->lr);
+    json_num(&j, "train_loss", train_loss);
+    json_num(&j, "train_acc", 100 * train_acc);
+    if (do_eval && r->last_test.done) { json_num(&j, "test_acc", 100 * r->last_test.acc); json_num(&j, "test_loss", r->last_test.loss); }
+    if (do_eval && r->last_val.done) { json_num(&j, "val_acc", 100 * r->last_val.acc); json_num(&j, "val_loss", r->last_val.loss); }
+    json_num(&j, "epoch_s", epoch_s);
+    json_num(&j, "img_per_s", seen / fmax(epoch_s, 1e-9));
+    json_num(&j, "compute_s", r->t.timers.compute - timers0->compute);
+    json_num(&j, "allreduce_s", r->t.timers.allreduce - timers0->allreduce);
+    json_num(&j, "data_wait_s", r->t.timers.data_wait - timers0->data_wait);
+    json_num(&j, "wall_s", ug_now() - r->t_begin);
+    json_obj_close(&j);
+    json_end(&j);
+    fclose(mf);
+    text_append(&r->metrics, line, line_len);
+    free(line);
+    write_text_atomic(r->metrics_path, r->metrics.text);
+}
+
+// One epoch (from the resume position for the first): steps, periodic checkpoints, evaluation, the epoch's log
+// line and metrics.  Returns 0, or TRAIN_EXIT_REQUEUE after a stop request (checkpoint written).
+static int run_epoch(TrainRun* r, int64_t epoch) {
+    const TrainRunConfig* c = r->c;
+    Trainer* t = &r->t;
+    double t_epoch = ug_now();
+    TrainTimers timers0 = t->timers;
+    int64_t step_in_epoch = epoch == r->start_epoch ? r->start_step : 0;
+    loader_seek(r->train, (int)epoch, step_in_epoch);
+    char label[64];
+    snprintf(label, sizeof label, "epoch %lld/%d", (long long)epoch + 1, c->epochs);
+    Progress prog;
+    progress_start(&prog, label, "img", r->n_train);
+    prog.log_every_s = 1e30;   // not a TTY: one line per epoch (below), no periodic lines
+    double loss_sum = 0, acc_sum = 0;
+    int64_t seen = 0;
+    for (;;) {
+        double t0 = ug_now();
+        Batch b;
+        int more = loader_next(r->train, &b);
+        trainer_add_data_wait(t, ug_now() - t0);
+        if (!more) break;
+        r->lr = sched_lr(&r->sched, t->step);
+        StepResult res = trainer_step(t, &b, NULL, NULL, r->lr);
+        step_in_epoch++;
+        loss_sum += res.loss * (double)res.n;
+        acc_sum += res.acc * (double)res.n;
+        seen += res.n;
+        r->images_total += res.n;
+        if (prog.tty) {
+            char extra[128];
+            snprintf(extra, sizeof extra, " step %lld loss %.4f acc %.2f%% lr %.4g", (long long)t->step,
+                     loss_sum / (double)seen, 100.0 * acc_sum / (double)seen, r->lr);
+            progress_update(&prog, seen, extra);
+        }
+        int epoch_done = step_in_epoch >= r->steps_per_epoch;
+        if (res.stop) {
+            save_state(&r->saver, r->saver.ckpt_path, epoch_done ? epoch + 1 : epoch, epoch_done ? 0 : step_in_epoch, r->lr);
+            ug_log("\ntrain: stop requested (%s) at global step %lld: checkpoint '%s' written; resume with "
+                   "--resume %s (exit code %d)", trainer_signal_received() ? "signal" : "--stop-after-steps",
+                   (long long)t->step, r->saver.ckpt_path, r->saver.ckpt_path, TRAIN_EXIT_REQUEUE);
+            return TRAIN_EXIT_REQUEUE;
+        }
+        if (c->checkpoint_every_steps > 0 && t->step % c->checkpoint_every_steps == 0 && !epoch_done)
+            save_state(&r->saver, r->saver.ckpt_path, epoch, step_in_epoch, r->lr);
+    }
+    double epoch_s = ug_now() - t_epoch;
+    int last = epoch + 1 == c->epochs;
+    int do_eval = last || (c->eval_every > 0 && (epoch + 1) % c->eval_every == 0);
+    if (do_eval) {
+        r->last_test = run_eval(t, r->test);
+        r->last_val = run_eval(t, r->val);
+    }
+    double train_loss = seen ? loss_sum / (double)seen : NAN, train_acc = seen ? acc_sum / (double)seen : NAN;
+    char extra[256] = "";
+    if (do_eval && r->last_test.done) snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  test %.2f%%", 100 * r->last_test.acc);
+    if (do_eval && r->last_val.done) snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  val %.2f%%", 100 * r->last_val.acc);
+    if (prog.tty && g_dist.rank == 0) fputs("\r\033[K", stderr);
+    ug_log("epoch %lld/%d  step %lld  loss %.4f  acc %.2f%%  lr %.4g  %.0f img/s  %.1f s%s", (long long)epoch + 1,
+           c->epochs, (long long)t->step, train_loss, 100 * train_acc, r->lr, seen / fmax(epoch_s, 1e-9), epoch_s, extra);
+    if (g_dist.rank == 0) append_epoch_metrics(r, epoch, do_eval, train_loss, train_acc, seen, epoch_s, &timers0);
+    if (!last && c->checkpoint_every > 0 && (epoch + 1) % c->checkpoint_every == 0)
+        save_state(&r->saver, r->saver.ckpt_path, epoch + 1, 0, r->lr);
+    return 0;
+}
+
+// train.json (rank 0) and its --json copy.
+static void write_summary_json(const TrainRun* r, double loop_s) {
+    const TrainRunConfig* c = r->c;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/train.json", c->out_dir);
+    AtomicFile af;
+    atomic_open(&af, path);
+    JsonWriter j;
+    json_begin(&j, af.f, 1);
+    json_obj_open(&j, NULL);
+    json_str(&j, "model", r->desc);
+    json_str(&j, "arch", arch_name(r->mc.arch));
+    json_int(&j, "width", r->mc.width);
+    json_int(&j, "num_classes", r->mc.num_classes);
+    json_int(&j, "num_params", (int64_t)r->m->num_params);
+    json_str(&j, "data", c->data);
+    json_str(&j, "split", c->split);
+    json_str(&j, "on", c->on_retain ? "retain" : "all");
+    json_int(&j, "train_images", r->n_train);
+    json_int(&j, "epochs", c->epochs);
+    json_int(&j, "batch", c->batch);
+    json_int(&j, "ranks", g_dist.world);
+    json_str(&j, "device", device_describe(r->m));
+    json_int(&j, "seed", (int64_t)c->seed);
+    json_int(&j, "steps", r->t.step);
+    if (r->last_test.done) json_num(&j, "test_acc", 100 * r->last_test.acc);
+    if (r->last_val.done) json_num(&j, "val_acc", 100 * r->last_val.acc);
+    json_num(&j, "setup_s", r->t_setup);
+    json_num(&j, "train_s", loop_s);
+    json_num(&j, "wall_s", ug_now() - r->t_begin);
+    json_num(&j, "img_per_s", r->images_total / fmax(loop_s, 1e-9));
+    json_num(&j, "compute_s", r->t.timers.compute);
+    json_num(&j, "allreduce_s", r->t.timers.allreduce);
+    json_num(&j, "data_wait_s", r->t.timers.data_wait);
+    json_str(&j, "model_file", r->saver.model_path);
+    if (c->options) opts_write_json(&j, "options", c->options);
+    json_obj_close(&j);
+    json_end(&j);
+    atomic_commit(&af);
+    if (c->json_path) {
+        char* text = ug_read_file(path, NULL);
+        write_text_atomic(c->json_path, text);
+        free(text);
+    }
+}
+
+// The end of a finished run: model.h5, train.json, the closing log line.
+static void run_summary(TrainRun* r, double loop_s) {
+    save_state(&r->saver, r->saver.model_path, r->c->epochs, 0, r->lr);
+    if (g_dist.rank == 0) write_summary_json(r, loop_s);
+    ug_log("train: done in %.1f s (setup %.1f s); %s%.2f%% test accuracy; model: %s", ug_now() - r->t_begin, r->t_setup,
+           r->last_test.done ? "" : "(no test split) ", r->last_test.done ? 100 * r->last_test.acc : NAN,
+           r->saver.model_path);
+}
+
+static void run_teardown(TrainRun* r) {
+    trainer_free(&r->t);
+    model_destroy(r->m);
+    loader_destroy(r->train);
+    if (r->test) loader_destroy(r->test);
+    if (r->val) loader_destroy(r->val);
+    free(r->merged);
+    free(r->metrics.text);
+    if (r->sp == &r->own_sp) split_free(&r->own_sp);
+    if (r->ds == &r->own_ds) dataset_close(&r->own_ds);
+}
+
+int train_run(const TrainRunConfig* c) {
+    TrainRun r;
+    run_setup(&r, c);
     double t_loop = ug_now();
-    int64_t images_total = 0;
-    Eval last_test = {NAN, NAN, 0}, last_val = {NAN, NAN, 0};
-    double lr = sched_lr(&sched, t.step);
     int exit_code = 0;
-
-    for (int64_t epoch = start_epoch; epoch < c->epochs && !exit_code; epoch++) {
-        double t_epoch = ug_now();
-        TrainTimers timers0 = t.timers;
-        int64_t step_in_epoch = epoch == start_epoch ? start_step : 0;
-        loader_seek(train, (int)epoch, step_in_epoch);
-        char label[64];
-        snprintf(label, sizeof label, "epoch %lld/%d", (long long)epoch + 1, c->epochs);
-        Progress prog;
-        progress_start(&prog, label, "img", n_train);
-        prog.log_every_s = 1e30;   // not a TTY: one line per epoch (below), no periodic lines
-        double loss_sum = 0, acc_sum = 0;
-        int64_t seen = 0;
-        for (;;) {
-            double t0 = ug_now();
-            Batch b;
-            int more = loader_next(train, &b);
-            trainer_add_data_wait(&t, ug_now() - t0);
-            if (!more) break;
-            lr = sched_lr(&sched, t.step);
-            StepResult r = trainer_step(&t, &b, NULL, NULL, lr);
-            step_in_epoch++;
-            loss_sum += r.loss * (double)r.n;
-            acc_sum += r.acc * (double)r.n;
-            seen += r.n;
-            images_total += r.n;
-            if (prog.tty) {
-                char extra[128];
-                snprintf(extra, sizeof extra, " step %lld loss %.4f acc %.2f%% lr %.4g", (long long)t.step,
-                         loss_sum / (double)seen, 100.0 * acc_sum / (double)seen, lr);
-                progress_update(&prog, seen, extra);
-            }
-            int epoch_done = step_in_epoch >= steps_per_epoch;
-            if (r.stop) {
-                save_state(&saver, saver.ckpt_path, epoch_done ? epoch + 1 : epoch, epoch_done ? 0 : step_in_epoch, lr);
-                ug_log("\ntrain: stop requested (%s) at global step %lld: checkpoint '%s' written; resume with "
-                       "--resume %s (exit code %d)", trainer_signal_received() ? "signal" : "--stop-after-steps",
-                       (long long)t.step, saver.ckpt_path, saver.ckpt_path, TRAIN_EXIT_REQUEUE);
-                exit_code = TRAIN_EXIT_REQUEUE;
-                break;
-            }
-            if (c->checkpoint_every_steps > 0 && t.step % c->checkpoint_every_steps == 0 && !epoch_done)
-                save_state(&saver, saver.ckpt_path, epoch, step_in_epoch, lr);
-        }
-        if (exit_code) break;
-        double epoch_s = ug_now() - t_epoch;
-        int last = epoch + 1 == c->epochs;
-        int do_eval = last || (c->eval_every > 0 && (epoch + 1) % c->eval_every == 0);
-        if (do_eval) {
-            last_test = run_eval(&t, test);
-            last_val = run_eval(&t, val);
-        }
-        double train_loss = seen ? loss_sum / (double)seen : NAN, train_acc = seen ? acc_sum / (double)seen : NAN;
-        char extra[256] = "";
-        if (do_eval && last_test.done) snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  test %.2f%%", 100 * last_test.acc);
-        if (do_eval && last_val.done) snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  val %.2f%%", 100 * last_val.acc);
-        if (prog.tty && g_dist.rank == 0) fputs("\r\033[K", stderr);
-        ug_log("epoch %lld/%d  step %lld  loss %.4f  acc %.2f%%  lr %.4g  %.0f img/s  %.1f s%s", (long long)epoch + 1,
-               c->epochs, (long long)t.step, train_loss, 100 * train_acc, lr, seen / fmax(epoch_s, 1e-9), epoch_s, extra);
-        if (g_dist.rank == 0) {
-            char* line = NULL;
-            size_t line_len = 0;
-            FILE* mf = open_memstream(&line, &line_len);
-            UG_CHECK(mf, "open_memstream failed");
-            JsonWriter j;
-            json_begin(&j, mf, 0);
-            json_obj_open(&j, NULL);
-            json_int(&j, "epoch", epoch + 1);
-            json_int(&j, "step", t.step);
-            json_num(&j, "lr", lr);
-            json_num(&j, "train_loss", train_loss);
-            json_num(&j, "train_acc", 100 * train_acc);
-            if (do_eval && last_test.done) { json_num(&j, "test_acc", 100 * last_test.acc); json_num(&j, "test_loss", last_test.loss); }
-            if (do_eval && last_val.done) { json_num(&j, "val_acc", 100 * last_val.acc); json_num(&j, "val_loss", last_val.loss); }
-            json_num(&j, "epoch_s", epoch_s);
-            json_num(&j, "img_per_s", seen / fmax(epoch_s, 1e-9));
-            json_num(&j, "compute_s", t.timers.compute - timers0.compute);
-            json_num(&j, "allreduce_s", t.timers.allreduce - timers0.allreduce);
-            json_num(&j, "data_wait_s", t.timers.data_wait - timers0.data_wait);
-            json_num(&j, "wall_s", ug_now() - t_begin);
-            json_obj_close(&j);
-            json_end(&j);
-            fclose(mf);
-            text_append(&metrics, line, line_len);
-            free(line);
-            write_text_atomic(metrics_path, metrics.text);
-        }
-        if (!last && c->checkpoint_every > 0 && (epoch + 1) % c->checkpoint_every == 0)
-            save_state(&saver, saver.ckpt_path, epoch + 1, 0, lr);
-    }
-    double loop_s = ug_now() - t_loop;
-
-    if (!exit_code) {
-        save_state(&saver, saver.model_path, c->epochs, 0, lr);
-        if (g_dist.rank == 0) {
-            char path[4200];
-            snprintf(path, sizeof path, "%s/train.json", c->out_dir);
-            AtomicFile af;
-            atomic_open(&af, path);
-            JsonWriter j;
-            json_begin(&j, af.f, 1);
-            json_obj_open(&j, NULL);
-            json_str(&j, "model", desc);
-            json_str(&j, "arch", arch_name(mc.arch));
-            json_int(&j, "width", mc.width);
-            json_int(&j, "num_classes", mc.num_classes);
-            json_int(&j, "num_params", (int64_t)m->num_params);
-            json_str(&j, "data", c->data);
-            json_str(&j, "split", c->split);
-            json_str(&j, "on", c->on_retain ? "retain" : "all");
-            json_int(&j, "train_images", n_train);
-            json_int(&j, "epochs", c->epochs);
-            json_int(&j, "batch", c->batch);
-            json_int(&j, "ranks", g_dist.world);
-            json_str(&j, "device", device_describe(m));
-            json_int(&j, "seed", (int64_t)c->seed);
-            json_int(&j, "steps", t.step);
-            if (last_test.done) json_num(&j, "test_acc", 100 * last_test.acc);
-            if (last_val.done) json_num(&j, "val_acc", 100 * last_val.acc);
-            json_num(&j, "setup_s", t_setup);
-            json_num(&j, "train_s", loop_s);
-            json_num(&j, "wall_s", ug_now() - t_begin);
-            json_num(&j, "img_per_s", images_total / fmax(loop_s, 1e-9));
-            json_num(&j, "compute_s", t.timers.compute);
-            json_num(&j, "allreduce_s", t.timers.allreduce);
-            json_num(&j, "data_wait_s", t.timers.data_wait);
-            json_str(&j, "model_file", saver.model_path);
-            if (c->options) opts_write_json(&j, "options", c->options);
-            json_obj_close(&j);
-            json_end(&j);
-            atomic_commit(&af);
-            if (c->json_path) {
-                char* text = ug_read_file(path, NULL);
-                write_text_atomic(c->json_path, text);
-                free(text);
-            }
-        }
-        ug_log("train: done in %.1f s (setup %.1f s); %s%.2f%% test accuracy; model: %s", ug_now() - t_begin, t_setup,
-               last_test.done ? "" : "(no test split) ", last_test.done ? 100 * last_test.acc : NAN, saver.model_path);
-    }
-
-    trainer_free(&t);
-    model_destroy(m);
-    loader_destroy(train);
-    if (test) loader_destroy(test);
-    if (val) loader_destroy(val);
-    free(merged);
-    free(metrics.text);
-    if (c->split) split_free(&sp);
-    dataset_close(&ds);
+    for (int64_t epoch = r.start_epoch; epoch < c->epochs && !exit_code; epoch++) exit_code = run_epoch(&r, epoch);
+    if (!exit_code) run_summary(&r, ug_now() - t_loop);
+    run_teardown(&r);
     return exit_code;
 }

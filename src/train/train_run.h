@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #include "common/opts.h"
+#include "data/dataset.h"
+#include "data/split.h"
 #include "nn/model.h"
 
 typedef struct {
@@ -42,7 +44,16 @@ typedef struct {
     const char* config_text;     // the run's options as INI text (stored in checkpoints)
     const OptSpec* options;      // the same options for train.json's "options" (NULL: not written)
     int drop_last;
+    // Optional, already open (a command context: src/cmd/cmd_context.h): the run uses them and leaves them open.
+    // NULL: the run opens `data` (and loads `split`) itself.
+    Dataset* dataset;
+    const Split* split_set;      // loaded from `split` for `dataset`
 } TrainRunConfig;
 
-// Runs it.  Returns 0, or TRAIN_EXIT_REQUEUE (75) after a signal / stop_after_steps checkpoint.
+// The option checks of a run (required paths, epochs, batch, lr, --on retain needs a split): dies with one line.
+// train_run calls it first; a command calls it before it opens the data, so a bad option is reported first.
+void train_run_check(const TrainRunConfig* c);
+
+// Runs it: setup (data, model, loaders, optimizer, resume, device), the epochs, the summary (model.h5,
+// train.json).  Returns 0, or TRAIN_EXIT_REQUEUE (75) after a signal / stop_after_steps checkpoint.  Collective.
 int train_run(const TrainRunConfig* c);

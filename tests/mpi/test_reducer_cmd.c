@@ -13,6 +13,7 @@
 #include "data/split.h"
 #include "dist/dist.h"
 #include "harness.h"
+#include "synth_dataset.h"
 #include "nn/model.h"
 #include "train/checkpoint.h"
 
@@ -22,42 +23,14 @@
 #define K 3
 
 static char dir[256];
-static char* NAMES[] = {"zero", "one", "two"};
-
-static uint8_t pixel(int64_t i, int j, int32_t y) {
-    return (uint8_t)((y * 60 + ((j * 7 + y * 13) % 17) * 5 + (i * 31 + j * 3) % 23) & 0xff);
-}
-
 // Rank 0: dataset, class-wise split file, checkpoint (method "ga" in its config), and a Retrain metrics.json.
 static void make_inputs(void) {
     char p[600];
-    DatasetInfo info;
-    memset(&info, 0, sizeof info);
-    info.mode = DS_DECODED;
-    info.num_classes = K;
-    info.class_names = NAMES;
-    info.height = IMG; info.width = IMG; info.channels = 1;
-    info.mean[0] = 0.5f; info.std[0] = 0.25f;
-    snprintf(info.source, sizeof info.source, "test:reducer_cmd");
-    uint8_t* tr = malloc(N_TRAIN * IMG * IMG);
-    uint8_t* te = malloc(N_TEST * IMG * IMG);
-    int32_t ytr[N_TRAIN], yte[N_TEST];
-    for (int i = 0; i < N_TRAIN; i++) {
-        ytr[i] = i % K;
-        for (int j = 0; j < IMG * IMG; j++) tr[i * IMG * IMG + j] = pixel(i, j, ytr[i]);
-    }
-    for (int i = 0; i < N_TEST; i++) {
-        yte[i] = (i + 1) % K;
-        for (int j = 0; j < IMG * IMG; j++) te[i * IMG * IMG + j] = pixel(i + 1000, j, yte[i]);
-    }
     snprintf(p, sizeof p, "%s/data.h5", dir);
-    DatasetWriter w;
-    dataset_write_begin(&w, p, &info);
-    dataset_write_split_decoded(&w, "train", N_TRAIN, tr, ytr, NULL, NULL);
-    dataset_write_split_decoded(&w, "test", N_TEST, te, yte, NULL, NULL);
-    dataset_write_finish(&w);
-    free(tr);
-    free(te);
+    synth_dataset_write(p, N_TRAIN, N_TEST, IMG, K, "test:reducer_cmd");
+    int32_t ytr[N_TRAIN], yte[N_TEST];
+    for (int i = 0; i < N_TRAIN; i++) ytr[i] = i % K;
+    for (int i = 0; i < N_TEST; i++) yte[i] = (i + 1) % K;
     int32_t forget_class = 2;
     SplitParams sp;
     memset(&sp, 0, sizeof sp);

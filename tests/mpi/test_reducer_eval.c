@@ -15,6 +15,7 @@
 #include "metrics/eval.h"
 #include "metrics/metrics.h"
 #include "nn/model.h"
+#include "synth_dataset.h"
 
 #define N_TRAIN 150
 #define N_TEST 40
@@ -24,42 +25,8 @@
 static char dir[256], path[512];
 static Dataset ds;
 static Split split;
-static char* NAMES[] = {"zero", "one", "two"};
-
 static int32_t label_of(int64_t i) { return (int32_t)(i % K); }
-// Class-dependent pixels with noise, so the random model's outputs vary with the class and the sample.
-static uint8_t pixel(int64_t i, int j, int32_t y) {
-    return (uint8_t)((y * 60 + ((j * 7 + y * 13) % 17) * 5 + (i * 31 + j * 3) % 23) & 0xff);
-}
-
-static void write_dataset(void) {
-    DatasetInfo info;
-    memset(&info, 0, sizeof info);
-    info.mode = DS_DECODED;
-    info.num_classes = K;
-    info.class_names = NAMES;
-    info.height = IMG; info.width = IMG; info.channels = 1;
-    info.mean[0] = 0.5f; info.std[0] = 0.25f;
-    snprintf(info.source, sizeof info.source, "test:reducer_eval");
-    uint8_t* train = malloc((size_t)N_TRAIN * IMG * IMG);
-    uint8_t* test = malloc((size_t)N_TEST * IMG * IMG);
-    int32_t ytr[N_TRAIN], yte[N_TEST];
-    for (int64_t i = 0; i < N_TRAIN; i++) {
-        ytr[i] = label_of(i);
-        for (int j = 0; j < IMG * IMG; j++) train[i * IMG * IMG + j] = pixel(i, j, ytr[i]);
-    }
-    for (int64_t i = 0; i < N_TEST; i++) {
-        yte[i] = label_of(i + 1);
-        for (int j = 0; j < IMG * IMG; j++) test[i * IMG * IMG + j] = pixel(i + 1000, j, yte[i]);
-    }
-    DatasetWriter w;
-    dataset_write_begin(&w, path, &info);
-    dataset_write_split_decoded(&w, "train", N_TRAIN, train, ytr, NULL, NULL);
-    dataset_write_split_decoded(&w, "test", N_TEST, test, yte, NULL, NULL);
-    dataset_write_finish(&w);
-    free(train);
-    free(test);
-}
+static void write_dataset(void) { synth_dataset_write(path, N_TRAIN, N_TEST, IMG, K, "test:reducer_eval"); }
 
 static void make_split(void) {
     int32_t ytr[N_TRAIN], yte[N_TEST];
