@@ -94,7 +94,7 @@ int cmd_split(int argc, char** argv) {
     };
     int npos = 0;
     char** pos = NULL;
-    opts_parse("split", "ugradsl split --data D.h5 --output S.h5 --paradigm class|random|group|identity [options]",
+    opts_parse("split", "--data D.h5 --output S.h5 --paradigm class|random|group|identity [options]",
                "Writes a forget/retain split of the dataset's train split, with a seeded per-class validation hold-out.",
                specs, argc, argv, &npos, &pos);
     if (npos > 0) ug_die("split: unexpected argument '%s' (options are long, e.g. --data FILE)", pos[0]);

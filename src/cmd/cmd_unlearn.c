@@ -5,13 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/cmd_context.h"
+#include "cmd/cmd_options.h"
 #include "cmd/commands.h"
-#include "gpu/gpu_setup.h"
+#include "cmd/train_recipe.h"
 #include "common/opts.h"
 #include "common/util.h"
-#include "data/dataset.h"
-#include "data/split.h"
 #include "dist/dist.h"
+#include "gpu/gpu_setup.h"
 #include "metrics/eval.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
@@ -61,50 +62,41 @@ static void evaluate(Model* m, Dataset* ds, const Split* sp, const char* data, c
     if (g_dist.rank == 0 && eo->json_path) metrics_write_json(eo->json_path, &met, &mo, run);
 }
 
-// Retrain delegates to `ugradsl train --on retain` with the config's [train] recipe, then evaluates.
-static int run_retrain(const char* config, const char* data, const char* split, const char* out_dir, int64_t seed,
-                       const char* device, const char* precision, const EvalOptions* eo, double t_cmd) {
+// Retrain: `ugradsl train --on retain` with the config's [train] recipe (the same option table and checks as
+// `ugradsl train`), run directly on the open dataset and split, then evaluated like every other method.
+static int run_retrain(CmdContext* cx, const char* config, const char* output, int64_t seed, const RuntimeOpts* rt,
+                       int dev, const EvalOptions* eo, double t_cmd) {
     UG_CHECK(config, "unlearn: --method retrain needs --config (the original model's [train] recipe)");
-    char seed_text[32];
-    snprintf(seed_text, sizeof seed_text, "%lld", (long long)seed);
-    char* argv[] = {"train", "--config", (char*)config, "--data", (char*)data, "--split", (char*)split,
-                    "--on", "retain", "--output", (char*)out_dir, "--seed", seed_text, "--device", (char*)device,
-                    "--precision", (char*)precision, NULL};
+    TrainRecipe r;
+    train_recipe_load(&r, config);
+    train_recipe_retrain(&r, cx->data_path, cx->split_path, output, seed, rt->device, rt->precision);
     double t0 = ug_now();
-    int rc = cmd_train(17, argv);
+    int rc = train_recipe_run(&r, cx);
     double rte = dist_max_f64(ug_now() - t0);
+    train_recipe_free(&r);
     if (rc != 0) return rc;
     char model_path[4096];
-    snprintf(model_path, sizeof model_path, "%s/model.h5", out_dir);
-    Dataset ds;
-    dataset_open(&ds, data, g_dist.comm);
-    Split sp;
-    split_load(split, &ds, &sp);
-    ModelConfig mc;
-    checkpoint_read_config(model_path, &mc);
-    Model* m = model_create(&mc, BACKEND_FAST);
-    checkpoint_load(model_path, m, NULL, NULL);
-    device_attach(m, device_parse(device, precision, "unlearn"));
+    snprintf(model_path, sizeof model_path, "%s/model.h5", output);
+    Model* m = cmd_context_load_model(cx, model_path, BACKEND_FAST, dev);
     RunInfo run;
     run_info_init(&run);
     run.method = "retrain";
     run.seed = seed;
-    run.rte_s = rte;   // the whole `train --on retain` run (its own start-up and evaluations included)
+    run.rte_s = rte;   // the whole training run on D_r (its own set-up and evaluations included)
     run.startup_s = t0 - t_cmd;
-    evaluate(m, &ds, &sp, data, split, model_path, &run, eo);
-    model_destroy(m);
-    split_free(&sp);
-    dataset_close(&ds);
+    evaluate(m, &cx->ds, &cx->split, cx->data_path, cx->split_path, model_path, &run, eo);
     return 0;
 }
 
 int cmd_unlearn(int argc, char** argv) {
     double t_cmd = ug_now();
     char *data = NULL, *split = NULL, *model = NULL, *method = NULL, *output = NULL;
-    char *augment = ug_strdup("auto"), *backend = ug_strdup("fast");
-    char *device = ug_strdup("cpu"), *precision = ug_strdup("fp32"), *json = NULL, *label = NULL;
-    int epochs = 5, batch = 256, nesterov = 0, pad = 0, cache = -1, threads = 0, eval_batch = 512, no_eval = 0, mia_bootstrap = 20;
-    int no_add_mia = 0, no_mia_extras = 0;
+    char *augment = ug_strdup("auto"), *json = NULL, *label = NULL;
+    RuntimeOpts rt;
+    runtime_opts_init(&rt);
+    MiaOpts mia;
+    mia_opts_init(&mia);
+    int epochs = 5, batch = 256, nesterov = 0, pad = 0, cache = -1, eval_batch = 512, no_eval = 0;
     double lr = 0.01, momentum = 0.9, wd = 5e-4, clip = 0;
     double stop_forget_acc = -1;
     int64_t seed = 1;
@@ -116,9 +108,9 @@ int cmd_unlearn(int argc, char** argv) {
     enum { MAX_METHOD_OPTS = 64 };
     char* choice_text[MAX_METHOD_OPTS] = {0};
     OptSpec specs[64 + MAX_METHOD_OPTS + 1] = {   // up to 64 common rows, the method rows, the NULL row
-        {"data", OPT_STR, &data, "FILE", "the packed dataset (HDF5, from `ugradsl pack`)", 0},
-        {"split", OPT_STR, &split, "FILE", "the forget/retain split (`ugradsl split`)", 0},
-        {"model", OPT_STR, &model, "FILE", "the original model (model.h5 or checkpoint.h5 of `ugradsl train`)", 0},
+        opt_data(&data),
+        opt_split(&split, NULL),
+        opt_model(&model, "the original model (model.h5 or checkpoint.h5 of `ugradsl train`)"),
         {"method", OPT_STR, &method, "NAME", method_choices(), 0},
         {"output", OPT_STR, &output, "DIR", "run directory: model.h5, metrics.json", 0},
         {"label", OPT_STR, &label, "NAME", "row name in metrics.json and the report (default: the method), e.g. "
@@ -133,18 +125,13 @@ int cmd_unlearn(int argc, char** argv) {
         {"stop-forget-acc", OPT_DOUBLE, &stop_forget_acc, "PCT", "stop after an epoch whose D_f batch accuracy is <= PCT (-1: off)", 0},
         {"augment", OPT_STR, &augment, "NAME", "auto | none | crop-flip | rrc-flip (as training)", 0},
         {"pad", OPT_INT, &pad, "P", "crop-flip padding (0: default 4)", 0},
-        {"seed", OPT_INT64, &seed, "N", "seed of data order, augmentation, RL labels, MIA bootstrap", 0},
+        opt_seed(&seed, "seed of data order, augmentation, RL labels, MIA bootstrap"),
         {"eval-batch", OPT_INT, &eval_batch, "N", "evaluation batch (global)", 0},
         {"no-eval", OPT_FLAG, &no_eval, NULL, "skip the evaluation (no metrics.json)", 0},
-        {"mia-bootstrap", OPT_INT, &mia_bootstrap, "N", "resamples of the MIA stability interval (0 = off: much faster, "
-                                                         "e.g. for sweeps)", 0},
-        {"no-add-mia", OPT_FLAG, &no_add_mia, NULL, "skip Add. MIA", 0},
-        {"no-mia-extras", OPT_FLAG, &no_mia_extras, NULL, "skip the entropy / modified-entropy / correctness attacks", 0},
-        {"json", OPT_STR, &json, "FILE", "also write the metrics to FILE", 0},
-        {"device", OPT_STR, &device, "DEV", "cpu | cuda (one rank per GPU; docs/GPU.md)", 0},
-        {"precision", OPT_STR, &precision, "P", "fp32 | bf16 (--device cuda: bf16 activations and convolutions, fp32 master weights; docs/GPU.md)", 0},
-        {"backend", OPT_STR, &backend, "NAME", "fast (oneDNN / OpenBLAS) | ref (plain C reference)", 0},
-        {"threads", OPT_INT, &threads, "N", "threads per rank (0: cores / ranks on this node)", 0},
+        MIA_OPT_ROWS(&mia, "resamples of the MIA stability interval (0 = off: much faster, e.g. for sweeps)"),
+        opt_json(&json, "also write the metrics to FILE"),
+        DEVICE_OPT_ROWS(&rt),
+        COMPUTE_OPT_ROWS(&rt),
         {"cache", OPT_INT, &cache, "0|1", "keep the images of D_r and D_f in RAM (-1: auto)", 0},
     };
     int n_common = 0;
@@ -172,10 +159,10 @@ int cmd_unlearn(int argc, char** argv) {
     UG_CHECK(npos == 0, "unlearn: unexpected argument '%s' (options are long, e.g. --method ugradsl)", pos[0]);
     UG_CHECK(method, "unlearn: --method is required (%s)", method_names());
     UG_CHECK(data && split && output, "unlearn: --data, --split and --output are required");
-    int dev = device_parse(device, precision, "unlearn");
+    int dev = runtime_device(&rt, "unlearn");
     const MethodDef* mi = method_find(method);
     UG_CHECK(mi, "unlearn: unknown --method '%s' (%s)", method, method_names());
-    UG_CHECK(!strcmp(backend, "fast") || !strcmp(backend, "ref"), "unlearn: --backend must be fast or ref");
+    Backend backend = runtime_backend(&rt, "unlearn");
     if (label) {
         size_t n = strlen(label);
         UG_CHECK(n > 0 && n < 64 && strspn(label, "abcdefghijklmnopqrstuvwxyz0123456789+-_.@") == n,
@@ -183,7 +170,9 @@ int cmd_unlearn(int argc, char** argv) {
         UG_CHECK(mi->kind != METHOD_RETRAIN || !strcmp(label, "retrain"),
                  "unlearn: --label cannot rename Retrain (the report's reference row)");
     }
-    dist_set_threads(threads);
+    UG_CHECK(mia.mia_bootstrap >= 0 && mia.mia_bootstrap <= 10000,
+             "unlearn: --mia-bootstrap must be in 0..10000 (got %d)", mia.mia_bootstrap);
+    dist_set_threads(rt.threads);
     if (g_dist.rank == 0) ug_mkdir_p(output);
     dist_barrier();
 
@@ -195,46 +184,34 @@ int cmd_unlearn(int argc, char** argv) {
     eo.eval_batch = eval_batch;
     eo.seed = (uint64_t)seed;
     eo.skip = no_eval;
-    UG_CHECK(mia_bootstrap >= 0 && mia_bootstrap <= 10000, "unlearn: --mia-bootstrap must be in 0..10000 (got %d)",
-             mia_bootstrap);
-    eo.mia_bootstrap = mia_bootstrap;
-    eo.mia_extras = !no_mia_extras;
-    eo.add_mia = !no_add_mia;
+    eo.mia_bootstrap = mia.mia_bootstrap;
+    eo.mia_extras = !mia.no_mia_extras;
+    eo.add_mia = !mia.no_add_mia;
 
-    // Read the config text once for metrics.json (what exactly produced these numbers).
-    char* config_text = NULL;
+    // The config file: its text goes into metrics.json (what exactly produced these numbers); Retrain reads its
+    // [train] recipe.
+    const char* config_path = NULL;
     for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--config") && i + 1 < argc) config_text = ug_read_file(argv[i + 1], NULL);
-        else if (!strncmp(argv[i], "--config=", 9)) config_text = ug_read_file(argv[i] + 9, NULL);
+        if (!strcmp(argv[i], "--config") && i + 1 < argc) config_path = argv[i + 1];
+        else if (!strncmp(argv[i], "--config=", 9)) config_path = argv[i] + 9;
+    char* config_text = config_path ? ug_read_file(config_path, NULL) : NULL;
     eo.config_text = config_text;
     eo.options = specs;
 
+    CmdContext cx;
     if (mi->kind == METHOD_RETRAIN) {
-        const char* cfg = NULL;
-        for (int i = 1; i < argc; i++)
-            if (!strcmp(argv[i], "--config") && i + 1 < argc) cfg = argv[i + 1];
-            else if (!strncmp(argv[i], "--config=", 9)) cfg = argv[i] + 9;
-        int rc = run_retrain(cfg, data, split, output, seed, device, precision, &eo, t_cmd);
+        cmd_context_open(&cx, "unlearn", data, split);
+        int rc = run_retrain(&cx, config_path, output, seed, &rt, dev, &eo, t_cmd);
+        cmd_context_close(&cx);
         free(config_text);
+        runtime_opts_free(&rt);
         return rc;
     }
     UG_CHECK(model, "unlearn: --model is required (the original model from `ugradsl train`)");
-
-    Dataset ds;
-    dataset_open(&ds, data, g_dist.comm);
-    Split sp;
-    split_load(split, &ds, &sp);
-    ModelConfig mc;
-    checkpoint_read_config(model, &mc);
-    char desc[256];
-    model_config_describe(&mc, desc, sizeof desc);
-    UG_CHECK(mc.num_classes == ds.info.num_classes, "unlearn: the model '%s' has %d classes but the dataset '%s' has %d "
-             "(was it trained on another dataset?)", model, mc.num_classes, data, ds.info.num_classes);
-    UG_CHECK(mc.in_c == ds.info.channels, "unlearn: the model '%s' expects %d channels but the dataset has %d",
-             model, mc.in_c, ds.info.channels);
-    Model* m = model_create(&mc, !strcmp(backend, "ref") ? BACKEND_REF : BACKEND_FAST);
-    checkpoint_load(model, m, NULL, NULL);
-    device_attach(m, dev);
+    cmd_context_open(&cx, "unlearn", data, split);
+    Model* m = cmd_context_load_model(&cx, model, backend, dev);
+    const Dataset* ds = &cx.ds;
+    const Split* sp = &cx.split;
 
     uc.method = mi->kind;
     uc.epochs = epochs;
@@ -245,70 +222,64 @@ int cmd_unlearn(int argc, char** argv) {
     method_options_finish(&uc, choice_text);
     uc.stop_forget_acc = stop_forget_acc;
     uc.seed = (uint64_t)seed;
-    uc.augment = augment_pick(augment, &ds.info);
+    uc.augment = augment_pick(augment, &ds->info);
     uc.pad = pad;
-    uc.out_h = mc.in_h;
-    uc.out_w = mc.in_w;
+    uc.out_h = cx.mc.in_h;
+    uc.out_w = cx.mc.in_w;
     char mask_out[4096];
     snprintf(mask_out, sizeof mask_out, "%s/salun_mask.h5", output);
     uc.mask_out = mi->kind == METHOD_SALUN && !uc.mask_file ? mask_out : NULL;
-    int64_t n_images = sp.n_retain + sp.n_forget;
-    uc.cache = cache >= 0 ? cache : (ds.info.mode == DS_DECODED &&
-               (double)n_images * ds.info.height * ds.info.width * ds.info.channels < 2e9);
-    unlearn_config_validate(&uc, mc.num_classes);
+    int64_t n_images = sp->n_retain + sp->n_forget;
+    uc.cache = cache >= 0 ? cache : (ds->info.mode == DS_DECODED &&
+               (double)n_images * ds->info.height * ds->info.width * ds->info.channels < 2e9);
+    unlearn_config_validate(&uc, cx.mc.num_classes);
 
     Trainer t;
     trainer_init(&t, m, &uc.sgd);
     t.clip_norm = clip;
     trainer_install_signal_handlers();
     double startup = dist_max_f64(ug_now() - t_cmd);
-    ug_log("unlearn: %s on %s  |D_f| %lld  |D_r| %lld  ranks %d  device %s  (%s)", mi->name, desc,
-           (long long)sp.n_forget, (long long)sp.n_retain, g_dist.world, device_describe(m), mi->summary);
+    ug_log("unlearn: %s on %s  |D_f| %lld  |D_r| %lld  ranks %d  device %s  (%s)", mi->name, cx.model_desc,
+           (long long)sp->n_forget, (long long)sp->n_retain, g_dist.world, device_describe(m), mi->summary);
     UnlearnResult res;
-    unlearn_run(&uc, &t, &ds, &sp, &res);
+    unlearn_run(&uc, &t, &cx.ds, sp, &res);
     ug_log("unlearn: %s done in %.2f s (RTE; compute %.2f s, all-reduce %.2f s, data wait %.2f s)%s%s", mi->name,
            res.rte_s, res.timers.compute, res.timers.allreduce, res.timers.data_wait, res.diverged ? "  DIVERGED: " : "",
            res.diverged ? res.reason : "");
+    int rc = 0;
     if (res.signalled) {
         // An interrupted unlearning run is not a result: write nothing and ask to be run again (Slurm requeue).
         ug_log("unlearn: %s; nothing written (exit %d: run again)", res.reason, TRAIN_EXIT_REQUEUE);
-        trainer_free(&t);
-        model_destroy(m);
-        split_free(&sp);
-        dataset_close(&ds);
-        free(config_text);
-        return TRAIN_EXIT_REQUEUE;
+        rc = TRAIN_EXIT_REQUEUE;
+    } else {
+        // Every rank must hold the same model before saving and evaluating (BN running stats are per rank).
+        trainer_sync_buffers(&t);
+        char model_out[4096];
+        snprintf(model_out, sizeof model_out, "%s/model.h5", output);
+        model_state_to_host(m);
+        if (g_dist.rank == 0) checkpoint_save(model_out, m, NULL, NULL, config_text);
+
+        RunInfo run;
+        run_info_init(&run);
+        run.method = label ? label : mi->name;
+        run.seed = seed;
+        run.rte_s = res.rte_s;
+        run.startup_s = startup + res.setup_s;
+        run.compute_s = res.timers.compute;
+        run.allreduce_s = res.timers.allreduce;
+        run.data_wait_s = res.timers.data_wait;
+        run.diverged = res.diverged;
+        run.diverged_reason = res.diverged ? res.reason : NULL;
+        run.epochs = res.epochs_done;
+        run.steps = res.steps;
+        eo.has_smoothing = mi->loss == LOSS_EQ8;
+        eo.alpha = isnan(uc.alpha) ? res.mean_alpha : uc.alpha;
+        eo.p = uc.p;
+        evaluate(m, &cx.ds, sp, data, split, model_out, &run, &eo);
     }
-
-    // Every rank must hold the same model before saving and evaluating (BN running stats are per rank).
-    trainer_sync_buffers(&t);
-    char model_out[4096];
-    snprintf(model_out, sizeof model_out, "%s/model.h5", output);
-    model_state_to_host(m);
-    if (g_dist.rank == 0) checkpoint_save(model_out, m, NULL, NULL, config_text);
-
-    RunInfo run;
-    run_info_init(&run);
-    run.method = label ? label : mi->name;
-    run.seed = seed;
-    run.rte_s = res.rte_s;
-    run.startup_s = startup + res.setup_s;
-    run.compute_s = res.timers.compute;
-    run.allreduce_s = res.timers.allreduce;
-    run.data_wait_s = res.timers.data_wait;
-    run.diverged = res.diverged;
-    run.diverged_reason = res.diverged ? res.reason : NULL;
-    run.epochs = res.epochs_done;
-    run.steps = res.steps;
-    eo.has_smoothing = mi->loss == LOSS_EQ8;
-    eo.alpha = isnan(uc.alpha) ? res.mean_alpha : uc.alpha;
-    eo.p = uc.p;
-    evaluate(m, &ds, &sp, data, split, model_out, &run, &eo);
-
     trainer_free(&t);
-    model_destroy(m);
-    split_free(&sp);
-    dataset_close(&ds);
+    cmd_context_close(&cx);
     free(config_text);
-    return 0;
+    runtime_opts_free(&rt);
+    return rc;
 }

@@ -10,7 +10,7 @@
 #include "gpu/gpu_setup.h"
 
 const char* const TRAIN_USAGE =
-    "ugradsl train --config inputs/X.ini --data D.h5 [--split S.h5 --on retain|all] --output DIR";
+    "--config inputs/X.ini --data D.h5 [--split S.h5 --on retain|all] --output DIR";
 const char* const TRAIN_DESCRIPTION =
     "Trains a model data-parallel over all MPI ranks (SGD, momentum, weight decay; docs/TRAINING.md).\n"
     "Exit code 75 after SIGTERM / SIGUSR1 (checkpoint written: resume with --resume DIR/checkpoint.h5).";
