@@ -10,8 +10,8 @@
 // returns 1, so all ranks take the same number of steps and collectives stay matched.
 // Augmentation draws from Rng(seed, RNG_AUGMENT, pass, sample index) (pass = the epoch for a single stream), so
 // it does not depend on the rank count.
-// A prefetch thread transforms the next batch while the caller computes on the current one; it never calls
-// HDF5 or MPI (the HDF5 reads happen inside loader_next on the caller's thread).  Batches are identical with
+// Prefetch worker threads (cfg.workers, default 1) transform the next batch while the caller computes on the
+// current one, each a share of its samples; they never call HDF5 or MPI (the HDF5 reads happen inside loader_next on the caller's thread).  Batches are identical with
 // and without the thread.  Call the loader from one thread only.
 #pragma once
 #include <stdint.h>
@@ -37,6 +37,8 @@ typedef struct {
     uint64_t seed;
     int cache;                // 1: read the subset into RAM once (small datasets); 0: stream from HDF5
     int no_prefetch;          // 1: prepare each batch inside loader_next (no thread); same batches either way
+    int workers;              // threads that transform the next batch (decode JPEGs) while the caller computes;
+                              // 0 = 1.  Same batches for any count (paired streams: the retain config's count)
     float resize_ratio;       // eval resize + centre crop: shorter side → out·resize_ratio (0: 256/224)
 } LoaderConfig;
 

@@ -1,6 +1,7 @@
 // loader_source.c — fetching rows (HDF5 or RAM cache) and transforming them into batches (see loader_source.h).
 #include "data/loader_source.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,20 +187,32 @@ static int transform_one(const Source* s, const Item* it, const uint8_t* bytes, 
     return 1;
 }
 
-void job_transform(Job* j, Scratch* sc) {
+void job_transform_begin(Job* j) {
     const Source* s = j->src;
-    int64_t sample_floats = (int64_t)s->out_h * s->out_w * s->c;
     j->err[0] = 0;
+    j->err_at = INT_MAX;
     j->batch.n = j->n;
     j->batch.h = s->out_h;
     j->batch.w = s->out_w;
     j->batch.c = s->c;
     for (int k = 0; k < j->n; k++) {
-        const Item* it = &j->items[k];
-        j->batch.y[k] = s->split.labels[it->index];
-        j->batch.index[k] = it->index;
-        if (!transform_one(s, it, j->ptr[k], j->len[k], sc, j->batch.x + k * sample_floats, j->err, sizeof j->err)) return;
+        j->batch.y[k] = s->split.labels[j->items[k].index];
+        j->batch.index[k] = j->items[k].index;
     }
+}
+
+int job_transform_range(Job* j, Scratch* sc, int k0, int k1, char* err, size_t cap) {
+    const Source* s = j->src;
+    int64_t sample_floats = (int64_t)s->out_h * s->out_w * s->c;
+    for (int k = k0; k < k1; k++)
+        if (!transform_one(s, &j->items[k], j->ptr[k], j->len[k], sc, j->batch.x + k * sample_floats, err, cap)) return k;
+    return -1;
+}
+
+void job_transform(Job* j, Scratch* sc) {
+    job_transform_begin(j);
+    int bad = job_transform_range(j, sc, 0, j->n, j->err, sizeof j->err);
+    if (bad >= 0) j->err_at = bad;
 }
 
 // ---- setup ----
