@@ -45,12 +45,16 @@ py=${TORCH_PYTHON:-}
 peer=$("$py" tools/bench-torchvision-loader.py "$imgdir" 2>&1 | grep -E '^(bench|#)')
 echo "$peer"
 value() { awk -v n="$1" '$1 == "bench:" && $2 == n && $3 ~ /^[0-9.]+$/ {print $3}' <<<"$2"; }
+# ratio: images per CPU-second, both with one worker per core (robust to other load); _wall: wall rates / cores
 for kind in train eval; do
-    ours=$(value "loader_imagenet_${kind}_allcores_per_core" "$out")
-    theirs=$(value "torchvision_imagenet_${kind}" "$peer")
-    if [ -n "$ours" ] && [ -n "$theirs" ] && [ "$theirs" != 0 ]; then
-        awk -v a="$ours" -v b="$theirs" -v k="$kind" 'BEGIN { printf "bench: loader_imagenet_%s_ratio_vs_torchvision %.2f x\n", k, a / b }'
-    else
-        echo "bench: loader_imagenet_${kind}_ratio_vs_torchvision SKIP (torchvision peer not available)"
-    fi
+    for w in "" _wall; do
+        ours=$(value "loader_imagenet_${kind}_allcores${w:+_wall_per_core}" "$out")
+        theirs=$(value "torchvision_imagenet_${kind}${w:+_wall_per_core}" "$peer")
+        if [ -n "$ours" ] && [ -n "$theirs" ] && [ "$theirs" != 0 ]; then
+            awk -v a="$ours" -v b="$theirs" -v n="loader_imagenet_${kind}_ratio_vs_torchvision$w" \
+                'BEGIN { printf "bench: %s %.2f x\n", n, a / b }'
+        else
+            echo "bench: loader_imagenet_${kind}_ratio_vs_torchvision$w SKIP (torchvision peer not available)"
+        fi
+    done
 done

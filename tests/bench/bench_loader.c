@@ -126,7 +126,7 @@ static double write_jpeg_set(const char* path, int n) {
 }
 
 // ImageNet-like set for the side-by-side comparison with torchvision: n JPEGs of ImageNet's typical sizes
-// (around 400x350: 400x350, 350x400, 450x300, 375x500 in turn; quality 95, ~110 KB) written as an image folder
+// (around 400x350: 400x350, 350x400, 450x300, 375x500 in turn; quality 94, ~110 KB) written as an image folder
 // dir/train/c<k>/<i>.JPEG (for tools/bench-torchvision-loader.py) and packed byte for byte into h5 (JPEG mode).
 static double write_imagenet_set(const char* dir, const char* h5, int n) {
     static const int sizes[4][2] = {{350, 400}, {400, 350}, {300, 450}, {500, 375}};
@@ -150,7 +150,7 @@ static double write_imagenet_set(const char* dir, const char* h5, int n) {
         uint8_t* jpg = NULL;
         size_t len = 0;
         char err[256];
-        if (image_encode_jpeg(codec, px, h, w, 3, 95, &jpg, &len, err, sizeof err) != 0) ug_die("bench: JPEG encode failed: %s", err);
+        if (image_encode_jpeg(codec, px, h, w, 3, 94, &jpg, &len, err, sizeof err) != 0) ug_die("bench: JPEG encode failed: %s", err);
         while (total + len > cap) bytes = ug_realloc(bytes, cap *= 2);
         memcpy(bytes + total, jpg, len);
         total += len;
@@ -216,8 +216,9 @@ static void bench_cifar(const char* path, const char* name, int epochs) {
 }
 
 // loader_imagenet_train / _eval: per core = images per CPU-second of the single-threaded loader; _allcores:
-// one rank with one worker thread per core, wall rate / cores (the number compared with torchvision's
-// DataLoader with one worker process per core, tools/bench-data.sh).
+// one rank with one worker thread per core, images per CPU-second of the process (the number compared with
+// torchvision's DataLoader with one worker process per core, measured the same way: tools/bench-data.sh),
+// and its wall rate / cores.
 static void bench_imagenet(const char* dir, int n) {
     char h5[4200];
     snprintf(h5, sizeof h5, "%s/imagenet.h5", dir);
@@ -243,7 +244,8 @@ static void bench_imagenet(const char* dir, int n) {
     cfg.no_prefetch = 0;
     cfg.workers = cores;
     wall = run(&ds, cfg, 2, &cpu_rate);
-    printf("bench: loader_imagenet_train_allcores_per_core %.0f img/s\n", wall / cores);
+    printf("bench: loader_imagenet_train_allcores %.0f img/s\n", cpu_rate);
+    printf("bench: loader_imagenet_train_allcores_wall_per_core %.0f img/s\n", wall / cores);
     cfg.augment = AUG_NONE;
     cfg.shuffle = 0;
     cfg.no_prefetch = 1;
@@ -253,7 +255,8 @@ static void bench_imagenet(const char* dir, int n) {
     cfg.no_prefetch = 0;
     cfg.workers = cores;
     wall = run(&ds, cfg, 2, &cpu_rate);
-    printf("bench: loader_imagenet_eval_allcores_per_core %.0f img/s\n", wall / cores);
+    printf("bench: loader_imagenet_eval_allcores %.0f img/s\n", cpu_rate);
+    printf("bench: loader_imagenet_eval_allcores_wall_per_core %.0f img/s\n", wall / cores);
     fflush(stdout);
     dataset_close(&ds);
 }
