@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "data/loader_source.h"
@@ -334,9 +335,32 @@ int paired_next(PairedLoader* p, Batch* retain, Batch* forget) {
 }
 
 Augment augment_pick(const char* name, const DatasetInfo* info) {
-    if (!name || !strcmp(name, "auto")) return (info->height >= 32 && info->channels == 3) ? AUG_CROP_FLIP : AUG_NONE;
+    if (!name || !strcmp(name, "auto")) {
+        if (info->mode == DS_JPEG) return AUG_RRC_FLIP;   // ImageNet-sized photos: torchvision's ImageNet recipe
+        return (info->height >= 32 && info->channels == 3) ? AUG_CROP_FLIP : AUG_NONE;
+    }
     if (!strcmp(name, "none")) return AUG_NONE;
     if (!strcmp(name, "crop-flip")) return AUG_CROP_FLIP;
     if (!strcmp(name, "rrc-flip")) return AUG_RRC_FLIP;
     ug_die("--augment: unknown '%s' (auto, none, crop-flip, rrc-flip)", name);
+}
+
+void loader_input_size(const DatasetInfo* info, int* h, int* w) {
+    int jpeg = info->mode == DS_JPEG || info->height <= 0 || info->width <= 0;
+    *h = jpeg ? LOADER_JPEG_CROP : info->height;
+    *w = jpeg ? LOADER_JPEG_CROP : info->width;
+}
+
+int loader_auto_workers(const DatasetInfo* info, int ranks_on_node) {
+    const char* env = getenv("UG_LOADER_WORKERS");
+    if (env && *env) {
+        char* end = NULL;
+        long v = strtol(env, &end, 10);
+        if (*end || v < 1 || v > 1024) ug_die("environment: UG_LOADER_WORKERS must be 1..1024 (got '%s')", env);
+        return (int)v;
+    }
+    if (info->mode != DS_JPEG) return 1;   // decoded rows: one thread keeps up (docs/LOADER.md)
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int per_rank = (int)(cores > 0 ? cores : 1) / (ranks_on_node > 0 ? ranks_on_node : 1);
+    return per_rank > 1 ? per_rank : 1;
 }

@@ -20,9 +20,18 @@
 
 typedef enum { AUG_NONE = 0, AUG_CROP_FLIP = 1, AUG_RRC_FLIP = 2 } Augment;  // 32px-style / ImageNet-style
 
-// --augment NAME: auto (crop+flip for RGB images of 32 px and more, none otherwise), none, crop-flip, rrc-flip.
-// Dies on an unknown name.
+// --augment NAME: auto (JPEG mode: rrc-flip; decoded: crop+flip for RGB images of 32 px and more, none
+// otherwise), none, crop-flip, rrc-flip.  Dies on an unknown name.
 Augment augment_pick(const char* name, const DatasetInfo* info);
+
+// The model input (= loader output) size for a dataset: the stored size in decoded mode; JPEG mode (sizes
+// vary) LOADER_JPEG_CROP square: train RandomResizedCrop(224), evaluation Resize(256) + CenterCrop(224).
+#define LOADER_JPEG_CROP 224
+void loader_input_size(const DatasetInfo* info, int* h, int* w);
+// Worker threads per rank for LoaderConfig.workers: UG_LOADER_WORKERS when set; JPEG mode: the node's cores
+// divided by the ranks on the node (decoding is the bottleneck; with --device cuda those cores are otherwise
+// idle); decoded mode 1.  The batches do not depend on it.
+int loader_auto_workers(const DatasetInfo* info, int ranks_on_node);
 
 typedef struct {
     const char* split;        // "train", "val", "test"
