@@ -49,6 +49,7 @@ typedef struct {
     int workers;              // threads that transform the next batch (decode JPEGs) while the caller computes;
                               // 0 = 1.  Same batches for any count (paired streams: the retain config's count)
     float resize_ratio;       // eval resize + centre crop: shorter side → out·resize_ratio (0: 256/224)
+    int full_decode;          // JPEG mode: decode whole images (the reference) instead of only the crop's region
 } LoaderConfig;
 
 typedef struct {

@@ -11,6 +11,7 @@
 
 #include "common/util.h"
 #include "data/augment.h"
+#include "data/jpeg_region.h"
 
 #define CACHE_CHUNK 4096   // rows fetched per HDF5 read while filling the cache
 
@@ -157,6 +158,27 @@ static int transform_one(const Source* s, const Item* it, const uint8_t* bytes, 
     // source pixels: stored rows, or the JPEG decoded at the smallest scale that keeps the box ≥ the output
     Image img = {H, W, c, (uint8_t*)bytes};
     Image decoded = {0};
+    if (jpeg && !same_size && !cfg->full_decode) {
+        double need = fmax((double)ow / box.w, (double)oh / box.h);
+        int short_side = H < W ? H : W;
+        int min_side = need >= 1 ? short_side : (int)ceil(short_side * need);
+        JpegRegion r;
+        int warned = 0;
+        char why[256];
+        if (jpeg_decode_region(bytes, (size_t)len, c, min_side, box.x, box.y, box.w, box.h, 2, &r, &warned, why,
+                               sizeof why) != 0) {
+            snprintf(err, cap, "sample %lld: JPEG decode failed: %s", (long long)it->index, why);
+            return 0;
+        }
+        double sx = (double)r.full_w / W, sy = (double)r.full_h / H;
+        uint8_t* tmp = scratch_pixels(sc, (size_t)oh * ow * c);
+        image_resample(&r.img, box.x * sx - r.x, box.y * sy - r.y, box.w * sx, box.h * sy, tmp, oh, ow);
+        if (cfg->augment == AUG_CROP_FLIP) aug_crop_flip(tmp, oh, ow, c, pad, dy, dx, flip, s->lut, out);
+        else if (flip) aug_crop_flip(tmp, oh, ow, c, 0, 0, 0, 1, s->lut, out);
+        else aug_normalize(tmp, (int64_t)oh * ow, c, s->lut, out);
+        image_free(&r.img);
+        return 1;
+    }
     if (jpeg) {
         int min_side = 0;
         if (!same_size) {
