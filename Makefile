@@ -17,7 +17,7 @@ OPT       ?= -O3 -march=native
 CFLAGS    ?= $(OPT) -g
 CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fopenmp -pthread \
              -I$(HDF5_INC) -Isrc
-LDLIBS    += -L$(HDF5_LIB) -Wl,-rpath,$(HDF5_LIB) -lhdf5 -ldnnl -lopenblas -lsvm -lturbojpeg -lpng -lz -lm -fopenmp -pthread
+LDLIBS    += -L$(HDF5_LIB) -Wl,-rpath,$(HDF5_LIB) -lhdf5 -ldnnl -lopenblas -lsvm -lturbojpeg -ljpeg -lpng -lmatio -lz -lm -fopenmp -pthread
 
 BUILD     ?= build
 BIN       := bin

@@ -2,7 +2,7 @@
 # Installs the Debian packages ugradsl needs (idempotent).  Run as root or with sudo available.
 set -euo pipefail
 PKGS=(build-essential pkg-config libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools libdnnl-dev
-      libopenblas-dev libsvm-dev libturbojpeg0-dev libjpeg-dev libpng-dev libcmocka-dev python3-sklearn
+      libopenblas-dev libsvm-dev libturbojpeg0-dev libjpeg-dev libpng-dev libmatio-dev libcmocka-dev python3-sklearn
       python3-numpy python3-h5py python3-matplotlib slurm-wlm)
 missing=()
 for p in "${PKGS[@]}"; do

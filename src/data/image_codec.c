@@ -55,6 +55,12 @@ static tjscalingfactor pick_scale(int w, int h, int min_side) {
     return best;
 }
 
+void image_pick_scale(int w, int h, int min_side, int* num, int* denom) {
+    tjscalingfactor sf = pick_scale(w, h, min_side);
+    *num = sf.num;
+    *denom = sf.denom;
+}
+
 static int decode_jpeg(ImageCodec* codec, const uint8_t* bytes, size_t n, int channels, int min_side, Image* out,
                        int* warned, char* err, size_t errcap) {
     int w = 0, h = 0, subsamp = 0, colorspace = 0;

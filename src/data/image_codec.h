@@ -31,6 +31,8 @@ ImageFormat image_sniff(const uint8_t* bytes, size_t n);   // by magic bytes, no
 int image_decode(ImageCodec* codec, const uint8_t* bytes, size_t n, int channels, int min_side, Image* out,
                  int* warned, char* err, size_t errcap);
 void image_free(Image* img);
+// The scale num/denom image_decode uses for a w x h JPEG and min_side (1/1 when min_side <= 0).
+void image_pick_scale(int w, int h, int min_side, int* num, int* denom);
 
 // Resamples the source rectangle [x0, x0+rw) x [y0, y0+rh) (pixel units, may be fractional) of src to
 // dst [dh][dw][c].  Per axis: area averaging when shrinking, bilinear (half-pixel centres, edge clamp)

@@ -1,14 +1,16 @@
 // loader.c — batch streams (single and paired retain/forget) with a prefetch thread (docs/LOADER.md).
 //
-// Two slots alternate.  While the caller computes on the batch of one slot, the prefetch thread transforms
-// (decodes, augments, normalises) the next step in the other slot.  The HDF5 read of a step is done on the
+// Two slots alternate.  While the caller computes on the batch of one slot, the worker threads transform
+// (decode, augment, normalise) the next step in the other slot, each a contiguous share of its samples.  The HDF5 read of a step is done on the
 // caller's thread inside loader_next, overlapping the thread's transform of the step before: parallel HDF5
 // here is not thread-safe and MPI is initialised FUNNELED, so the thread never calls HDF5 or MPI.
 #include "data/loader.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "data/loader_source.h"
@@ -23,38 +25,64 @@ typedef struct {
 // Fills the jobs of a slot with the items of (epoch, step) of this rank.
 typedef void (*PlanFn)(void* owner, int64_t epoch, int64_t step, Slot* slot);
 
+typedef struct Pipeline Pipeline;
+
 typedef struct {
+    Pipeline* p;
+    int id;
+    uint64_t seen;            // generation of the last slot this worker did
+    pthread_t thread;
+    Scratch scratch;
+    char err[512];
+} Worker;
+
+struct Pipeline {
     int njobs;
     Slot slot[2];
     int cur;                  // slot holding the next step to deliver
     int threaded;
-    pthread_t thread;
+    int nworkers;
+    Worker* workers;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    Slot* work;               // handed to the thread; NULL when it is idle
+    Slot* work;               // handed to the workers
+    uint64_t gen;             // bumped at every hand-over
+    int pending;              // workers still busy with `work`
     int quit;
-    Scratch worker_scratch, caller_scratch;
-} Pipeline;
+    Scratch caller_scratch;
+};
 
-static void transform_slot(Pipeline* p, Slot* s, Scratch* sc) {
+// Worker w of n transforms its contiguous share of every job of the slot; a bad sample is kept per job,
+// the lowest item wins (so the message does not depend on the worker count).
+static void transform_share(Pipeline* p, Slot* s, Worker* w) {
     for (int k = 0; k < p->njobs; k++) {
-        job_transform(&s->job[k], sc);
-        if (s->job[k].err[0]) return;
+        Job* j = &s->job[k];
+        int lo = (int)((int64_t)j->n * w->id / p->nworkers), hi = (int)((int64_t)j->n * (w->id + 1) / p->nworkers);
+        int bad = job_transform_range(j, &w->scratch, lo, hi, w->err, sizeof w->err);
+        if (bad >= 0) {
+            pthread_mutex_lock(&p->mu);
+            if (bad < j->err_at) {
+                j->err_at = bad;
+                snprintf(j->err, sizeof j->err, "%s", w->err);
+            }
+            pthread_mutex_unlock(&p->mu);
+        }
     }
 }
 
 static void* worker_main(void* arg) {
-    Pipeline* p = arg;
+    Worker* w = arg;
+    Pipeline* p = w->p;
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->work && !p->quit) pthread_cond_wait(&p->cv, &p->mu);
+        while (w->seen == p->gen && !p->quit) pthread_cond_wait(&p->cv, &p->mu);
         if (p->quit) break;
+        w->seen = p->gen;
         Slot* s = p->work;
         pthread_mutex_unlock(&p->mu);
-        transform_slot(p, s, &p->worker_scratch);
+        transform_share(p, s, w);
         pthread_mutex_lock(&p->mu);
-        p->work = NULL;
-        pthread_cond_broadcast(&p->cv);
+        if (--p->pending == 0) pthread_cond_broadcast(&p->cv);
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -63,29 +91,47 @@ static void* worker_main(void* arg) {
 static void wait_idle(Pipeline* p) {
     if (!p->threaded) return;
     pthread_mutex_lock(&p->mu);
-    while (p->work) pthread_cond_wait(&p->cv, &p->mu);
+    while (p->pending > 0) pthread_cond_wait(&p->cv, &p->mu);
     pthread_mutex_unlock(&p->mu);
 }
 
 static void submit(Pipeline* p, Slot* s) {
+    for (int k = 0; k < p->njobs; k++) job_transform_begin(&s->job[k]);
     pthread_mutex_lock(&p->mu);
     p->work = s;
+    p->pending = p->nworkers;
+    p->gen++;
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
 }
 
-static void pipeline_init(Pipeline* p, Source** sources, int njobs, int cap, int threaded) {
+static void transform_inline(Pipeline* p, Slot* s) {
+    for (int k = 0; k < p->njobs; k++) {
+        job_transform(&s->job[k], &p->caller_scratch);
+        if (s->job[k].err[0]) return;
+    }
+}
+
+static void pipeline_init(Pipeline* p, Source** sources, int njobs, int cap, int threaded, int workers) {
     memset(p, 0, sizeof *p);
     p->njobs = njobs;
     p->threaded = threaded;
     for (int s = 0; s < 2; s++)
         for (int k = 0; k < njobs; k++) job_init(&p->slot[s].job[k], sources[k], cap);
     if (!threaded) { scratch_init(&p->caller_scratch); return; }
-    scratch_init(&p->worker_scratch);
+    UG_CHECK(workers >= 0 && workers <= 1024, "loader: workers must be 0..1024, got %d", workers);
+    p->nworkers = workers > 0 ? workers : 1;
     if (pthread_mutex_init(&p->mu, NULL) != 0 || pthread_cond_init(&p->cv, NULL) != 0)
-        ug_die("loader: cannot create the prefetch thread's mutex (out of resources?)");
-    int rc = pthread_create(&p->thread, NULL, worker_main, p);
-    if (rc != 0) ug_die("loader: cannot start the prefetch thread: %s (set no_prefetch to run without it)", strerror(rc));
+        ug_die("loader: cannot create the prefetch threads' mutex (out of resources?)");
+    p->workers = ug_calloc((size_t)p->nworkers, sizeof *p->workers);
+    for (int t = 0; t < p->nworkers; t++) {
+        Worker* w = &p->workers[t];
+        w->p = p;
+        w->id = t;
+        scratch_init(&w->scratch);
+        int rc = pthread_create(&w->thread, NULL, worker_main, w);
+        if (rc != 0) ug_die("loader: cannot start prefetch thread %d: %s (use fewer workers, or no_prefetch)", t, strerror(rc));
+    }
 }
 
 static void pipeline_free(Pipeline* p) {
@@ -94,10 +140,13 @@ static void pipeline_free(Pipeline* p) {
         p->quit = 1;
         pthread_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
-        pthread_join(p->thread, NULL);
+        for (int t = 0; t < p->nworkers; t++) {
+            pthread_join(p->workers[t].thread, NULL);
+            scratch_free(&p->workers[t].scratch);
+        }
+        free(p->workers);
         pthread_mutex_destroy(&p->mu);
         pthread_cond_destroy(&p->cv);
-        scratch_free(&p->worker_scratch);
     } else {
         scratch_free(&p->caller_scratch);
     }
@@ -126,7 +175,7 @@ static Slot* pipeline_next(Pipeline* p, PlanFn plan, void* owner, int64_t epoch,
     Slot* cur = &p->slot[p->cur];
     if (!p->threaded) {
         prepare(p, cur, plan, owner, epoch, step);
-        transform_slot(p, cur, &p->caller_scratch);
+        transform_inline(p, cur);
         check_slot(p, cur);
         return cur;
     }
@@ -185,7 +234,7 @@ Loader* loader_create(Dataset* ds, const LoaderConfig* cfg, int rank, int world)
     l->world = world;
     l->steps = sampler_steps(l->src.n, cfg->global_batch, cfg->drop_last);
     Source* sources[1] = {&l->src};
-    pipeline_init(&l->pipe, sources, 1, slice_cap(cfg->global_batch, world), !cfg->no_prefetch);
+    pipeline_init(&l->pipe, sources, 1, slice_cap(cfg->global_batch, world), !cfg->no_prefetch, cfg->workers);
     return l;
 }
 
@@ -254,7 +303,7 @@ PairedLoader* paired_create(Dataset* ds, const LoaderConfig* retain_cfg, const L
     p->steps = sampler_steps(def->n, def->cfg.global_batch, def->cfg.drop_last);
     Source* sources[2] = {&p->retain, &p->forget};
     int threaded = !(retain_cfg->no_prefetch || forget_cfg->no_prefetch);
-    pipeline_init(&p->pipe, sources, 2, slice_cap(retain_cfg->global_batch, world), threaded);
+    pipeline_init(&p->pipe, sources, 2, slice_cap(retain_cfg->global_batch, world), threaded, retain_cfg->workers);
     return p;
 }
 
@@ -286,9 +335,32 @@ int paired_next(PairedLoader* p, Batch* retain, Batch* forget) {
 }
 
 Augment augment_pick(const char* name, const DatasetInfo* info) {
-    if (!name || !strcmp(name, "auto")) return (info->height >= 32 && info->channels == 3) ? AUG_CROP_FLIP : AUG_NONE;
+    if (!name || !strcmp(name, "auto")) {
+        if (info->mode == DS_JPEG) return AUG_RRC_FLIP;   // ImageNet-sized photos: torchvision's ImageNet recipe
+        return (info->height >= 32 && info->channels == 3) ? AUG_CROP_FLIP : AUG_NONE;
+    }
     if (!strcmp(name, "none")) return AUG_NONE;
     if (!strcmp(name, "crop-flip")) return AUG_CROP_FLIP;
     if (!strcmp(name, "rrc-flip")) return AUG_RRC_FLIP;
     ug_die("--augment: unknown '%s' (auto, none, crop-flip, rrc-flip)", name);
+}
+
+void loader_input_size(const DatasetInfo* info, int* h, int* w) {
+    int jpeg = info->mode == DS_JPEG || info->height <= 0 || info->width <= 0;
+    *h = jpeg ? LOADER_JPEG_CROP : info->height;
+    *w = jpeg ? LOADER_JPEG_CROP : info->width;
+}
+
+int loader_auto_workers(const DatasetInfo* info, int ranks_on_node) {
+    const char* env = getenv("UG_LOADER_WORKERS");
+    if (env && *env) {
+        char* end = NULL;
+        long v = strtol(env, &end, 10);
+        if (*end || v < 1 || v > 1024) ug_die("environment: UG_LOADER_WORKERS must be 1..1024 (got '%s')", env);
+        return (int)v;
+    }
+    if (info->mode != DS_JPEG) return 1;   // decoded rows: one thread keeps up (docs/LOADER.md)
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int per_rank = (int)(cores > 0 ? cores : 1) / (ranks_on_node > 0 ? ranks_on_node : 1);
+    return per_rank > 1 ? per_rank : 1;
 }

@@ -10,8 +10,8 @@
 // returns 1, so all ranks take the same number of steps and collectives stay matched.
 // Augmentation draws from Rng(seed, RNG_AUGMENT, pass, sample index) (pass = the epoch for a single stream), so
 // it does not depend on the rank count.
-// A prefetch thread transforms the next batch while the caller computes on the current one; it never calls
-// HDF5 or MPI (the HDF5 reads happen inside loader_next on the caller's thread).  Batches are identical with
+// Prefetch worker threads (cfg.workers, default 1) transform the next batch while the caller computes on the
+// current one, each a share of its samples; they never call HDF5 or MPI (the HDF5 reads happen inside loader_next on the caller's thread).  Batches are identical with
 // and without the thread.  Call the loader from one thread only.
 #pragma once
 #include <stdint.h>
@@ -20,9 +20,18 @@
 
 typedef enum { AUG_NONE = 0, AUG_CROP_FLIP = 1, AUG_RRC_FLIP = 2 } Augment;  // 32px-style / ImageNet-style
 
-// --augment NAME: auto (crop+flip for RGB images of 32 px and more, none otherwise), none, crop-flip, rrc-flip.
-// Dies on an unknown name.
+// --augment NAME: auto (JPEG mode: rrc-flip; decoded: crop+flip for RGB images of 32 px and more, none
+// otherwise), none, crop-flip, rrc-flip.  Dies on an unknown name.
 Augment augment_pick(const char* name, const DatasetInfo* info);
+
+// The model input (= loader output) size for a dataset: the stored size in decoded mode; JPEG mode (sizes
+// vary) LOADER_JPEG_CROP square: train RandomResizedCrop(224), evaluation Resize(256) + CenterCrop(224).
+#define LOADER_JPEG_CROP 224
+void loader_input_size(const DatasetInfo* info, int* h, int* w);
+// Worker threads per rank for LoaderConfig.workers: UG_LOADER_WORKERS when set; JPEG mode: the node's cores
+// divided by the ranks on the node (decoding is the bottleneck; with --device cuda those cores are otherwise
+// idle); decoded mode 1.  The batches do not depend on it.
+int loader_auto_workers(const DatasetInfo* info, int ranks_on_node);
 
 typedef struct {
     const char* split;        // "train", "val", "test"
@@ -37,7 +46,10 @@ typedef struct {
     uint64_t seed;
     int cache;                // 1: read the subset into RAM once (small datasets); 0: stream from HDF5
     int no_prefetch;          // 1: prepare each batch inside loader_next (no thread); same batches either way
+    int workers;              // threads that transform the next batch (decode JPEGs) while the caller computes;
+                              // 0 = 1.  Same batches for any count (paired streams: the retain config's count)
     float resize_ratio;       // eval resize + centre crop: shorter side → out·resize_ratio (0: 256/224)
+    int full_decode;          // JPEG mode: decode whole images (the reference) instead of only the crop's region
 } LoaderConfig;
 
 typedef struct {

@@ -1,6 +1,7 @@
 // loader_source.c — fetching rows (HDF5 or RAM cache) and transforming them into batches (see loader_source.h).
 #include "data/loader_source.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "common/util.h"
 #include "data/augment.h"
+#include "data/jpeg_region.h"
 
 #define CACHE_CHUNK 4096   // rows fetched per HDF5 read while filling the cache
 
@@ -156,6 +158,27 @@ static int transform_one(const Source* s, const Item* it, const uint8_t* bytes, 
     // source pixels: stored rows, or the JPEG decoded at the smallest scale that keeps the box ≥ the output
     Image img = {H, W, c, (uint8_t*)bytes};
     Image decoded = {0};
+    if (jpeg && !same_size && !cfg->full_decode) {
+        double need = fmax((double)ow / box.w, (double)oh / box.h);
+        int short_side = H < W ? H : W;
+        int min_side = need >= 1 ? short_side : (int)ceil(short_side * need);
+        JpegRegion r;
+        int warned = 0;
+        char why[256];
+        if (jpeg_decode_region(bytes, (size_t)len, c, min_side, box.x, box.y, box.w, box.h, 2, &r, &warned, why,
+                               sizeof why) != 0) {
+            snprintf(err, cap, "sample %lld: JPEG decode failed: %s", (long long)it->index, why);
+            return 0;
+        }
+        double sx = (double)r.full_w / W, sy = (double)r.full_h / H;
+        uint8_t* tmp = scratch_pixels(sc, (size_t)oh * ow * c);
+        image_resample(&r.img, box.x * sx - r.x, box.y * sy - r.y, box.w * sx, box.h * sy, tmp, oh, ow);
+        if (cfg->augment == AUG_CROP_FLIP) aug_crop_flip(tmp, oh, ow, c, pad, dy, dx, flip, s->lut, out);
+        else if (flip) aug_crop_flip(tmp, oh, ow, c, 0, 0, 0, 1, s->lut, out);
+        else aug_normalize(tmp, (int64_t)oh * ow, c, s->lut, out);
+        image_free(&r.img);
+        return 1;
+    }
     if (jpeg) {
         int min_side = 0;
         if (!same_size) {
@@ -186,20 +209,32 @@ static int transform_one(const Source* s, const Item* it, const uint8_t* bytes, 
     return 1;
 }
 
-void job_transform(Job* j, Scratch* sc) {
+void job_transform_begin(Job* j) {
     const Source* s = j->src;
-    int64_t sample_floats = (int64_t)s->out_h * s->out_w * s->c;
     j->err[0] = 0;
+    j->err_at = INT_MAX;
     j->batch.n = j->n;
     j->batch.h = s->out_h;
     j->batch.w = s->out_w;
     j->batch.c = s->c;
     for (int k = 0; k < j->n; k++) {
-        const Item* it = &j->items[k];
-        j->batch.y[k] = s->split.labels[it->index];
-        j->batch.index[k] = it->index;
-        if (!transform_one(s, it, j->ptr[k], j->len[k], sc, j->batch.x + k * sample_floats, j->err, sizeof j->err)) return;
+        j->batch.y[k] = s->split.labels[j->items[k].index];
+        j->batch.index[k] = j->items[k].index;
     }
+}
+
+int job_transform_range(Job* j, Scratch* sc, int k0, int k1, char* err, size_t cap) {
+    const Source* s = j->src;
+    int64_t sample_floats = (int64_t)s->out_h * s->out_w * s->c;
+    for (int k = k0; k < k1; k++)
+        if (!transform_one(s, &j->items[k], j->ptr[k], j->len[k], sc, j->batch.x + k * sample_floats, err, cap)) return k;
+    return -1;
+}
+
+void job_transform(Job* j, Scratch* sc) {
+    job_transform_begin(j);
+    int bad = job_transform_range(j, sc, 0, j->n, j->err, sizeof j->err);
+    if (bad >= 0) j->err_at = bad;
 }
 
 // ---- setup ----

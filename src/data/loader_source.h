@@ -52,6 +52,7 @@ typedef struct {
     int64_t* uniq;              // [cap] sorted distinct split indices of the items
     Batch batch;                // x [cap,out_h,out_w,c], y, index
     char err[512];              // set by job_transform on a bad sample; the caller dies with it
+    int err_at;                 // item of err (the lowest bad one when several workers found one); INT_MAX: none
 } Job;
 
 void source_init(Source* s, Dataset* ds, const LoaderConfig* cfg, uint64_t stream_id);
@@ -60,5 +61,10 @@ void job_init(Job* j, Source* s, int cap);
 void job_free(Job* j);
 void job_fetch(Job* j);                      // caller's thread (HDF5)
 void job_transform(Job* j, Scratch* sc);     // any thread; sets j->err on failure
+// The same in parts, for several worker threads: begin (labels, indices, clears err) once, then any split of
+// the items into ranges, each on its own thread and Scratch.  A range returns the first bad item (message in
+// err) or -1.  Every sample's pixels depend only on the sample, so the split does not change the batch.
+void job_transform_begin(Job* j);
+int job_transform_range(Job* j, Scratch* sc, int k0, int k1, char* err, size_t cap);
 void scratch_init(Scratch* sc);
 void scratch_free(Scratch* sc);

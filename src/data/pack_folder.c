@@ -289,8 +289,11 @@ void pack_folder(const FolderPackOptions* o, MPI_Comm comm, PackReport* report) 
     info.height = o->mode == DS_DECODED ? x.ref_h : 0;
     info.width = o->mode == DS_DECODED ? x.ref_w : 0;
     pixel_stats_finish(&x.stats, info.mean, info.std);
-    snprintf(info.source, sizeof info.source, "image-folder:%s", o->input);
+    snprintf(info.source, sizeof info.source, "image-folder:%s%s", o->input, l.val_is_test ? " (test split: val/)" : "");
+    if (l.class_descriptions) parw_write_strings_attr(&w, "class_descriptions", l.class_descriptions, l.num_classes);
     parw_finish(&w, &info);
+    if (x.rank == 0 && l.val_is_test) ug_log("pack: val/ is packed as the test split (the evaluation split TA and MIA read)");
+    if (x.rank == 0 && l.class_descriptions) ug_log("pack: class descriptions from '%s'", l.descriptions_source);
 
     memset(report, 0, sizeof *report);
     report->n_train = rows[0];

@@ -3,6 +3,9 @@
 //   <input>/train/<class>/<files>          class names = sorted folder names = labels 0..K-1
 //   <input>/val/<class>/<files>  or  <input>/val/<files> + a label file     (optional)
 //   <input>/test/...                        same as val (optional)
+// A val/ without test/ is packed as the `test` split (the evaluation split).  Flat val/ labels may also come
+// as ImageNet's devkit ground truth + meta.mat, LOC_val_solutions.csv, or Tiny-ImageNet's val_annotations.txt
+// (pack_folder_imagenet.h); Tiny-ImageNet's <class>/images/ folders are read too.
 // Every non-hidden file in a class folder must be a JPEG or PNG (by content).  Files are taken in sorted
 // order, class by class; the dataset rows keep that order (minus skipped files) whatever the rank count.
 #pragma once
@@ -44,6 +47,9 @@ typedef struct {
     char** class_names;
     int has[3];           // train, val, test present
     int has_groups;
+    int val_is_test;              // val/ was found without test/: it is packed as the test (evaluation) split
+    char** class_descriptions;    // human-readable names (ImageNet words), or NULL when no source was found
+    char descriptions_source[4096];
     FileList split[3];
 } FolderListing;
 

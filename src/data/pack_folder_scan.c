@@ -8,6 +8,7 @@
 
 #include "common/util.h"
 #include "data/pack_folder.h"
+#include "data/pack_folder_imagenet.h"
 #include "data/pack_writer.h"
 
 static const char* const SPLIT_NAMES[3] = {"train", "val", "test"};
@@ -87,6 +88,15 @@ static void add_class_folder(FileList* l, int64_t* cap_n, int64_t* cap_b, const 
     snprintf(dir, sizeof dir, "%s/%s/%s", root, split, cls);
     Names dirs = {0}, files = {0};
     list_dir(dir, &dirs, &files);
+    if (dirs.n == 1 && !strcmp(dirs.items[0], "images")) {   // Tiny-ImageNet: <class>/images/ + <class>_boxes.txt
+        for (int64_t i = 0; i < files.n; i++)
+            if (!strstr(files.items[i], ".txt"))
+                ug_die("class folder '%s' has 'images/' and a file '%s' beside it (expected only *.txt there)", dir, files.items[i]);
+        names_free(&dirs);
+        names_free(&files);
+        snprintf(dir + strlen(dir), sizeof dir - strlen(dir), "/images");
+        list_dir(dir, &dirs, &files);
+    }
     if (dirs.n > 0) ug_die("class folder '%s' contains a sub-folder '%s' (expected image files only)", dir, dirs.items[0]);
     if (files.n == 0) ug_die("class folder '%s' has no images (remove it or add images)", dir);
     for (int64_t i = 0; i < files.n; i++) {
@@ -190,7 +200,81 @@ static void assign_groups(const FolderPackOptions* o, FileList* fl, const char* 
     }
 }
 
-static void scan_split(const FolderPackOptions* o, FolderListing* l, int s) {
+// Reads the labels of a flat split in any supported form (docs/DATA.md) as NamedValue entries sorted by name.
+static NamedValue* read_flat_labels(const FolderPackOptions* o, const FolderListing* l, const char* label_path,
+                                    int64_t* ne) {
+    FlatLabelKind kind = flat_label_kind(label_path);
+    if (kind == LABELS_PLAIN) return read_name_value_file(label_path, "class", parse_label, l, ne);
+    int64_t n = 0;
+    FileClass* fc = NULL;
+    char* meta = NULL;
+    if (kind == LABELS_DEVKIT) {
+        meta = imagenet_find_meta(o->input, label_path);
+        fc = imagenet_read_devkit_gt(label_path, meta, &n);
+    } else if (kind == LABELS_LOC_CSV) {
+        fc = imagenet_read_loc_csv(label_path, &n);
+    } else {
+        fc = imagenet_read_tiny_annotations(label_path, &n);
+    }
+    NamedValue* e = ug_malloc((size_t)(n > 0 ? n : 1) * sizeof *e);
+    for (int64_t i = 0; i < n; i++) {
+        int label = class_index(l, fc[i].cls);
+        if (label < 0)
+            ug_die("%s: '%s' is labelled '%s'%s%s, which is not a class folder of train/", label_path, fc[i].file, fc[i].cls,
+                   meta ? " via " : "", meta ? meta : "");
+        e[i].name = fc[i].file;
+        e[i].value = label;
+        free(fc[i].cls);
+    }
+    free(fc);
+    free(meta);
+    if (n > 1) qsort(e, (size_t)n, sizeof(NamedValue), cmp_named);
+    for (int64_t i = 1; i < n; i++)
+        if (!strcmp(e[i].name, e[i - 1].name)) ug_die("%s: file '%s' is listed twice", label_path, e[i].name);
+    *ne = n;
+    return e;
+}
+
+// The label file of a flat split: --val-labels / --test-labels, else the first that exists of
+// <root>/<split>_labels.txt and (val) ImageNet's and Tiny-ImageNet's own files.  NULL when none exists;
+// `tried` lists what was looked for.
+static char* find_flat_labels(const FolderPackOptions* o, int s, char* tried, size_t cap) {
+    const char* given = s == 1 ? o->val_labels : o->test_labels;
+    if (given) { snprintf(tried, cap, "%s", given); return ug_file_exists(given) ? ug_strdup(given) : NULL; }
+    const char* val_candidates[] = {"val_labels.txt", "LOC_val_solutions.csv", "ILSVRC2012_validation_ground_truth.txt",
+                                    "ILSVRC2012_devkit_t12/data/ILSVRC2012_validation_ground_truth.txt",
+                                    "val/val_annotations.txt"};
+    const char* test_candidates[] = {"test_labels.txt"};
+    const char* const* c = s == 1 ? val_candidates : test_candidates;
+    int nc = s == 1 ? 5 : 1;
+    tried[0] = 0;
+    char path[8192];
+    for (int k = 0; k < nc; k++) {
+        snprintf(path, sizeof path, "%s/%s", o->input, c[k]);
+        size_t used = strlen(tried);
+        snprintf(tried + used, cap - used, "%s'%s'", k ? ", " : "", path);
+        if (ug_file_exists(path)) return ug_strdup(path);
+    }
+    return NULL;
+}
+
+// Looks a file up by its name, then by its name without the extension (LOC_val_solutions.csv names images
+// without ".JPEG").
+static NamedValue* find_label(NamedValue* e, int64_t ne, const char* file) {
+    NamedValue key = {(char*)file, 0};
+    NamedValue* hit = bsearch(&key, e, (size_t)ne, sizeof(NamedValue), cmp_named);
+    if (hit) return hit;
+    char stem[4096];
+    snprintf(stem, sizeof stem, "%s", file);
+    char* dot = strrchr(stem, '.');
+    if (!dot) return NULL;
+    *dot = 0;
+    key.name = stem;
+    return bsearch(&key, e, (size_t)ne, sizeof(NamedValue), cmp_named);
+}
+
+// Returns 0 when the split was skipped (Tiny-ImageNet's unlabelled test/images/).
+static int scan_split(const FolderPackOptions* o, FolderListing* l, int s) {
     const char* split = SPLIT_NAMES[s];
     char dir[8192], path[8192];
     snprintf(dir, sizeof dir, "%s/%s", o->input, split);
@@ -206,37 +290,86 @@ static void scan_split(const FolderPackOptions* o, FolderListing* l, int s) {
         l->class_names = ug_malloc((size_t)dirs.n * sizeof(char*));
         for (int64_t k = 0; k < dirs.n; k++) l->class_names[k] = ug_strdup(dirs.items[k]);
         for (int k = 0; k < l->num_classes; k++) add_class_folder(fl, &cap_n, &cap_b, o->input, split, l->class_names[k], k);
-    } else if (dirs.n > 0) {   // val/test as class folders (a subset of train's classes)
+        names_free(&dirs);
+        names_free(&files);
+        return 1;
+    }
+    // Tiny-ImageNet: <split>/images/ (+ val_annotations.txt beside it) is a flat split
+    int images_sub = dirs.n == 1 && !strcmp(dirs.items[0], "images") && class_index(l, "images") < 0;
+    if (dirs.n > 0 && !images_sub) {   // val/test as class folders (a subset of train's classes)
         if (files.n > 0) ug_die("'%s' mixes class folders and files ('%s'); use one layout", dir, files.items[0]);
         for (int64_t k = 0; k < dirs.n; k++) {
             int label = class_index(l, dirs.items[k]);
             if (label < 0) ug_die("'%s/%s' is not a class of train/ (class folders of %s/ must also exist in train/)", dir, dirs.items[k], split);
             add_class_folder(fl, &cap_n, &cap_b, o->input, split, dirs.items[k], label);
         }
-    } else {   // flat: labels from a file
-        const char* given = s == 1 ? o->val_labels : o->test_labels;
-        char deflt[8192];
-        snprintf(deflt, sizeof deflt, "%s/%s_labels.txt", o->input, split);
-        const char* label_path = given ? given : deflt;
-        if (files.n == 0) ug_die("'%s' is empty (remove it, or add class folders or images)", dir);
-        if (!ug_file_exists(label_path))
-            ug_die("'%s' has no class folders and its label file '%s' is missing (give it with --%s-labels FILE)", dir,
-                   label_path, split);
-        int64_t ne = 0;
-        NamedValue* e = read_name_value_file(label_path, "class", parse_label, l, &ne);
-        for (int64_t i = 0; i < files.n; i++) {
-            NamedValue key = {files.items[i], 0};
-            NamedValue* hit = bsearch(&key, e, (size_t)ne, sizeof(NamedValue), cmp_named);
-            if (!hit) ug_die("'%s/%s' has no label in '%s'", dir, files.items[i], label_path);
-            if (snprintf(path, sizeof path, "%s/%s", dir, files.items[i]) >= (int)sizeof path) ug_die("path too long: '%s/%s'", dir, files.items[i]);
-            list_add(fl, &cap_n, &cap_b, path, hit->value);
-        }
-        if (ne != files.n) ug_warn("'%s' lists %lld files but '%s' holds %lld; the extra labels are ignored", label_path,
-                                   (long long)ne, dir, (long long)files.n);
-        free_named(e, ne);
+        names_free(&dirs);
+        names_free(&files);
+        return 1;
     }
+    // flat: labels from a file
+    char tried[16384];
+    char* label_path = find_flat_labels(o, s, tried, sizeof tried);
+    if (images_sub) {
+        names_free(&dirs);
+        names_free(&files);
+        snprintf(dir + strlen(dir), sizeof dir - strlen(dir), "/images");
+        list_dir(dir, &dirs, &files);
+        if (!label_path && s == 2 && !o->test_labels) {   // Tiny-ImageNet ships test/ without labels
+            ug_warn("'%s' has no labels (Tiny-ImageNet's test set is unlabelled): test/ is not packed", dir);
+            names_free(&dirs);
+            names_free(&files);
+            return 0;
+        }
+    }
+    if (files.n == 0) ug_die("'%s' is empty (remove it, or add class folders or images)", dir);
+    if (!label_path)
+        ug_die("'%s' has no class folders and no label file (looked for %s); give it with --%s-labels FILE", dir, tried, split);
+    int64_t ne = 0;
+    NamedValue* e = read_flat_labels(o, l, label_path, &ne);
+    int64_t used = 0;
+    for (int64_t i = 0; i < files.n; i++) {
+        NamedValue* hit = find_label(e, ne, files.items[i]);
+        if (!hit) ug_die("'%s/%s' has no label in '%s'", dir, files.items[i], label_path);
+        if (snprintf(path, sizeof path, "%s/%s", dir, files.items[i]) >= (int)sizeof path) ug_die("path too long: '%s/%s'", dir, files.items[i]);
+        list_add(fl, &cap_n, &cap_b, path, hit->value);
+        used++;
+    }
+    if (ne != used) ug_warn("'%s' lists %lld files but '%s' holds %lld; the extra labels are ignored", label_path,
+                            (long long)ne, dir, (long long)used);
+    free_named(e, ne);
+    free(label_path);
     names_free(&dirs);
     names_free(&files);
+    return 1;
+}
+
+// k strings from rank 0 to all (allocated on the other ranks), as one NUL-separated buffer.
+static void bcast_strings(MPI_Comm comm, int rank, char*** strs, int k) {
+    int64_t bytes = 0;
+    char* buf = NULL;
+    if (rank == 0) {
+        for (int c = 0; c < k; c++) bytes += (int64_t)strlen((*strs)[c]) + 1;
+        buf = ug_malloc((size_t)(bytes > 0 ? bytes : 1));
+        int64_t at = 0;
+        for (int c = 0; c < k; c++) {
+            size_t len = strlen((*strs)[c]) + 1;
+            memcpy(buf + at, (*strs)[c], len);
+            at += (int64_t)len;
+        }
+    }
+    par_bcast(comm, &bytes, sizeof bytes, 0);
+    if (rank != 0) buf = ug_malloc((size_t)(bytes > 0 ? bytes : 1));
+    par_bcast(comm, buf, bytes, 0);
+    if (rank != 0) {
+        *strs = ug_malloc((size_t)(k > 0 ? k : 1) * sizeof(char*));
+        int64_t at = 0;
+        for (int c = 0; c < k; c++) {
+            (*strs)[c] = ug_strdup(buf + at);
+            at += (int64_t)strlen(buf + at) + 1;
+        }
+    }
+    free(buf);
 }
 
 static void bcast_list(MPI_Comm comm, int rank, FileList* fl, int has_groups) {
@@ -269,8 +402,18 @@ void folder_list(const FolderPackOptions* o, MPI_Comm comm, FolderListing* out) 
             snprintf(dir, sizeof dir, "%s/%s", o->input, SPLIT_NAMES[s]);
             out->has[s] = is_dir(dir);
             if (s == 0 && !out->has[0]) ug_die("'%s' not found (image-folder layout: <input>/train/<class>/<images>)", dir);
-            if (out->has[s]) scan_split(o, out, s);
+            if (out->has[s]) out->has[s] = scan_split(o, out, s);
         }
+        // the evaluation split is `test` (TA and MIA read it): ImageNet's validation set is its test set
+        if (out->has[1] && !out->has[2]) {
+            out->split[2] = out->split[1];
+            memset(&out->split[1], 0, sizeof out->split[1]);
+            out->has[1] = 0;
+            out->has[2] = 1;
+            out->val_is_test = 1;
+        }
+        out->class_descriptions = imagenet_class_descriptions(o->input, out->class_names, out->num_classes,
+                                                              out->descriptions_source, sizeof out->descriptions_source);
         if (o->groups_file) {
             if (!ug_file_exists(o->groups_file)) ug_die("groups file '%s' not found", o->groups_file);
             int64_t ne = 0;
@@ -282,7 +425,8 @@ void folder_list(const FolderPackOptions* o, MPI_Comm comm, FolderListing* out) 
         }
     }
     // class names as one NUL-separated buffer
-    int64_t hdr[5] = {out->num_classes, out->has[0], out->has[1], out->has[2], out->has_groups};
+    int64_t hdr[7] = {out->num_classes, out->has[0], out->has[1], out->has[2], out->has_groups, out->val_is_test,
+                      out->class_descriptions != NULL};
     par_bcast(comm, hdr, sizeof hdr, 0);
     int64_t names_bytes = 0;
     char* names = NULL;
@@ -302,6 +446,7 @@ void folder_list(const FolderPackOptions* o, MPI_Comm comm, FolderListing* out) 
         out->num_classes = (int)hdr[0];
         for (int s = 0; s < 3; s++) out->has[s] = (int)hdr[1 + s];
         out->has_groups = (int)hdr[4];
+        out->val_is_test = (int)hdr[5];
     }
     par_bcast(comm, names, names_bytes, 0);
     if (rank != 0) {
@@ -313,6 +458,8 @@ void folder_list(const FolderPackOptions* o, MPI_Comm comm, FolderListing* out) 
         }
     }
     free(names);
+    if (hdr[6]) bcast_strings(comm, rank, &out->class_descriptions, out->num_classes);
+    par_bcast(comm, out->descriptions_source, sizeof out->descriptions_source, 0);
     for (int s = 0; s < 3; s++)
         if (out->has[s]) bcast_list(comm, rank, &out->split[s], out->has_groups);
 }
@@ -320,6 +467,9 @@ void folder_list(const FolderPackOptions* o, MPI_Comm comm, FolderListing* out) 
 void folder_listing_free(FolderListing* l) {
     for (int k = 0; k < l->num_classes; k++) free(l->class_names[k]);
     free(l->class_names);
+    if (l->class_descriptions)
+        for (int k = 0; k < l->num_classes; k++) free(l->class_descriptions[k]);
+    free(l->class_descriptions);
     for (int s = 0; s < 3; s++) {
         free(l->split[s].paths);
         free(l->split[s].path_at);

@@ -182,6 +182,27 @@ void parw_split_close(ParWriter* w, ParSplit* s) {
     memset(s, 0, sizeof *s);
 }
 
+void parw_write_strings_attr(ParWriter* w, const char* name, char* const* strs, int n) {
+    size_t len = 1;   // one fixed-length string array (longest + NUL), like class_names
+    for (int k = 0; k < n; k++) if (strlen(strs[k]) + 1 > len) len = strlen(strs[k]) + 1;
+    char* buf = ug_calloc((size_t)(n > 0 ? n : 1), len);
+    for (int k = 0; k < n; k++) memcpy(buf + (size_t)k * len, strs[k], strlen(strs[k]));
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5_CHECK(t);
+    H5_CHECK(H5Tset_size(t, len));
+    H5_CHECK(H5Tset_strpad(t, H5T_STR_NULLTERM));
+    hsize_t dims[1] = {(hsize_t)n};
+    hid_t space = H5Screate_simple(1, dims, NULL);
+    H5_CHECK(space);
+    hid_t a = H5Acreate2(w->file, name, t, space, H5P_DEFAULT, H5P_DEFAULT);
+    H5_CHECK(a);
+    H5_CHECK(H5Awrite(a, t, buf));
+    H5_CHECK(H5Aclose(a));
+    H5_CHECK(H5Sclose(space));
+    H5_CHECK(H5Tclose(t));
+    free(buf);
+}
+
 void parw_finish(ParWriter* w, const DatasetInfo* info) {
     dataset_write_root_attrs(w->file, info);
     H5_CHECK(H5Pclose(w->dxpl));

@@ -46,5 +46,7 @@ void parw_append_decoded(ParWriter* w, ParSplit* s, int64_t n_local, const uint8
 void parw_append_jpeg(ParWriter* w, ParSplit* s, int64_t n_local, const uint8_t* bytes, const int64_t* sizes,
                       const int32_t* labels, const int32_t* groups);
 void parw_split_close(ParWriter* w, ParSplit* s);   // JPEG mode: writes the closing offset (= total bytes)
+// A root attribute holding n fixed-length strings (e.g. class_descriptions); collective, same strings on all ranks.
+void parw_write_strings_attr(ParWriter* w, const char* name, char* const* strs, int n);
 // Writes the root attributes, closes, and renames the temp file to the final path (rank 0), then a barrier.
 void parw_finish(ParWriter* w, const DatasetInfo* info);

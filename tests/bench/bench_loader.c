@@ -4,6 +4,8 @@
 //   cifar: 50,000 random 32x32x3 images, decoded mode  → crop (pad 4) + flip, batch 256
 //   jpeg:  256 ImageNet-sized JPEGs (500x375 / 375x500 / 500x333, textured, quality 90), JPEG mode
 //          → random-resized-crop 224 + flip, batch 64, streamed from HDF5
+//   imagenet (--imagenet-dir DIR): ImageNet-like JPEGs around 400x350, ~110 KB, kept as files in DIR for the
+//          torchvision comparison (tools/bench-data.sh) → loader_imagenet_train / _eval
 // and, with --real FILE (a packed CIFAR-10, e.g. from ../shared), the real data as well.
 // "Per core" numbers come from the single-threaded loader (no_prefetch: one thread reads, decodes, augments and
 // normalises): images per CPU-second of the process (robust to other load on the machine); the wall-clock rates
@@ -123,6 +125,52 @@ static double write_jpeg_set(const char* path, int n) {
     return (double)total / n;
 }
 
+// ImageNet-like set for the side-by-side comparison with torchvision: n JPEGs of ImageNet's typical sizes
+// (around 400x350: 400x350, 350x400, 450x300, 375x500 in turn; quality 94, ~110 KB) written as an image folder
+// dir/train/c<k>/<i>.JPEG (for tools/bench-torchvision-loader.py) and packed byte for byte into h5 (JPEG mode).
+static double write_imagenet_set(const char* dir, const char* h5, int n) {
+    static const int sizes[4][2] = {{350, 400}, {400, 350}, {300, 450}, {500, 375}};
+    ImageCodec* codec = image_codec_create();
+    Rng rng;
+    rng_init(&rng, 3, RNG_MISC, 0, 0);
+    uint8_t* px = ug_malloc(500 * 500 * 3);
+    size_t cap = 1 << 20, total = 0;
+    uint8_t* bytes = ug_malloc(cap);
+    int64_t* offsets = ug_malloc((size_t)(n + 1) * sizeof *offsets);
+    int32_t* labels = ug_malloc((size_t)n * sizeof *labels);
+    offsets[0] = 0;
+    char path[4096];
+    for (int c = 0; c < 10; c++) {
+        snprintf(path, sizeof path, "%s/train/c%d", dir, c);
+        ug_mkdir_p(path);
+    }
+    for (int i = 0; i < n; i++) {
+        int h = sizes[i % 4][0], w = sizes[i % 4][1];
+        paint(px, h, w, &rng);
+        uint8_t* jpg = NULL;
+        size_t len = 0;
+        char err[256];
+        if (image_encode_jpeg(codec, px, h, w, 3, 94, &jpg, &len, err, sizeof err) != 0) ug_die("bench: JPEG encode failed: %s", err);
+        while (total + len > cap) bytes = ug_realloc(bytes, cap *= 2);
+        memcpy(bytes + total, jpg, len);
+        total += len;
+        offsets[i + 1] = (int64_t)total;
+        labels[i] = i % 10;
+        snprintf(path, sizeof path, "%s/train/c%d/%05d.JPEG", dir, i % 10, i);
+        FILE* f = fopen(path, "wb");
+        if (!f || fwrite(jpg, 1, len, f) != len || fclose(f) != 0) ug_die("bench: cannot write '%s'", path);
+        free(jpg);
+    }
+    DatasetInfo info = make_info(DS_JPEG, 0, 0);
+    DatasetWriter w;
+    dataset_write_begin(&w, h5, &info);
+    dataset_write_split_jpeg(&w, "train", n, bytes, offsets, labels, NULL, NULL);
+    dataset_write_finish(&w);
+    image_codec_destroy(codec);
+    free(px); free(bytes); free(offsets); free(labels);
+    return (double)total / n;
+}
+
 // Runs `epochs` epochs; returns images per wall second, and per CPU second in *per_cpu.
 static double run(Dataset* ds, LoaderConfig cfg, int epochs, double* per_cpu) {
     Loader* l = loader_create(ds, &cfg, 0, 1);
@@ -167,14 +215,70 @@ static void bench_cifar(const char* path, const char* name, int epochs) {
     dataset_close(&ds);
 }
 
+// loader_imagenet_train / _eval: per core = images per CPU-second of the single-threaded loader; _allcores:
+// one rank with one worker thread per core, images per CPU-second of the process (the number compared with
+// torchvision's DataLoader with one worker process per core, measured the same way: tools/bench-data.sh),
+// and its wall rate / cores.
+static void bench_imagenet(const char* dir, int n) {
+    char h5[4200];
+    snprintf(h5, sizeof h5, "%s/imagenet.h5", dir);
+    double mean_bytes = write_imagenet_set(dir, h5, n);
+    int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1) cores = 1;
+    printf("# ImageNet-like JPEGs: %d images (350x400, 400x350, 300x450, 500x375; mean %.0f KB) in %s, %d cores\n", n,
+           mean_bytes / 1024, dir, cores);
+    printf("bench: loader_imagenet_mean_jpeg_bytes %.0f B\n", mean_bytes);
+    Dataset ds;
+    dataset_open(&ds, h5, MPI_COMM_NULL);
+    LoaderConfig cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.split = "train";
+    cfg.global_batch = 64;
+    cfg.shuffle = 1;
+    cfg.augment = AUG_RRC_FLIP;
+    cfg.out_h = cfg.out_w = 224;
+    cfg.seed = 1;
+    cfg.no_prefetch = 1;
+    double cpu_rate, wall = run(&ds, cfg, 2, &cpu_rate);
+    printf("bench: loader_imagenet_train %.0f img/s\n", cpu_rate);
+    cfg.no_prefetch = 0;
+    cfg.workers = cores;
+    wall = run(&ds, cfg, 2, &cpu_rate);
+    printf("bench: loader_imagenet_train_allcores %.0f img/s\n", cpu_rate);
+    printf("bench: loader_imagenet_train_allcores_wall_per_core %.0f img/s\n", wall / cores);
+    cfg.augment = AUG_NONE;
+    cfg.shuffle = 0;
+    cfg.no_prefetch = 1;
+    cfg.workers = 0;
+    wall = run(&ds, cfg, 1, &cpu_rate);
+    printf("bench: loader_imagenet_eval %.0f img/s\n", cpu_rate);
+    cfg.no_prefetch = 0;
+    cfg.workers = cores;
+    wall = run(&ds, cfg, 2, &cpu_rate);
+    printf("bench: loader_imagenet_eval_allcores %.0f img/s\n", cpu_rate);
+    printf("bench: loader_imagenet_eval_allcores_wall_per_core %.0f img/s\n", wall / cores);
+    fflush(stdout);
+    dataset_close(&ds);
+}
+
 int main(int argc, char** argv) {
     const char* real = NULL;
-    int jpeg_n = 256;
+    const char* imagenet_dir = NULL;
+    int jpeg_n = 256, imagenet_n = 512;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--real") && i + 1 < argc) real = argv[++i];
         else if (!strcmp(argv[i], "--jpeg-count") && i + 1 < argc) jpeg_n = atoi(argv[++i]);
-        else { fprintf(stderr, "usage: bench_loader [--real CIFAR10.h5] [--jpeg-count N]\n"); return 2; }
+        else if (!strcmp(argv[i], "--imagenet-dir") && i + 1 < argc) imagenet_dir = argv[++i];
+        else if (!strcmp(argv[i], "--imagenet-count") && i + 1 < argc) imagenet_n = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--imagenet-only")) jpeg_n = 0;
+        else {
+            fprintf(stderr, "usage: bench_loader [--real CIFAR10.h5] [--jpeg-count N] [--imagenet-dir DIR] "
+                            "[--imagenet-count N] [--imagenet-only]\n");
+            return 2;
+        }
     }
+    if (imagenet_dir) bench_imagenet(imagenet_dir, imagenet_n);
+    if (jpeg_n == 0) return 0;
     char dir[] = "/tmp/bench_loader.XXXXXX";
     if (!mkdtemp(dir)) ug_die("bench: cannot create a temp directory: mkdtemp failed");
     char cifar[512], jpeg[512];

@@ -1,6 +1,6 @@
 // JPEG-mode loader at 1, 2 and 3 ranks: decode + eval resize/centre-crop and random-resized-crop + flip give the
 // right colours, shape and flip direction; HDF5 streaming and the RAM cache give identical batches; prefetch
-// changes nothing; a corrupt JPEG is reported with its sample index.
+// and the number of worker threads change nothing; a corrupt JPEG is reported with its sample index.
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,26 +124,41 @@ static void test_eval_and_train(void) {
     dataset_open(&ds, good_path, MPI_COMM_WORLD);
     Augment augs[2] = {AUG_NONE, AUG_RRC_FLIP};
     for (int a = 0; a < 2; a++) {
-        LoaderConfig stream = config(augs[a]), cached = stream, sync = stream;
+        LoaderConfig stream = config(augs[a]), cached = stream, sync = stream, many = stream, whole = stream;
+        whole.full_decode = 1;   // the reference of the region decode
         cached.cache = 1;
         sync.no_prefetch = 1;
+        many.workers = 3;   // 5-sample batches: shares of 0..2 samples, some workers idle
+        if (a == 1) stream.workers = 2;
         Loader* ls = loader_create(&ds, &stream, rank, world);
         Loader* lc = loader_create(&ds, &cached, rank, world);
         Loader* ly = loader_create(&ds, &sync, rank, world);
+        Loader* lm = loader_create(&ds, &many, rank, world);
+        Loader* lw = loader_create(&ds, &whole, rank, world);
         int flipped = 0, ramps = 0;
         for (int epoch = 0; epoch < 3; epoch++) {
             loader_start_epoch(ls, epoch);
             loader_start_epoch(lc, epoch);
             loader_start_epoch(ly, epoch);
-            Batch bs, bc, by;
+            loader_start_epoch(lm, epoch);
+            loader_start_epoch(lw, epoch);
+            Batch bs, bc, by, bm, bw;
             int seen[N_IMG] = {0};
             while (loader_next(ls, &bs)) {
-                CHECK(loader_next(lc, &bc) && loader_next(ly, &by), "step counts differ");
-                CHECK(bs.n == bc.n && bs.n == by.n, "sizes differ");
+                CHECK(loader_next(lc, &bc) && loader_next(ly, &by) && loader_next(lm, &bm) && loader_next(lw, &bw),
+                      "step counts differ");
+                CHECK(bs.n == bc.n && bs.n == by.n && bs.n == bm.n, "sizes differ");
                 CHECK(bs.h == OUT && bs.w == OUT && bs.c == 3, "shape %dx%dx%d", bs.h, bs.w, bs.c);
                 size_t bytes = (size_t)bs.n * OUT * OUT * 3 * sizeof(float);
                 CHECK(!memcmp(bs.x, bc.x, bytes), "RAM cache and HDF5 streaming differ");
                 CHECK(!memcmp(bs.x, by.x, bytes), "prefetch changes the batch");
+                CHECK(!memcmp(bm.x, by.x, bytes) && !memcmp(bm.y, by.y, (size_t)bs.n * sizeof *bm.y),
+                      "3 worker threads change the batch");
+                // region decode vs whole-image decode: the same decoded pixels; the resampling coordinates are
+                // shifted by the region's origin, which may move a rounding by one level (1/255/std)
+                float worst = 0;
+                for (size_t v = 0; v < bytes / sizeof(float); v++) worst = fmaxf(worst, fabsf(bs.x[v] - bw.x[v]));
+                CHECK(worst <= 1.001f / 255 / STD, "region decode differs from the whole-image decode by %g", worst);
                 flipped += check_batch(&bs, augs[a], epoch);
                 for (int k = 0; k < bs.n; k++) { seen[bs.index[k]]++; ramps += is_ramp(bs.index[k]); }
             }
@@ -156,6 +171,8 @@ static void test_eval_and_train(void) {
         loader_destroy(ls);
         loader_destroy(lc);
         loader_destroy(ly);
+        loader_destroy(lm);
+        loader_destroy(lw);
     }
     dataset_close(&ds);
 }
