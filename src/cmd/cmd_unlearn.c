@@ -232,6 +232,7 @@ int cmd_unlearn(int argc, char** argv) {
     int64_t n_images = sp->n_retain + sp->n_forget;
     uc.cache = cache >= 0 ? cache : (ds->info.mode == DS_DECODED &&
                (double)n_images * ds->info.height * ds->info.width * ds->info.channels < 2e9);
+    uc.loader_workers = loader_auto_workers(&ds->info, g_dist.local_world);
     unlearn_config_validate(&uc, cx.mc.num_classes);
 
     Trainer t;

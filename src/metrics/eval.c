@@ -40,6 +40,7 @@ void eval_set_records(Model* m, Dataset* ds, const char* split, const int64_t* s
     lc.out_h = m->cfg.in_h;
     lc.out_w = m->cfg.in_w;
     lc.cache = ec->cache;
+    lc.workers = loader_auto_workers(&ds->info, g_dist.local_world);
     Loader* l = loader_create(ds, &lc, g_dist.rank, g_dist.world);
     loader_start_epoch(l, 0);
     Batch b;

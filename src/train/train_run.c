@@ -121,8 +121,6 @@ static void setup_data(TrainRun* r) {
         dataset_open(&r->own_ds, c->data, g_dist.comm);
         r->ds = &r->own_ds;
     }
-    UG_CHECK(r->ds->info.height > 0 && r->ds->info.width > 0,
-             "train: dataset '%s' has images of varying size (JPEG mode); pack it with --resize S", c->data);
     if (!c->split) return;
     if (c->split_set) {
         r->sp = c->split_set;
@@ -146,8 +144,7 @@ static void setup_model(TrainRun* r) {
     const DatasetInfo* info = &r->ds->info;
     r->mc = r->c->model;
     r->mc.num_classes = info->num_classes;
-    r->mc.in_h = info->height;
-    r->mc.in_w = info->width;
+    loader_input_size(info, &r->mc.in_h, &r->mc.in_w);   // decoded: the stored size; JPEG mode: 224 crops
     r->mc.in_c = info->channels;
     r->m = model_create(&r->mc, r->c->backend);
     model_init(r->m, r->c->seed);
@@ -173,6 +170,9 @@ static void setup_loaders(TrainRun* r) {
     lc.pad = c->pad;
     lc.seed = c->seed;
     lc.cache = cache;
+    lc.out_h = r->mc.in_h;
+    lc.out_w = r->mc.in_w;
+    lc.workers = loader_auto_workers(&ds->info, g_dist.local_world);   // JPEG decoding overlaps compute
     r->train = loader_create(ds, &lc, g_dist.rank, g_dist.world);
     r->steps_per_epoch = loader_steps_per_epoch(r->train);
     r->n_train = r->subset ? r->subset_n : 0;
@@ -189,6 +189,9 @@ static void setup_loaders(TrainRun* r) {
     ec.augment = AUG_NONE;
     ec.seed = c->seed;
     ec.cache = cache;
+    ec.out_h = r->mc.in_h;
+    ec.out_w = r->mc.in_w;
+    ec.workers = lc.workers;
     if (dataset_has_split(ds, "test")) {
         ec.split = "test";
         r->test = loader_create(ds, &ec, g_dist.rank, g_dist.world);

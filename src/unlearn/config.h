@@ -29,6 +29,7 @@ typedef struct {
     Augment augment;
     int pad;
     int cache;
+    int loader_workers;          // threads per rank that prepare (decode) the next batch (loader_auto_workers)
     int out_h, out_w;
     // Method options: set by the option rows of the methods (MethodOption.offset points here; registry.h).
     // Eq. 8 (ugradsl, ugradsl+; src/unlearn/ugradsl.c)

@@ -38,6 +38,7 @@ LoaderConfig unlearn_loader_config(const UnlearnConfig* c, const int64_t* subset
     lc.out_w = c->out_w;
     lc.seed = c->seed + seed_offset;
     lc.cache = c->cache;
+    lc.workers = c->loader_workers;
     return lc;
 }
 

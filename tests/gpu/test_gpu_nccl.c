@@ -64,7 +64,7 @@ static void test_mpi_bootstrap(void) {
     // the test's context sits on GPU 0; the communicator needs the rank's own GPU
     gc_end();
     g_ctx = gpu_ctx_create(local_rank, 0, 1, 0);
-    GpuComm* c = gpu_comm_init_mpi(MPI_COMM_WORLD, local_rank, local_world);
+    GpuComm* c = gpu_comm_init_mpi(MPI_COMM_WORLD, local_rank);   // every GPU visible: device = local rank
     CHECK_EQ_INT(c->world, th_world);
     CHECK_EQ_INT(c->rank, th_rank);
     CHECK_EQ_INT(c->device, local_rank);
