@@ -17,6 +17,17 @@ void cmd_context_open(CmdContext* cx, const char* command, const char* data_path
     if (split_path) split_load(split_path, &cx->ds, &cx->split);
 }
 
+void cmd_context_require_eval_split(const CmdContext* cx) {
+    if (cx->split.n_test_keep > 0) return;
+    UG_CHECK(dataset_has_split(&cx->ds, "test"),
+             "%s: dataset %s has no evaluation (test) split, so TA and the MIA's non-members cannot be measured; "
+             "pack the validation images with it (a val/ or test/ folder: docs/DATA.md, docs/IMAGENET.md) and "
+             "make the split again", cx->command, cx->data_path);
+    ug_die("%s: the evaluation (test) split of dataset %s has no sample of a retained class (split %s), so TA cannot "
+           "be measured; forget fewer classes or pack more validation images", cx->command, cx->data_path,
+           cx->split_path ? cx->split_path : "-");
+}
+
 // The one set of model-vs-dataset checks: a model must predict the dataset's classes from its channels.
 static void check_model_fits(const CmdContext* cx) {
     const DatasetInfo* info = &cx->ds.info;

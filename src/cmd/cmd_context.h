@@ -56,5 +56,8 @@ void cmd_context_open(CmdContext* cx, const char* command, const char* data_path
 // loaders resample to the model's size (as for JPEG-mode datasets).  Replaces a model loaded before.
 Model* cmd_context_load_model(CmdContext* cx, const char* model_path, Backend backend, int device);
 
+// Dies with one line naming the dataset when the split has no evaluation sample (no test split, or none of a
+// retained class): TA and MIA would be null.  eval, and unlearn unless --no-eval, call it before any work.
+void cmd_context_require_eval_split(const CmdContext* cx);
 // Frees the model, the split and the dataset.
 void cmd_context_close(CmdContext* cx);

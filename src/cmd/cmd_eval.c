@@ -83,6 +83,7 @@ int cmd_eval(int argc, char** argv) {
 
     CmdContext cx;
     cmd_context_open(&cx, "eval", data_path, split_path);
+    cmd_context_require_eval_split(&cx);
     Model* m = cmd_context_load_model(&cx, model_path, BACKEND_FAST, dev);
     char* config_text = checkpoint_read_config_text(model_path);
     char* ckpt_method = ini_value(config_text, "method");

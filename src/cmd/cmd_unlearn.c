@@ -201,6 +201,7 @@ int cmd_unlearn(int argc, char** argv) {
     CmdContext cx;
     if (mi->kind == METHOD_RETRAIN) {
         cmd_context_open(&cx, "unlearn", data, split);
+        if (!no_eval) cmd_context_require_eval_split(&cx);
         int rc = run_retrain(&cx, config_path, output, seed, &rt, dev, &eo, t_cmd);
         cmd_context_close(&cx);
         free(config_text);
@@ -209,6 +210,7 @@ int cmd_unlearn(int argc, char** argv) {
     }
     UG_CHECK(model, "unlearn: --model is required (the original model from `ugradsl train`)");
     cmd_context_open(&cx, "unlearn", data, split);
+    if (!no_eval) cmd_context_require_eval_split(&cx);
     Model* m = cmd_context_load_model(&cx, model, backend, dev);
     const Dataset* ds = &cx.ds;
     const Split* sp = &cx.split;

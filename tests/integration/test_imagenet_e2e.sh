@@ -2,13 +2,14 @@
 # Issue 20, CI size: ImageNet and Tiny-ImageNet as distributed, end to end at 2 ranks.
 #   tiny_e2e         Tiny-ImageNet layout (tools/make-imagenet-fixture.py tiny) -> pack -> random split -> train
 #                    (ResNet-18 w16, 1 epoch) -> unlearn ugradsl -> eval -> report: TA from val/ (the test split)
+#   no_eval_split_is_error  a dataset packed without val/ (no test split): eval and unlearn exit non-zero with one
+#                    line naming the dataset, and write nothing
 #   imagenet_pack    ImageNet layout (flat val/ + devkit ground truth + meta.mat, CMYK / grey / PNG-named-.JPEG
 #                    files) -> pack --mode jpeg at 2 ranks: 10 classes, test = val (50), no val split, the
 #                    wnids and their words stored, the PNG re-encoded
-#   imagenet_unlearn_eval_jpeg  unlearn ugradsl and eval read the JPEG-mode file (RandomResizedCrop / resize-256
-#                    centre-crop-224 on the fly), from an original trained on a decoded --resize 224 copy
-#                    (ImageNet stem, width 16; widths 4 and 8 crash in oneDNN with one thread per rank on this machine, also on main); report has TA
-#   imagenet_train_jpeg  `train` straight from the JPEG-mode file: SKIP while the command refuses JPEG mode
+#   imagenet_train_jpeg  class-wise split, then `train` straight from the JPEG-mode file at 2 ranks (ImageNet stem,
+#                    224x224 crops decoded on the fly, width 16 for speed)
+#   imagenet_unlearn_eval_jpeg  eval, unlearn ugradsl and report on the same JPEG-mode file: TA from val/
 set -u
 cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3
@@ -51,6 +52,28 @@ else
     fail tiny_e2e "a step failed" "$(ls -t "$T"/tiny-*.log | head -1)"
 fi
 
+# ---- no evaluation split: eval and unlearn refuse with one line naming the dataset, write nothing
+if [ -d "$T/tiny/train" ]; then
+    mkdir -p "$T/noval" && cp -r "$T/tiny/train" "$T/tiny/wnids.txt" "$T/noval/" 2>/dev/null
+    [ -f "$T/tiny/words.txt" ] && cp "$T/tiny/words.txt" "$T/noval/"
+    if $UG pack --from folder --input "$T/noval" --output "$T/noval.h5" > "$T/noval-pack.log" 2>&1 &&
+       $UG split --data "$T/noval.h5" --output "$T/noval-split.h5" --paradigm random --fraction 0.1 --seed 1 > "$T/noval-split.log" 2>&1; then
+        $UG eval --model "$T/tr/original/model.h5" --data "$T/noval.h5" --split "$T/noval-split.h5" --output "$T/nv" > "$T/noval-eval.log" 2>&1
+        rc_eval=$?
+        $UG unlearn --method ga --model "$T/tr/original/model.h5" --data "$T/noval.h5" --split "$T/noval-split.h5" --output "$T/nv2" > "$T/noval-unlearn.log" 2>&1
+        rc_unl=$?
+        if [ $rc_eval -ne 0 ] && [ $rc_unl -ne 0 ] && grep -q "has no evaluation (test) split" "$T/noval-eval.log" &&
+           grep -q "has no evaluation (test) split" "$T/noval-unlearn.log" && [ ! -e "$T/nv/metrics.json" ] && [ ! -e "$T/nv2/model.h5" ]; then
+            echo "PASS no_eval_split_is_error"
+        else
+            fail no_eval_split_is_error "eval rc $rc_eval, unlearn rc $rc_unl (want non-zero, one line, nothing written)" "$T/noval-eval.log"
+        fi
+    else
+        fail no_eval_split_is_error "pack/split of the train-only copy failed" "$T/noval-pack.log"
+    fi
+else
+    echo "SKIP no_eval_split_is_error: no Tiny-ImageNet fixture"
+fi
 # ---- ImageNet
 if ! $PY tools/make-imagenet-fixture.py imagenet "$T/in" > "$T/in-fx.log" 2>&1 ||
    ! "${MPI[@]}" $UG pack --from folder --input "$T/in" --output "$T/in.h5" --mode jpeg --json "$T/in-pack.json" > "$T/in-pack.log" 2>&1; then
@@ -73,11 +96,17 @@ if "test" not in f or f["test/labels"].shape[0] != 50: p.append("test split is n
 if r.get("png_reencoded") != 1: p.append("png_reencoded %s, expected 1" % r.get("png_reencoded"))
 print("PASS imagenet_pack" if not p else "FAIL imagenet_pack: " + "; ".join(p))
 PYEOF
-if "${MPI[@]}" $UG pack --from folder --input "$T/in" --output "$T/in224.h5" --resize 224 > "$T/in224-pack.log" 2>&1 &&
-   $UG split --data "$T/in224.h5" --output "$T/s224.h5" --paradigm class --classes 0 --val-fraction 0.1 --seed 1 > /dev/null 2>&1 &&
-   $UG split --data "$T/in.h5" --output "$T/s.h5" --paradigm class --classes 0 --val-fraction 0.1 --seed 1 > /dev/null 2>&1 &&
-   "${MPI[@]}" $UG train --data "$T/in224.h5" --split "$T/s224.h5" --output "$T/ir/original" --arch resnet18 --imagenet-stem --width 16 \
-       --epochs 1 --batch 32 --lr 0.05 --augment rrc-flip --eval-batch 32 --seed 1 > "$T/in-train.log" 2>&1 &&
+# The user's path: train, unlearn and eval all straight from the JPEG-mode file (on-the-fly decode; train
+# RandomResizedCrop(224) + flip, eval Resize(256) + CenterCrop(224)), then the report.
+if $UG split --data "$T/in.h5" --output "$T/s.h5" --paradigm class --classes 0 --val-fraction 0.1 --seed 1 > "$T/in-split.log" 2>&1 &&
+   "${MPI[@]}" $UG train --data "$T/in.h5" --split "$T/s.h5" --output "$T/ir/original" --arch resnet18 --imagenet-stem --width 16 \
+       --epochs 1 --batch 32 --lr 0.05 --eval-batch 32 --seed 1 > "$T/in-train.log" 2>&1; then
+    if grep -q "224x224x3 imagenet-stem" "$T/in-train.log"; then echo "PASS imagenet_train_jpeg"
+    else fail imagenet_train_jpeg "the model is not a 224x224 ImageNet-stem ResNet" "$T/in-train.log"; fi
+else
+    fail imagenet_train_jpeg "train from the JPEG-mode file failed" "$T/in-train.log"
+fi
+if [ -f "$T/ir/original/model.h5" ] &&
    "${MPI[@]}" $UG eval --model "$T/ir/original/model.h5" --data "$T/in.h5" --split "$T/s.h5" --output "$T/ir/original" \
        --batch 16 --mia-bootstrap 0 --no-add-mia --no-mia-extras > "$T/in-eval0.log" 2>&1 &&
    "${MPI[@]}" $UG unlearn --method ugradsl --data "$T/in.h5" --split "$T/s.h5" --model "$T/ir/original/model.h5" \
@@ -91,13 +120,5 @@ print("PASS imagenet_unlearn_eval_jpeg" if not p else "FAIL imagenet_unlearn_eva
 PYEOF
 else
     fail imagenet_unlearn_eval_jpeg "a step failed" "$(ls -t "$T"/in*.log | head -1)"
-fi
-if "${MPI[@]}" $UG train --data "$T/in.h5" --split "$T/s.h5" --output "$T/ir2/original" --arch resnet18 --imagenet-stem --width 16 \
-       --epochs 1 --batch 32 --lr 0.05 --eval-batch 32 --seed 1 > "$T/in-train-jpeg.log" 2>&1; then
-    echo "PASS imagenet_train_jpeg"
-elif grep -q "varying size" "$T/in-train-jpeg.log"; then
-    echo "SKIP imagenet_train_jpeg: train still refuses JPEG-mode datasets (src/train/train_run.c; issue 20 item 2)"
-else
-    fail imagenet_train_jpeg "train from the JPEG-mode file failed" "$T/in-train-jpeg.log"
 fi
 echo "# test_imagenet_e2e: $(( $(date +%s) - t0 )) s"
