@@ -13,7 +13,7 @@ MPI=(mpirun -np 2 --oversubscribe)
 [ "$(id -u)" -eq 0 ] && MPI+=(--allow-run-as-root)
 export OMP_NUM_THREADS=1
 RUN="$OUT/digits" tools/demo.sh --all > "$OUT/digits.log" 2>&1
-python3 tools/run_fingerprint.py "$OUT/digits" | sed 's/^/digits /' > "$OUT/fingerprint.txt"
+/usr/bin/python3 tools/run_fingerprint.py "$OUT/digits" | sed 's/^/digits /' > "$OUT/fingerprint.txt"
 TAR=${UG_SHARED:-../shared}/datasets/cifar10-jpeg.tar.gz   # UG_SHARED: where shared/ is, for a tree elsewhere
 if [ "${2:-}" != "--no-cifar" ] && [ -f "$TAR" ]; then
     C="$OUT/cifar10"; mkdir -p "$C"
@@ -50,7 +50,7 @@ INI
             --data "$C/cifar10.h5" --split "$C/split.h5" --output "$C/runs/$m"
     done
     } > "$OUT/cifar10.log" 2>&1
-    python3 tools/run_fingerprint.py "$C/runs" | sed 's/^/cifar10 /' >> "$OUT/fingerprint.txt"
+    /usr/bin/python3 tools/run_fingerprint.py "$C/runs" | sed 's/^/cifar10 /' >> "$OUT/fingerprint.txt"
 else
     echo "arch-equivalence: SKIP cifar10 (no $TAR)" | tee -a "$OUT/fingerprint.txt"
 fi

@@ -1,29 +1,32 @@
 #!/usr/bin/env python3
-"""Fingerprint of a folder of runs: each model's state checksum and its metrics without timings or paths.
+"""Fingerprint of a folder of runs: a hash of each model's tensors and of its computed metrics.
 
-Used to prove a refactor changed nothing (issue 17): run the same seeds with the old and the new binary,
-then `diff` the two fingerprints.  usage: tools/run_fingerprint.py RUNS_DIR
+Used to prove a refactor changed nothing (issue 17): run the same seeds with the old and the new binary
+(tools/arch-equivalence.sh), then `diff` the two fingerprints.  Only what a run computed counts: the model's
+tensors (names, shapes, bytes; not the file's attributes, which may gain provenance) and the metrics.json
+sections with numbers in them (not timings, paths or provenance).
+usage: tools/run_fingerprint.py RUNS_DIR   (needs h5py: Debian's python3-h5py, /usr/bin/python3)
 """
-import hashlib, json, os, subprocess, sys
+import hashlib, json, os, sys
 
-VOLATILE = {"timing", "rte_s", "startup_s", "setup_s", "wall_s", "host", "date", "created"}
+import h5py
 
-def strip(obj):
-    if isinstance(obj, dict):
-        return {k: strip(v) for k, v in obj.items() if k not in VOLATILE}
-    if isinstance(obj, list):
-        return [strip(v) for v in obj]
-    if isinstance(obj, str) and "/" in obj:
-        return os.path.basename(obj)   # where the runs lie is not what they computed
-    return obj
+COMPUTED = ("metrics", "accuracy", "counts", "mean_loss", "mia", "diverged", "epochs", "steps", "method", "seed")
 
-def model_checksum(path):
-    out = subprocess.run(["h5dump", "-a", "checksum", path], capture_output=True, text=True)
-    for line in out.stdout.splitlines():
-        line = line.strip()
-        if line.startswith("(0):"):
-            return line.split(":", 1)[1].strip()
-    return "none"
+def model_hash(path):
+    h = hashlib.sha256()
+    with h5py.File(path, "r") as f:
+        grp = f["model"]
+        for name in sorted(grp.keys()):
+            d = grp[name]
+            h.update(name.encode() + repr(d.shape).encode() + d[()].tobytes())
+    return h.hexdigest()[:16]
+
+def metrics_hash(path):
+    with open(path, encoding="utf-8") as f:
+        m = json.load(f)
+    kept = {k: m.get(k) for k in COMPUTED}
+    return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:16]
 
 def main():
     if len(sys.argv) != 2:
@@ -34,12 +37,10 @@ def main():
         if not os.path.isdir(d):
             continue
         model = os.path.join(d, "model.h5")
-        line = [name, "model=" + (model_checksum(model) if os.path.exists(model) else "-")]
+        line = [name, "model=" + (model_hash(model) if os.path.exists(model) else "-")]
         mj = os.path.join(d, "metrics.json")
         if os.path.exists(mj):
-            with open(mj, encoding="utf-8") as f:
-                text = json.dumps(strip(json.load(f)), sort_keys=True)
-            line.append("metrics=" + hashlib.sha256(text.encode()).hexdigest()[:16])
+            line.append("metrics=" + metrics_hash(mj))
         print(" ".join(line))
 
 if __name__ == "__main__":
