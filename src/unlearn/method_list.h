@@ -1,7 +1,7 @@
 // method_list.h — THE method registry table: one line per unlearning method, in the order of --help, the
 // error messages and docs/CLI.md.  METHOD_ROW(KIND, DEF): KIND becomes a MethodKind enumerator (config.h),
 // DEF is the `const MethodDef` that the method's own file defines (registry.c collects them).
-// Adding a method: write src/unlearn/NAME.c with its MethodDef and add one line here (docs/arch-method-recipe.md).
+// Adding a method: write src/unlearn/NAME.c with its MethodDef and add one line here (docs/ARCHITECTURE.md, "A new unlearning method").
 // No include guard on purpose: it is expanded once per METHOD_ROW definition.
 METHOD_ROW(METHOD_RETRAIN, method_retrain)
 METHOD_ROW(METHOD_FT, method_ft)
