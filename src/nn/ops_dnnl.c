@@ -1,5 +1,6 @@
 // ops_dnnl.c — shared oneDNN plumbing (see ops_dnnl.h).
 #include <stdlib.h>
+#include <string.h>
 
 #include "nn/ops_dnnl.h"
 
@@ -43,6 +44,25 @@ dnnl_primitive_t ugd_prim(const_dnnl_primitive_desc_t pd) {
     dnnl_primitive_t p;
     DNNL_CHECK(dnnl_primitive_create(&p, pd));
     return p;
+}
+
+dnnl_primitive_desc_t ugd_pd_avoiding(const_dnnl_op_desc_t op_desc, const_dnnl_primitive_attr_t attr,
+                                      const_dnnl_primitive_desc_t hint, const char* avoid) {
+    dnnl_primitive_desc_iterator_t it;
+    DNNL_CHECK(dnnl_primitive_desc_iterator_create(&it, op_desc, attr, ugd_engine(), hint));
+    for (;;) {
+        dnnl_primitive_desc_t pd = dnnl_primitive_desc_iterator_fetch(it);
+        UG_CHECK(pd, "oneDNN: cannot fetch a primitive descriptor");
+        const char* name = "";
+        DNNL_CHECK(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name));
+        if (!avoid || strncmp(name, avoid, strlen(avoid)) != 0) {
+            DNNL_CHECK(dnnl_primitive_desc_iterator_destroy(it));
+            return pd;
+        }
+        DNNL_CHECK(dnnl_primitive_desc_destroy(pd));
+        UG_CHECK(dnnl_primitive_desc_iterator_next(it) == dnnl_success,
+                 "oneDNN: no implementation of this primitive other than %s", avoid);
+    }
 }
 
 const dnnl_memory_desc_t* ugd_query(const_dnnl_primitive_desc_t pd, dnnl_query_t what) {

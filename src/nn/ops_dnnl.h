@@ -17,6 +17,10 @@ dnnl_memory_t ugd_mem(const dnnl_memory_desc_t* md);          // no buffer: set 
 void ugd_bind(dnnl_memory_t m, const void* ptr);
 dnnl_primitive_attr_t ugd_attr(void);                         // user-managed scratchpad; destroy after use
 dnnl_primitive_t ugd_prim(const_dnnl_primitive_desc_t pd);
+// The primitive descriptor oneDNN would pick for op_desc (dnnl_primitive_desc_create), except that an
+// implementation whose name starts with `avoid` is passed over for the next one (avoid NULL: the first).
+dnnl_primitive_desc_t ugd_pd_avoiding(const_dnnl_op_desc_t op_desc, const_dnnl_primitive_attr_t attr,
+                                      const_dnnl_primitive_desc_t hint, const char* avoid);
 const dnnl_memory_desc_t* ugd_query(const_dnnl_primitive_desc_t pd, dnnl_query_t what);
 // A memory on the scratchpad md of pd (NULL when it needs none); its buffer is bound by ugd_run.
 dnnl_memory_t ugd_scratch_mem(const_dnnl_primitive_desc_t pd);

@@ -54,6 +54,12 @@ static void test_conv_3x3_s1_p1(void) { conv_case(4, 8, 8, 16, 16, 3, 3, 1, 1, 0
 static void test_conv_3x3_s1_p1_odd(void) { conv_case(3, 7, 9, 5, 7, 3, 3, 1, 1, 1); }
 static void test_conv_3x3_s2_p1(void) { conv_case(2, 9, 8, 16, 32, 3, 3, 2, 1, 0); }
 static void test_conv_1x1_s2_p0(void) { conv_case(2, 8, 7, 16, 32, 1, 1, 2, 0, 0); }
+// ResNet-18 downsample convs at widths 4 and 8 (channels not a multiple of the vector width): oneDNN's jit_1x1
+// wrote past its scratchpad here and crashed training (ops_dnnl_conv.c picks another implementation).
+static void test_conv_1x1_s2_few_channels(void) {
+    conv_case(32, 64, 64, 4, 8, 1, 1, 2, 0, 0);
+    conv_case(32, 32, 32, 8, 16, 1, 1, 2, 0, 0);
+}
 static void test_conv_1x1_s1_bias(void) { conv_case(1, 5, 5, 3, 10, 1, 1, 1, 0, 1); }
 static void test_conv_7x7_s2_p3(void) { conv_case(2, 17, 15, 3, 8, 7, 7, 2, 3, 0); }
 static void test_conv_3x3_s2_p0_batch1(void) { conv_case(1, 10, 11, 6, 4, 3, 3, 2, 0, 1); }
@@ -302,6 +308,7 @@ int main(int argc, char** argv) {
     TEST_CASE(test_conv_3x3_s1_p1_odd);
     TEST_CASE(test_conv_3x3_s2_p1);
     TEST_CASE(test_conv_1x1_s2_p0);
+    TEST_CASE(test_conv_1x1_s2_few_channels);
     TEST_CASE(test_conv_1x1_s1_bias);
     TEST_CASE(test_conv_7x7_s2_p3);
     TEST_CASE(test_conv_3x3_s2_p0_batch1);
