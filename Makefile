@@ -74,7 +74,7 @@ TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/%)
 BENCH_SRCS := $(shell find tests/bench tests/gpu -name 'bench_*.c' 2>/dev/null | sort)
 BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 
-.PHONY: all deps config test test-unit test-asan test-mpi test-integration test-slurm demo demo-all cifar10 cifar10-results cifar10-status bench bench-data golden clean help
+.PHONY: all deps config test test-unit test-asan test-mpi test-integration test-slurm test-cluster demo demo-all cifar10 cifar10-results cifar10-status bench bench-data golden clean help
 
 all: $(BIN)/ugradsl $(TEST_BINS) $(BENCH_BINS)
 
@@ -151,6 +151,7 @@ help:
 	@echo "make test        every test (unit, MPI np 2/3, integration, ASan+UBSan); ends 'N passed, N failed'"
 	@echo "make test-asan   unit tests under AddressSanitizer + UBSan"
 	@echo "make test-slurm  job scripts against a real local Slurm (tools/slurm-local.sh; root)"
+	@echo "make test-cluster  multi-node: 4 Slurm nodes in network namespaces (tools/cluster-local.sh; root)"
 	@echo "make demo        pack the digits default, split, train, unlearn, report"
 	@echo "make demo-all    the same with every baseline of the paper (docs/BASELINES.md)"
 	@echo "make cifar10     issue 8: both CIFAR-10 experiments submitted to Slurm (~19 h on 2 cores; resumable)"
@@ -189,6 +190,11 @@ test-integration: all
 
 test-slurm: all
 	@bash tests/integration/test_slurm.sh
+
+# A 4-node Slurm cluster in network namespaces (tools/cluster-local.sh; root): MPI across nodes, pipeline and
+# node-count sweeps, a node failure.  Also part of `make test` (the integration suite).
+test-cluster: all
+	@bash tests/integration/test_cluster.sh
 
 test-asan:
 	@$(MAKE) --no-print-directory test-asan-build

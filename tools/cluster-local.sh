@@ -128,6 +128,8 @@ ReturnToService=2
 SlurmdTimeout=10
 MessageTimeout=5
 KillWait=10
+# A rank that dies ends its whole step (else the others wait for it in MPI until the time limit).
+KillOnBadExit=1
 MinJobAge=600
 FirstJobId=$first_id
 TmpFS=$DIR/tmp
@@ -140,6 +142,8 @@ CONF
 
 start_slurmd() {
     local i=$1
+    # A node starts clean, as after a reboot: a crashed node's step sockets would block the requeued job's step.
+    rm -rf "$DIR/spool/node$i" "$DIR/pmix-node$i" "$DIR/tmp-node$i"
     mkdir -p "$DIR/spool/node$i" "$DIR/pmix-node$i" "$DIR/tmp-node$i"
     IN_NS_PIDFILE=$DIR/node$i.ownpid in_ns "$(node_ns "$i")" "node$i" "$DIR/pmix-node$i:$DIR/pmix" "$DIR/tmp-node$i:$DIR/tmp" -- \
         slurmd -D -N "node$i" -f "$CONF" </dev/null >>"$DIR/node$i.out" 2>&1 &
