@@ -334,6 +334,10 @@ def cmd_check_sweep(a):
         size = t1["num_params"] * 4
         tpn = max(1, int(t1.get("ranks", 1)))     # ranks per node, from the 1-node run
         c1 = step(1)
+        # Nodes that share cores (this machine): compute slows down by ranks / cores once the ranks outnumber the
+        # cores (on a real cluster this factor is 1).  The all-reduce is left as it is: over a slow link it waits
+        # on the wire, not on a core; over a fast one the shared cores also slow its progress, which the model
+        # leaves out (docs/SCALING.md: the fast-fabric 4-node point).
         contention = lambda n: max(1.0, n * tpn / cores) / max(1.0, tpn / cores)
         bw = size / max(step(2) - c1 / 2 * contention(2), 1e-9)
         print(f"{method}: gradient {size/1e3:.1f} kB, {tpn} rank(s) per node, {cores} cores shared by all nodes; "

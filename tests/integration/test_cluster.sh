@@ -7,6 +7,8 @@
 #                              fabric: sweep.csv, sweep.png and the scaling model's prediction error for each
 #   node_failure_requeue       a node dies mid-Retrain: the job ends within 60 s, is requeued, resumes from its
 #                              checkpoint and ends bit-identical to the uninterrupted run
+#   install_module_pipeline    make install PREFIX=DIR, `module load` of its Lmod modulefile, and the digits
+#                              pipeline on 2 nodes from the installed copy (UG_MODULES in its site.env)
 # Prints PASS/FAIL/SKIP lines; SKIP (with the reason) where namespaces or Slurm are not available.  Tears the
 # cluster down on every exit path (tools/cluster-local.sh down).  Every wait is bounded.
 set -u
@@ -20,7 +22,7 @@ UP=0
 pass() { echo "PASS $T/$1"; }
 fail() { echo "FAIL $T/$1: $2"; }
 skip() { echo "SKIP $T/$1: $2"; }
-all_cases="two_nodes_equal_one_node pipeline_nodes2 sweep_nodes_fabrics node_failure_requeue"
+all_cases="two_nodes_equal_one_node pipeline_nodes2 sweep_nodes_fabrics node_failure_requeue install_module_pipeline"
 
 cleanup() {
     trap - EXIT INT TERM
@@ -231,3 +233,36 @@ failure_case() {
     if [ -z "$problems" ]; then pass $name; else fail $name "$problems"; fi
 }
 failure_case
+
+# ---------------------------------------------------------------- installed like HPC software, loaded with Lmod
+install_case() {
+    local name=install_module_pipeline prefix=$TMP/prefix out rc problems="" lmod_init=""
+    for f in "${LMOD_PKG:+$LMOD_PKG/init/bash}" /usr/share/lmod/lmod/init/bash; do [ -n "$f" ] && [ -r "$f" ] && { lmod_init=$f; break; }; done
+    [ -n "$lmod_init" ] || { skip $name "Lmod not installed (Debian package lmod: make deps)"; return; }
+    out=$(make -C "$ROOT" --no-print-directory install PREFIX="$prefix" VERSION=test 2>&1) \
+        || { fail $name "make install: $(tail -n 3 <<<"$out" | tr '\n' ' ')"; return; }
+    local f
+    for f in bin/ugradsl jobs/pipeline.sh jobs/lib.sh jobs/site.env inputs/demo-digits.ini tools/scaling_model.py \
+             docs/SLURM.md modulefiles/ugradsl/test.lua; do
+        [ -e "$prefix/$f" ] || problems+="$f not installed; "
+    done
+    # the site of the installed copy loads its own module in every job
+    sed -i 's|^: "${UG_MODULES:=}"|: "${UG_MODULES:=ugradsl/test}"|' "$prefix/jobs/site.env"
+    grep -q 'UG_MODULES:=ugradsl/test' "$prefix/jobs/site.env" || problems+="could not set UG_MODULES in the installed site.env; "
+    out=$(
+        unset UG_ROOT UG_BIN UG_SITE_ENV
+        # shellcheck disable=SC1090
+        . "$lmod_init"
+        module use "$prefix/modulefiles" && module load ugradsl/test || { echo "module load failed"; exit 1; }
+        [ "$(command -v ugradsl)" = "$prefix/bin/ugradsl" ] || { echo "ugradsl on PATH is '$(command -v ugradsl)'"; exit 1; }
+        [ "$(command -v pipeline.sh)" = "$prefix/jobs/pipeline.sh" ] || { echo "pipeline.sh on PATH is '$(command -v pipeline.sh)'"; exit 1; }
+        cd "$TMP" && "${C[@]}" pipeline.sh --runs "$TMP/iruns" --nodes 2 --methods ga --seeds 1 --wait 600 demo-digits 2>&1
+    ); rc=$?
+    local run=$TMP/iruns/demo-digits
+    [ $rc -eq 0 ] || { fail $name "$problems pipeline from the installed copy: rc $rc: $(tail -n 2 <<<"$out" | tr '\n' ' ') $(grep -h -E 'error' "$run"/logs/*.out 2>/dev/null | head -2 | tr '\n' ' ')"; return; }
+    grep -q '^| GA |' "$run/report/report.md" 2>/dev/null || problems+="no GA row in the report; "
+    grep -q "run: srun --mpi=pmix $prefix/bin/ugradsl train" "$run"/logs/ug-demo-digits-original-*.out 2>/dev/null || problems+="the original was not trained by the installed binary; "
+    grep -q 'modules loaded: ugradsl/test' "$run"/logs/ug-demo-digits-original-*.out 2>/dev/null || problems+="the job did not load the module (UG_MODULES); "
+    if [ -z "$problems" ]; then pass $name; else fail $name "$problems"; fi
+}
+install_case
