@@ -161,7 +161,8 @@ sweep_case() {
         mv "$run/sweep" "$TMP/sweep-$fabric"
         local s=$TMP/sweep-$fabric n
         for n in 1 2 4; do
-            grep -q "^strong,$n,retrain,1,$n.0,[0-9.]*," "$s/sweep.csv" 2>/dev/null || problems+="$fabric: sweep.csv has no RTE for $n nodes ($n ranks); "
+            grep -q "^strong,$n,retrain,1,$n.0,[0-9.]*," "$s/sweep.csv" 2>/dev/null \
+                || problems+="$fabric: sweep.csv has no RTE for $n nodes ($n ranks): $(grep -h -m 2 -E 'Segmentation|error' "$s"/logs/*-n$n-*.out 2>/dev/null | tr '\n' ' '); "
         done
         [ -s "$s/sweep.png" ] || problems+="$fabric: no sweep.png; "
         grep -q '^worst relative error of the model' "$s/model-check.txt" 2>/dev/null \
