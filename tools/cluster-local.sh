@@ -91,7 +91,7 @@ make_network() {
 
 write_conf() {
     local n=$1 i mem_mb cpus first_id
-    cpus=$(nproc)
+    cpus=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)   # GNU nproc obeys OMP_NUM_THREADS
     mem_mb=$(awk -v n="$n" '/MemTotal/ {printf "%d", $2 / 1024 * 0.8 / n}' /proc/meminfo)
     first_id=$(( (RANDOM * 32768 + RANDOM) % 60000 * 1000 + 1000 ))
     {
