@@ -7,9 +7,21 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
-CC        ?= mpicc
+# Dependencies are found as on a cluster, from the usual module variables, else pkg-config, else Debian's paths
+# (no root needed): MPICC; HDF5_ROOT / HDF5_DIR / HDF5_HOME (the parallel build); CUDA_HOME, CUDNN_HOME,
+# NCCL_HOME below.  `make config` prints what was found.
+MPICC     ?= mpicc
+CC        ?= $(MPICC)
 ifeq ($(origin CC),default)
-CC        := mpicc
+CC        := $(MPICC)
+endif
+HDF5_PREFIX := $(firstword $(foreach d,$(HDF5_ROOT) $(HDF5_DIR) $(HDF5_HOME),$(if $(wildcard $(d)/include/hdf5.h),$(d))))
+ifneq ($(HDF5_PREFIX),)
+HDF5_INC  ?= $(HDF5_PREFIX)/include
+HDF5_LIB  ?= $(patsubst %/libhdf5.so,%,$(firstword $(wildcard $(HDF5_PREFIX)/lib64/libhdf5.so $(HDF5_PREFIX)/lib/libhdf5.so $(HDF5_PREFIX)/libhdf5.so) $(HDF5_PREFIX)/lib/libhdf5.so))
+else ifeq ($(shell pkg-config --exists hdf5-openmpi 2>/dev/null && echo y),y)
+HDF5_INC  ?= $(patsubst -I%,%,$(firstword $(filter -I%,$(shell pkg-config --cflags hdf5-openmpi))))
+HDF5_LIB  ?= $(patsubst -L%,%,$(firstword $(filter -L%,$(shell pkg-config --libs-only-L hdf5-openmpi))))
 endif
 HDF5_INC  ?= /usr/include/hdf5/openmpi
 HDF5_LIB  ?= /usr/lib/x86_64-linux-gnu/hdf5/openmpi
@@ -24,9 +36,9 @@ BIN       := bin
 
 # ---- CUDA probes (real ones: the compiler must run and the headers must exist) ----
 GPU        ?= auto
-CUDA_HOME  ?= /usr/local/cuda
-CUDNN_HOME ?= $(CUDA_HOME)
-NCCL_HOME  ?= $(CUDA_HOME)
+CUDA_HOME  ?= $(or $(CUDA_ROOT),$(CUDA_PATH),/usr/local/cuda)
+CUDNN_HOME ?= $(or $(CUDNN_ROOT),$(CUDNN_PATH),$(CUDA_HOME))
+NCCL_HOME  ?= $(or $(NCCL_ROOT),$(NCCL_PATH),$(CUDA_HOME))
 NVCC       := $(CUDA_HOME)/bin/nvcc
 HAVE_NVCC  := $(shell $(NVCC) --version >/dev/null 2>&1 && echo yes || echo no)
 HAVE_CUDNN := $(shell for d in $(CUDNN_HOME)/include /usr/include /usr/include/x86_64-linux-gnu; do [ -f $$d/cudnn.h ] && { echo yes; exit; }; done; echo no)
@@ -74,7 +86,7 @@ TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/%)
 BENCH_SRCS := $(shell find tests/bench tests/gpu -name 'bench_*.c' 2>/dev/null | sort)
 BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 
-.PHONY: all deps config test test-unit test-asan test-mpi test-integration test-slurm demo demo-all cifar10 cifar10-results cifar10-status bench bench-data golden clean help
+.PHONY: all deps config test test-unit test-asan test-mpi test-integration test-slurm test-cluster demo demo-all cifar10 cifar10-results cifar10-status bench bench-data golden clean help
 
 all: $(BIN)/ugradsl $(TEST_BINS) $(BENCH_BINS)
 
@@ -152,6 +164,7 @@ help:
 	@echo "make test        every test (unit, MPI np 2/3, integration, ASan+UBSan); ends 'N passed, N failed'"
 	@echo "make test-asan   unit tests under AddressSanitizer + UBSan"
 	@echo "make test-slurm  job scripts against a real local Slurm (tools/slurm-local.sh; root)"
+	@echo "make test-cluster  multi-node: 4 Slurm nodes in network namespaces (tools/cluster-local.sh; root)"
 	@echo "make demo        pack the digits default, split, train, unlearn, report"
 	@echo "make demo-all    the same with every baseline of the paper (docs/BASELINES.md)"
 	@echo "make cifar10     issue 8: both CIFAR-10 experiments submitted to Slurm (~19 h on 2 cores; resumable)"
@@ -168,7 +181,7 @@ deps:
 
 config:
 	@echo "CC          $(CC) ($$($(CC) --version | head -1))"
-	@echo "HDF5        $(HDF5_INC) $$([ -f $(HDF5_INC)/H5FDmpio.h ] && echo '(parallel)' || echo '(NOT FOUND)')"
+	@echo "HDF5        $(HDF5_INC) $$([ -f $(HDF5_INC)/H5FDmpio.h ] && echo '(parallel)' || echo '(NOT FOUND)'), libraries $(HDF5_LIB)"
 	@echo "oneDNN      $$([ -f /usr/include/dnnl.h ] && echo yes || echo no)"
 	@echo "nvcc        $(HAVE_NVCC) ($(NVCC))"
 	@echo "cuDNN       $(HAVE_CUDNN) ($(CUDNN_HOME))"
@@ -190,6 +203,11 @@ test-integration: all
 
 test-slurm: all
 	@bash tests/integration/test_slurm.sh
+
+# A 4-node Slurm cluster in network namespaces (tools/cluster-local.sh; root): MPI across nodes, pipeline and
+# node-count sweeps, a node failure.  Also part of `make test` (the integration suite).
+test-cluster: all
+	@bash tests/integration/test_cluster.sh
 
 test-asan:
 	@$(MAKE) --no-print-directory test-asan-build
@@ -224,6 +242,29 @@ bench-data: all
 
 golden:
 	@bash tools/make-golden.sh
+
+# ---- install like HPC software: make install PREFIX=DIR [MODULE_DEPS="openmpi/4.1 hdf5/1.12-mpi"]
+# PREFIX keeps the repository's layout (bin/, jobs/, inputs/, tools/, docs/), so the job scripts find everything
+# relative to themselves; PREFIX/modulefiles/ugradsl/VERSION.lua is an Lmod modulefile for it
+# (module use PREFIX/modulefiles; module load ugradsl).  MODULE_DEPS: the modules it was built with.
+PREFIX      ?= /usr/local/ugradsl
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+MODULE_DEPS ?=
+INSTALL_TOOLS := tools/scaling_model.py tools/sweep_score.py tools/run_fingerprint.py tools/slurm-local.sh \
+                 tools/cluster-local.sh tools/plot_report.py tools/plot_curve.py
+.PHONY: install
+install: $(BIN)/ugradsl
+	@[ -n "$(PREFIX)" ] || { echo "install: PREFIX is empty" >&2; exit 1; }
+	install -d $(PREFIX)/bin $(PREFIX)/jobs $(PREFIX)/inputs $(PREFIX)/tools $(PREFIX)/docs $(PREFIX)/modulefiles/ugradsl
+	install -m 755 $(BIN)/ugradsl $(PREFIX)/bin/
+	install -m 755 jobs/*.sh jobs/*.sbatch $(PREFIX)/jobs/
+	install -m 644 jobs/lib.sh $(PREFIX)/jobs/
+	@[ -f $(PREFIX)/jobs/site.env ] && echo "install: $(PREFIX)/jobs/site.env kept (the site's values)" || install -m 644 jobs/site.env $(PREFIX)/jobs/
+	install -m 644 inputs/*.ini $(PREFIX)/inputs/
+	install -m 755 $(wildcard $(INSTALL_TOOLS)) $(PREFIX)/tools/
+	install -m 644 README.md docs/*.md $(PREFIX)/docs/
+	@bash tools/gen-modulefile.sh "$(abspath $(PREFIX))" "$(VERSION)" "$(MODULE_DEPS)" > $(PREFIX)/modulefiles/ugradsl/$(VERSION).lua
+	@echo "installed ugradsl $(VERSION) in $(PREFIX); module use $(abspath $(PREFIX))/modulefiles && module load ugradsl/$(VERSION)"
 
 clean:
 	rm -rf build build-asan build-gpu build-gpu-sa build-gpu-full build-gpu-check bin

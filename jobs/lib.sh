@@ -114,9 +114,19 @@ ug_sbatch_flags() {
 ug_job_begin() {
     ug_site_load
     if [ -n "${UG_MODULES:-}" ]; then
-        command -v module >/dev/null 2>&1 || ug_die "UG_MODULES is set but the 'module' command is missing in jobs"
+        # A batch script is a non-login shell: the module command may need its init script first.
+        if ! command -v module >/dev/null 2>&1; then
+            local init
+            for init in "${LMOD_PKG:+$LMOD_PKG/init/bash}" /usr/share/lmod/lmod/init/bash /etc/profile.d/lmod.sh \
+                        /etc/profile.d/modules.sh /usr/share/modules/init/bash; do
+                # shellcheck disable=SC1090
+                [ -n "$init" ] && [ -r "$init" ] && . "$init" && break
+            done
+        fi
+        command -v module >/dev/null 2>&1 || ug_die "UG_MODULES is set but the 'module' command is missing in jobs (no Lmod / Environment Modules init script found)"
         # shellcheck disable=SC2086
-        module load $UG_MODULES
+        module load $UG_MODULES || ug_die "module load $UG_MODULES failed (UG_MODULES in $UG_SITE_ENV)"
+        ug_note "modules loaded: $UG_MODULES"
     fi
     export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-${UG_CPUS_PER_TASK:-1}}
     [ -x "$UG_BIN" ] || ug_die "$UG_BIN not found: build it before submitting (jobs never compile)"

@@ -3,7 +3,8 @@
 #   strong scaling: the same global batch at every node count (each rank gets global / ranks),
 #   weak scaling:   the same batch per rank (per GPU) at every node count (the global batch grows).
 # Then one collect job gathers RTE, start-up time, images/s and the all-reduce share into
-# runs/NAME/sweep/sweep.csv and draws RTE and efficiency vs nodes (sweep.png) with tools/scaling_model.py.
+# runs/NAME/sweep/sweep.csv, draws RTE and efficiency vs nodes (sweep.png) and checks the scaling model against
+# the strong-scaling runs (sweep/model-check.txt; calibrated on 1 and 2 nodes) with tools/scaling_model.py.
 #
 #   jobs/sweep-nodes.sh [options] EXPERIMENT
 # Needs the experiment's data, split and original model (jobs/pipeline.sh EXPERIMENT first; this waits for
@@ -14,16 +15,18 @@
 #   --seeds "LIST"          (default "1")
 #   --global-batch N        strong scaling's global batch (default 256)
 #   --batch-per-rank N      weak scaling's batch per rank (default 64)
+#   --args "OPTIONS"        more program options for every run (e.g. "--epochs 3 --eval-every 0")
+#   --tolerance X           the model check's tolerance (default 0.25)
 #   --runs DIR              (default runs/ in the repository)
 #   --dry-run               check and print the sbatch commands; submit nothing
 set -euo pipefail
 UG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$UG_ROOT/jobs/lib.sh"
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
 
 node_list="1 2 4 8"; methods="retrain ugradsl ugradsl+"; modes="strong weak"; seeds="1"
-global_batch=256; batch_per_rank=64; runs=$UG_RUNS; dry=0; experiment=""
+global_batch=256; batch_per_rank=64; runs=$UG_RUNS; dry=0; experiment=""; extra=""; tolerance=0.25
 while [ $# -gt 0 ]; do
     case $1 in
     --nodes) node_list=$2; shift 2 ;;
@@ -32,6 +35,8 @@ while [ $# -gt 0 ]; do
     --seeds) seeds=$2; shift 2 ;;
     --global-batch) global_batch=$2; shift 2 ;;
     --batch-per-rank) batch_per_rank=$2; shift 2 ;;
+    --args) extra=$2; shift 2 ;;
+    --tolerance) tolerance=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --dry-run) dry=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -55,6 +60,8 @@ for f in "$data" "$split"; do [ -f "$f" ] || ug_die "$f missing: let jobs/pipeli
 needs_orig=0; for m in $methods; do [ "$m" = retrain ] || needs_orig=1; done
 [ "$needs_orig" = 0 ] || [ -f "$run/original/DONE" ] || ug_die "$orig not finished: let jobs/pipeline.sh $experiment finish first"
 for m in $modes; do [ "$m" = strong ] || [ "$m" = weak ] || ug_die "mode '$m' is neither strong nor weak"; done
+[[ "$extra" =~ ^[A-Za-z0-9\ ._=+/:,-]*$ ]] || ug_die "--args '$extra' may only hold options and plain values"
+read -r -a extra_args <<<"$extra"
 for v in global_batch batch_per_rank; do [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || ug_die "--${v//_/-} must be a positive whole number"; done
 
 ug_site_load
@@ -87,9 +94,9 @@ for mode in $modes; do
                 if [ -f "$d/DONE" ]; then printf '%-34s %s\n' "$mode/nodes-$n/$m/seed-$s" done; continue; fi
                 mapfile -t flags < <(ug_sbatch_flags mpi-long "$n" "ug-$name-$mode-n$n-$m-s$s" "$logs")
                 if [ "$m" = retrain ]; then
-                    args=("$UG_ROOT/jobs/retrain.sbatch" --out "$d" --config "$config" --data "$data" --split "$split" --seed "$s" -- --batch "$batch")
+                    args=("$UG_ROOT/jobs/retrain.sbatch" --out "$d" --config "$config" --data "$data" --split "$split" --seed "$s" -- --batch "$batch" "${extra_args[@]}")
                 else
-                    args=("$UG_ROOT/jobs/unlearn.sbatch" --out "$d" --config "$config" --data "$data" --model "$orig" --split "$split" --method "$m" --seed "$s" -- --batch "$batch")
+                    args=("$UG_ROOT/jobs/unlearn.sbatch" --out "$d" --config "$config" --data "$data" --model "$orig" --split "$split" --method "$m" --seed "$s" -- --batch "$batch" "${extra_args[@]}")
                 fi
                 if [ "$dry" = 1 ]; then echo "sbatch ${flags[*]} ${args[*]}" >&2; id=dry; else
                     id=$(sbatch --parsable "${flags[@]}" "${args[@]}") || ug_die "sbatch failed for $d"
@@ -107,11 +114,14 @@ py=python3; [ -x /usr/bin/python3 ] && py=/usr/bin/python3
 mapfile -t flags < <(ug_sbatch_flags short 1 "ug-$name-sweep-collect" "$logs")
 dep=(); [ ${#ids[@]} -eq 0 ] || dep=("--dependency=afterany:$(IFS=:; echo "${ids[*]}")")
 collect=("$py" "$UG_ROOT/tools/scaling_model.py" collect "$sweep")
+# the model check reads the strong-scaling runs; its verdict is in the file, the collect job's status is collect's
+check=("$py" "$UG_ROOT/tools/scaling_model.py" check --sweep "$sweep" --tolerance "$tolerance")
+wrap="$(printf '%q ' "${collect[@]}") && { $(printf '%q ' "${check[@]}") > $(printf '%q' "$sweep/model-check.txt") 2>&1 || true; }"
 if [ "$dry" = 1 ]; then
-    echo "sbatch ${flags[*]} ${dep[*]} --wrap '${collect[*]}'" >&2
+    echo "sbatch ${flags[*]} ${dep[*]} --wrap '$wrap'" >&2
     echo "dry run: nothing submitted"; exit 0
 fi
-cid=$(sbatch --parsable "${flags[@]}" "${dep[@]}" --wrap "$(printf '%q ' "${collect[@]}")") || ug_die "sbatch of the collect job failed"
+cid=$(sbatch --parsable "${flags[@]}" "${dep[@]}" --wrap "$wrap") || ug_die "sbatch of the collect job failed"
 cid=${cid%%;*}
 printf '%-34s %s\n' collect "$cid"
-echo "results: $sweep/sweep.csv and $sweep/sweep.png (when job $cid ends)"
+echo "results: $sweep/sweep.csv, $sweep/sweep.png and $sweep/model-check.txt (when job $cid ends)"

@@ -14,6 +14,8 @@ Subcommands (python3, standard library only; the PNG needs /usr/bin/python3 with
     project   projected ImageNet ResNet-18 Retrain RTE and scaling efficiency at 1..64 nodes
     check     measure 1, 2, 3-rank steps here (mpirun; a small MPI benchmark compiled in a temp dir),
               fit bandwidth/latency at 2 ranks, and compare the model with every measurement
+    check --sweep DIR   the same model against the runs of a jobs/sweep-nodes.sh sweep (several nodes):
+              calibrated on its 1- and 2-node runs, it predicts every larger node count
     collect   gather a jobs/sweep-nodes.sh sweep (metrics.json files) into a CSV and a PNG
 """
 import argparse
@@ -295,6 +297,73 @@ def cmd_check_real(a):
         return 0 if worst <= a.tolerance else 1
 
 
+def cmd_check_sweep(a):
+    """The model against a node-count sweep (jobs/sweep-nodes.sh, strong scaling: the same global batch).
+
+    Per run: step = train_s / steps of its train.json, gradient S = num_params x 4 bytes.  Calibration: one
+    node's step c1 (compute + data: no all-reduce), the bandwidth B from the 2-node step
+    (step2 - c1/2 x contention = S/B, latency neglected next to S/B: small all-reduces are not measured
+    here).  Every other node count is a prediction: c1/N x max(1, ranks/cores) + 2(N-1)/N x S/B."""
+    pat = re.compile(r"strong/nodes-(\d+)/([^/]+)/seed-(\d+)/train\.json$")
+    runs = {}
+    for dirpath, _, files in os.walk(a.sweep):
+        if "train.json" not in files:
+            continue
+        path = os.path.join(dirpath, "train.json")
+        m = pat.search(path.replace(os.sep, "/"))
+        if not m:
+            continue
+        with open(path) as f:
+            t = json.load(f)
+        if not t.get("steps") or not t.get("train_s"):
+            continue
+        runs.setdefault(m.group(2), {}).setdefault(int(m.group(1)), []).append(t)
+    if not runs:
+        sys.exit(f"scaling_model: no strong/nodes-N/METHOD/seed-S/train.json under {a.sweep} (a jobs/sweep-nodes.sh "
+                 f"sweep with --modes strong; Retrain and train runs leave train.json)")
+    cores = a.cores or os.cpu_count()
+    worst = 0.0
+    predicted = 0
+    for method, by_n in sorted(runs.items()):
+        if 1 not in by_n or 2 not in by_n:
+            print(f"{method}: needs the 1- and 2-node runs to calibrate (has {sorted(by_n)}): skipped")
+            continue
+        def step(n):   # the least disturbed seed (the machine is shared)
+            return min(t["train_s"] / t["steps"] for t in by_n[n])
+        t1 = by_n[1][0]
+        size = t1["num_params"] * 4
+        tpn = max(1, int(t1.get("ranks", 1)))     # ranks per node, from the 1-node run
+        c1 = step(1)
+        # Nodes that share cores (this machine): compute slows down by ranks / cores once the ranks outnumber the
+        # cores (on a real cluster this factor is 1).  The all-reduce is left as it is: over a slow link it waits
+        # on the wire, not on a core; over a fast one the shared cores also slow its progress, which the model
+        # leaves out (docs/SCALING.md: the fast-fabric 4-node point).
+        contention = lambda n: max(1.0, n * tpn / cores) / max(1.0, tpn / cores)
+        bw = size / max(step(2) - c1 / 2 * contention(2), 1e-9)
+        print(f"{method}: gradient {size/1e3:.1f} kB, {tpn} rank(s) per node, {cores} cores shared by all nodes; "
+              f"calibrated: 1-node step {c1*1e3:.2f} ms, bandwidth {bw/1e6:.2f} MB/s (from the 2-node step)")
+        print(f"{'nodes':>5} {'meas_ms':>8} {'model_ms':>8} {'err':>7} {'meas_allred_ms':>14} {'model_allred_ms':>15}")
+        for n in sorted(by_n):
+            meas = step(n)
+            model_ar = ring_allreduce_s(n, size, bw, 0.0)
+            model = c1 / n * contention(n) + model_ar
+            err = (model - meas) / meas
+            t = min(by_n[n], key=lambda t: t["train_s"] / t["steps"])
+            ar = t.get("allreduce_s")
+            ar_ms = f"{ar / t['steps'] * 1e3:.2f}" if isinstance(ar, (int, float)) else "-"
+            note = "  (calibration point)" if n <= 2 else ""
+            if n > 2:
+                worst = max(worst, abs(err))
+                predicted += 1
+            print(f"{n:>5} {meas*1e3:>8.2f} {model*1e3:>8.2f} {err:>+7.1%} {ar_ms:>14} {model_ar*1e3:>15.2f}{note}")
+    if not predicted:
+        print("model check: nothing to predict (want a node count above 2 besides 1 and 2)")
+        return 1
+    print(f"\nworst relative error of the model: {worst:.1%} (tolerance {a.tolerance:.0%})")
+    print("model check:", "OK" if worst <= a.tolerance else "FAILED (see docs/SCALING.md)")
+    return 0 if worst <= a.tolerance else 1
+
+
 # ----------------------------------------------------------------------------------------------- collect
 
 def _find(d, *keys):
@@ -434,12 +503,15 @@ def main():
     c.add_argument("--width", type=int, default=16, help="--real: ResNet-18 width [16]")
     c.add_argument("--batch", type=int, default=96, help="--real: global batch (divisible by 1, 2, 3) [96]")
     c.add_argument("--epochs", type=int, default=2, help="--real: epochs of the digits set [2]")
+    c.add_argument("--sweep", default="", help="check against a jobs/sweep-nodes.sh sweep directory instead")
     k = sub.add_parser("collect", help="a sweep's metrics.json files -> CSV + PNG")
     k.add_argument("root")
     k.add_argument("--csv", default="")
     k.add_argument("--png", default="")
     k.add_argument("--no-plot", action="store_true")
     a = p.parse_args()
+    if a.cmd == "check" and a.sweep:
+        return cmd_check_sweep(a)
     if a.cmd == "check" and a.real:
         return cmd_check_real(a)
     return {"project": cmd_project, "check": cmd_check, "collect": cmd_collect}[a.cmd](a) or 0
