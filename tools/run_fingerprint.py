@@ -9,11 +9,23 @@ usage: tools/run_fingerprint.py RUNS_DIR   (needs h5py: Debian's python3-h5py, /
 """
 import hashlib, json, os, sys
 
-import h5py
-
 COMPUTED = ("metrics", "accuracy", "counts", "mean_loss", "mia", "diverged", "epochs", "steps", "method", "seed")
 
+VOLATILE = {"timing", "rte_s", "startup_s", "setup_s", "wall_s", "host", "date", "created"}
+
+def strip(obj):
+    """A metrics.json object without timings, and with paths cut to their last part (for whole-file comparisons
+    of two runs that should agree, e.g. tests/integration/test_cluster.sh)."""
+    if isinstance(obj, dict):
+        return {k: strip(v) for k, v in obj.items() if k not in VOLATILE}
+    if isinstance(obj, list):
+        return [strip(v) for v in obj]
+    if isinstance(obj, str) and "/" in obj:
+        return os.path.basename(obj)
+    return obj
+
 def model_hash(path):
+    import h5py   # only here: strip() is imported by tests that run without h5py
     h = hashlib.sha256()
     with h5py.File(path, "r") as f:
         grp = f["model"]
