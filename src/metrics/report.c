@@ -509,7 +509,6 @@ void report_write_json(FILE* f, const Report* r) {
         json_int(&j, "runs", row->runs);
         json_int(&j, "mia_flip_runs", row->mia_flip_runs);
         json_int(&j, "diverged_runs", row->diverged_runs);
-        json_int(&j, "suspect_runs", row->suspect_runs);
         json_obj_close(&j);
     }
     json_arr_close(&j);
