@@ -251,6 +251,9 @@ static void check_resume_matches(const TrainRun* r, const char* ckpt) {
     }
     CheckpointProvenance p;
     checkpoint_read_provenance(ckpt, &p);
+    if (p.format_version < 2)
+        ug_log("train: note: '%s' is a format-1 checkpoint (no provenance): its split and dataset are compared by "
+               "path only", ckpt);
     const Saver* s = &r->saver;
     if (p.split_hash[0] && strcmp(p.split_hash, r->sp ? s->split_hash : "") != 0) {
         size_t len = strlen(diff);
