@@ -91,7 +91,7 @@ $B unlearn --config $CFG --model "$T/r/original/model.h5" --data "$T/d.h5" --spl
 
 # 4. lock: a second run into a folder in use fails at once
 ok=1; why=""
-$B train --config $CFG --data "$T/d.h5" --epochs 400 --eval-every 0 --checkpoint-every 0 --output "$T/busy" > "$T/busy.log" 2>&1 &
+$B train --config $CFG --data "$T/d.h5" --epochs 5000 --eval-every 0 --checkpoint-every 0 --output "$T/busy" > "$T/busy.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 200); do [ -f "$T/busy/.lock" ] && grep -q "^epoch 1/" "$T/busy.log" 2>/dev/null && break; sleep 0.05; done
 t0=$(date +%s)
