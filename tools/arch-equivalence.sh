@@ -44,10 +44,11 @@ INI
     {
     "$UG" pack --from folder --input "$C/data/cifar10-jpeg" --output "$C/cifar10.h5"
     "$UG" split --config "$CFG" --data "$C/cifar10.h5" --output "$C/split.h5"
-    "${MPI[@]}" "$UG" train --config "$CFG" --data "$C/cifar10.h5" --split "$C/split.h5" --on all --output "$C/runs/original"
+    "${MPI[@]}" "$UG" train --config "$CFG" --data "$C/cifar10.h5" --split "$C/split.h5" --on all --output "$C/runs/original" \
+        --force   # a rerun into the same OUTDIR (the extracted data is kept) replaces its runs
     for m in retrain ga ugradsl ugradsl+ scrub; do
         "${MPI[@]}" "$UG" unlearn --config "$CFG" --method $m --model "$C/runs/original/model.h5" \
-            --data "$C/cifar10.h5" --split "$C/split.h5" --output "$C/runs/$m"
+            --data "$C/cifar10.h5" --split "$C/split.h5" --output "$C/runs/$m" --force
     done
     } > "$OUT/cifar10.log" 2>&1
     /usr/bin/python3 tools/run_fingerprint.py "$C/runs" | sed 's/^/cifar10 /' >> "$OUT/fingerprint.txt"

@@ -10,30 +10,25 @@
 #include "cmd/cmd_options.h"
 #include "cmd/commands.h"
 #include "common/opts.h"
+#include "common/run_dir.h"
 #include "common/util.h"
 #include "dist/dist.h"
 #include "metrics/eval.h"
 #include "train/checkpoint.h"
+#include "train/provenance.h"
 
-// Value of `key = value` in INI text (any section); malloc'd or NULL.  For the method name of a checkpoint.
-static char* ini_value(const char* text, const char* key) {
-    size_t klen = strlen(key);
-    for (const char* line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-        while (*line == ' ' || *line == '\t') line++;
-        if (strncmp(line, key, klen) != 0) continue;
-        const char* p = line + klen;
-        while (*p == ' ' || *p == '\t') p++;
-        if (*p != '=') continue;
-        p++;
-        while (*p == ' ' || *p == '\t') p++;
-        size_t n = strcspn(p, "\r\n");
-        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
-        char* v = ug_malloc(n + 1);
-        memcpy(v, p, n);
-        v[n] = 0;
-        return v;
-    }
-    return NULL;
+// The method label of a checkpoint: its recorded provenance (format 2), else the `method` key of its run config
+// (older files), else "original" with a note that the file does not say.  malloc'd.
+static char* checkpoint_method(const char* model_path, const CheckpointProvenance* prov, const char* config_text) {
+    if (prov->method[0]) return ug_strdup(prov->method);
+    char* from_config = provenance_ini_value(config_text, "method");
+    if (from_config && *from_config) return from_config;
+    free(from_config);
+    if (g_dist.rank == 0)
+        ug_log("eval: note: '%s' records no method (%s); labelled \"original\" (give --method to name it)",
+               model_path, prov->format_version < 2 ? "a format-1 checkpoint, written before provenance" :
+                                                      "no /provenance method attribute");
+    return ug_strdup("original");
 }
 
 int cmd_eval(int argc, char** argv) {
@@ -45,16 +40,18 @@ int cmd_eval(int argc, char** argv) {
     MiaOpts mia;
     mia_opts_init(&mia);
     int64_t seed = -1;
-    int batch = 256, no_val = 0, cache = 0;
+    int batch = 256, no_val = 0, cache = 0, force = 0;
     double alpha = NAN, p = NAN;
     OptSpec specs[] = {
         opt_model(&model_path, "checkpoint to evaluate (HDF5)"),
         {"data", OPT_STR, &data_path, "FILE", "dataset (HDF5, from `ugradsl pack`)", 0},
         opt_split(&split_path, "split file (from `ugradsl split`)"),
         {"output", OPT_STR, &output, "DIR", "write DIR/metrics.json", 0},
+        {"force", OPT_FLAG, &force, NULL, "replace a metrics.json in --output (default: refuse a folder holding "
+                                          "another run's results)", 0},
         opt_json(&json_path, "write the metrics to FILE instead"),
-        {"method", OPT_STR, &method, "NAME", "method label in metrics.json (default: the checkpoint's `method`, "
-                                             "else \"original\")", 0},
+        {"method", OPT_STR, &method, "NAME", "method label in metrics.json (default: the method the checkpoint "
+                                             "records, else \"original\")", 0},
         {"split-name", OPT_STR, &split_name, "NAME", "split label for the report (default: the split file name)", 0},
         opt_seed(&seed, "seed of the MIA bootstrap / Add. MIA sampling (default: the checkpoint's)"),
         {"batch", OPT_INT, &batch, "N", "samples per rank per forward pass", 0},
@@ -81,12 +78,18 @@ int cmd_eval(int argc, char** argv) {
     UG_CHECK(isnan(p) || (p >= 0 && p <= 1), "eval: --p must be in [0, 1] (got %g)", p);
     UG_CHECK(isnan(alpha) || alpha <= 1, "eval: --alpha must be <= 1 (got %g)", alpha);
 
+    RunDir rd;   // --output: the lock and the overwrite guard (common/run_dir.h), held to the end
+    run_dir_init(&rd);
+    if (output && !json_path && g_dist.rank == 0)
+        run_dir_claim(&rd, "eval", output, &(RunDirPolicy){.force = force, .model = model_path});
     CmdContext cx;
     cmd_context_open(&cx, "eval", data_path, split_path);
     cmd_context_require_eval_split(&cx);
     Model* m = cmd_context_load_model(&cx, model_path, BACKEND_FAST, dev);
     char* config_text = checkpoint_read_config_text(model_path);
-    char* ckpt_method = ini_value(config_text, "method");
+    CheckpointProvenance prov;
+    checkpoint_read_provenance(model_path, &prov);
+    char* ckpt_method = checkpoint_method(model_path, &prov, config_text);
     double startup_s = ug_now() - t_start;
 
     if (cx.split.n_forget == 0) ug_log("eval: warning: the split's forget set is empty: UA, MIA and Add. MIA are null");
@@ -107,7 +110,11 @@ int cmd_eval(int argc, char** argv) {
         ug_log("eval: warning: --alpha given without --p: epsilon is not computed");
     RunInfo run;
     run_info_init(&run);
-    run.method = method ? method : ckpt_method && *ckpt_method ? ckpt_method : "original";
+    run.method = method ? method : ckpt_method;
+    char model_hash[MODEL_HASH_CHARS];
+    checkpoint_model_hash(m, model_hash);   // the host arrays hold what was loaded (a GPU copy is separate)
+    run.model_hash = model_hash;
+    run.model_method = prov.method;
     run.seed = seed >= 0 ? seed : (int64_t)cx.state.seed;
     run.world_size = g_dist.world;
     run.startup_s = startup_s;
@@ -120,13 +127,13 @@ int cmd_eval(int argc, char** argv) {
     char out_path[PATH_MAX + 32];
     if (json_path) snprintf(out_path, sizeof out_path, "%s", json_path);
     else {
-        if (g_dist.rank == 0) ug_mkdir_p(output);
         snprintf(out_path, sizeof out_path, "%s/metrics.json", output);
     }
     eval_run(m, &cx.ds, &cx.split, &ec, &mo, &run, out_path, NULL);
     if (g_dist.rank == 0) ug_log("eval: wrote %s", out_path);
 
     cmd_context_close(&cx);
+    run_dir_release(&rd);
     free(config_text);
     free(ckpt_method);
     free(pos);

@@ -14,6 +14,7 @@
 #include "common/opts.h"
 #include "common/util.h"
 #include "metrics/report.h"
+#include "train/checkpoint.h"
 
 // Exit status of tools/plot_report.py when matplotlib cannot be imported.
 #define PLOT_NO_MATPLOTLIB 3
@@ -73,7 +74,7 @@ int cmd_report(int argc, char** argv) {
     char* json_path = NULL;
     char* plot_script = NULL;
     char* python = ug_strdup("/usr/bin/python3");
-    int no_plot = 0;
+    int no_plot = 0, keep_suspect = 0;
     OptSpec specs[] = {
         {"output", OPT_STR, &output, "DIR", "where report.md, report.csv, report.json, report.png go "
                                             "(default: the first RUN_DIR)", 0},
@@ -81,6 +82,8 @@ int cmd_report(int argc, char** argv) {
         {"no-plot", OPT_FLAG, &no_plot, NULL, "skip the PNG bar chart", 0},
         {"plot-script", OPT_STR, &plot_script, "FILE", "plot script (default: tools/plot_report.py)", 0},
         {"python", OPT_STR, &python, "FILE", "python with matplotlib for the chart", 0},
+        {"keep-suspect", OPT_FLAG, &keep_suspect, NULL, "keep runs whose metrics.json does not match the model.h5 "
+         "beside it, or that copy another run's model, marked § (default: refuse them)", 0},
         {NULL, 0, NULL, NULL, NULL, 0},
     };
     int npos = 0;
@@ -101,6 +104,18 @@ int cmd_report(int argc, char** argv) {
     RunMetrics* runs = ug_calloc((size_t)n_files, sizeof(RunMetrics));
     for (int i = 0; i < n_files; i++)
         if (!report_load_run(files[i], &runs[i], err, sizeof err)) ug_die("report: %s", err);
+    for (int i = 0; i < n_files; i++) {   // the model the metrics sit beside (its recorded model hash)
+        char beside[PATH_MAX + 16];
+        snprintf(beside, sizeof beside, "%s", files[i]);
+        char* slash = strrchr(beside, '/');
+        snprintf(slash ? slash + 1 : beside, sizeof beside - (size_t)(slash ? slash + 1 - beside : 0), "model.h5");
+        if (ug_file_exists(beside)) checkpoint_read_model_hash(beside, runs[i].beside_hash);
+    }
+    int suspect = report_check_provenance(runs, n_files, err, sizeof err);
+    if (suspect && !keep_suspect)
+        ug_die("report: %s (%d suspect run%s; --keep-suspect keeps them, marked §)", err, suspect,
+               suspect == 1 ? "" : "s");
+    if (suspect) ug_warn("report: %d suspect run%s kept and marked §: %s", suspect, suspect == 1 ? "" : "s", err);
     Report rep;
     report_build(runs, n_files, &rep);
 

@@ -10,11 +10,13 @@
 #include "cmd/commands.h"
 #include "cmd/train_recipe.h"
 #include "common/opts.h"
+#include "common/run_dir.h"
 #include "common/util.h"
 #include "dist/dist.h"
 #include "gpu/gpu_setup.h"
 #include "metrics/eval.h"
 #include "train/checkpoint.h"
+#include "train/provenance.h"
 #include "train/trainer.h"
 #include "unlearn/method.h"
 
@@ -81,6 +83,9 @@ static int run_retrain(CmdContext* cx, const char* config, const char* output, i
     RunInfo run;
     run_info_init(&run);
     run.method = "retrain";
+    char model_hash[MODEL_HASH_CHARS];
+    checkpoint_model_hash(m, model_hash);   // host arrays: what was loaded
+    run.model_hash = model_hash;
     run.seed = seed;
     run.rte_s = rte;   // the whole training run on D_r (its own set-up and evaluations included)
     run.startup_s = t0 - t_cmd;
@@ -96,7 +101,7 @@ int cmd_unlearn(int argc, char** argv) {
     runtime_opts_init(&rt);
     MiaOpts mia;
     mia_opts_init(&mia);
-    int epochs = 5, batch = 256, nesterov = 0, pad = 0, cache = -1, eval_batch = 512, no_eval = 0;
+    int epochs = 5, batch = 256, nesterov = 0, pad = 0, cache = -1, eval_batch = 512, no_eval = 0, force = 0;
     double lr = 0.01, momentum = 0.9, wd = 5e-4, clip = 0;
     double stop_forget_acc = -1;
     int64_t seed = 1;
@@ -113,6 +118,7 @@ int cmd_unlearn(int argc, char** argv) {
         opt_model(&model, "the original model (model.h5 or checkpoint.h5 of `ugradsl train`)"),
         {"method", OPT_STR, &method, "NAME", method_choices(), 0},
         {"output", OPT_STR, &output, "DIR", "run directory: model.h5, metrics.json", 0},
+        {"force", OPT_FLAG, &force, NULL, "replace another run's results in --output (default: refuse such a folder)", 0},
         {"label", OPT_STR, &label, "NAME", "row name in metrics.json and the report (default: the method), e.g. "
          "ugradsl@adaptive-neg for a variant", 0},
         {"epochs", OPT_INT, &epochs, "N", "unlearning epochs (ugradsl: passes over D_f; ugradsl+, ft, rl: over D_r)", 0},
@@ -173,7 +179,9 @@ int cmd_unlearn(int argc, char** argv) {
     UG_CHECK(mia.mia_bootstrap >= 0 && mia.mia_bootstrap <= 10000,
              "unlearn: --mia-bootstrap must be in 0..10000 (got %d)", mia.mia_bootstrap);
     dist_set_threads(rt.threads);
-    if (g_dist.rank == 0) ug_mkdir_p(output);
+    RunDir rd;   // the lock on --output and its overwrite guard (common/run_dir.h), held to the end
+    run_dir_init(&rd);
+    if (g_dist.rank == 0) run_dir_claim(&rd, "unlearn", output, &(RunDirPolicy){.force = force});
     dist_barrier();
 
     EvalOptions eo;
@@ -204,6 +212,7 @@ int cmd_unlearn(int argc, char** argv) {
         if (!no_eval) cmd_context_require_eval_split(&cx);
         int rc = run_retrain(&cx, config_path, output, seed, &rt, dev, &eo, t_cmd);
         cmd_context_close(&cx);
+        run_dir_release(&rd);
         free(config_text);
         runtime_opts_free(&rt);
         return rc;
@@ -212,6 +221,8 @@ int cmd_unlearn(int argc, char** argv) {
     cmd_context_open(&cx, "unlearn", data, split);
     if (!no_eval) cmd_context_require_eval_split(&cx);
     Model* m = cmd_context_load_model(&cx, model, backend, dev);
+    char parent_hash[MODEL_HASH_CHARS];   // the model hash of --model: the unlearned model's parent
+    checkpoint_model_hash(m, parent_hash);   // the host arrays hold what was loaded (a GPU copy is separate)
     const Dataset* ds = &cx.ds;
     const Split* sp = &cx.split;
 
@@ -260,11 +271,23 @@ int cmd_unlearn(int argc, char** argv) {
         char model_out[4096];
         snprintf(model_out, sizeof model_out, "%s/model.h5", output);
         model_state_to_host(m);
-        if (g_dist.rank == 0) checkpoint_save(model_out, m, NULL, NULL, config_text);
+        char model_hash[MODEL_HASH_CHARS], split_hash[PROVENANCE_HASH_CHARS], dataset_id[512];
+        checkpoint_model_hash(m, model_hash);
+        if (g_dist.rank == 0) {
+            provenance_split_hash(sp, split_hash);
+            provenance_dataset_id(&cx.ds, sp, dataset_id, sizeof dataset_id);
+            char* run_config = provenance_options_text("unlearn", specs);
+            Provenance prov = {.method = label ? label : mi->name, .parent_hash = parent_hash,
+                               .split_hash = split_hash, .split_path = split, .dataset_id = dataset_id,
+                               .dataset_path = data, .config_text = run_config};
+            checkpoint_save_with(model_out, m, NULL, NULL, &prov);
+            free(run_config);
+        }
 
         RunInfo run;
         run_info_init(&run);
         run.method = label ? label : mi->name;
+        run.model_hash = model_hash;
         run.seed = seed;
         run.rte_s = res.rte_s;
         run.startup_s = startup + res.setup_s;
@@ -282,6 +305,7 @@ int cmd_unlearn(int argc, char** argv) {
     }
     trainer_free(&t);
     cmd_context_close(&cx);
+    run_dir_release(&rd);
     free(config_text);
     runtime_opts_free(&rt);
     return rc;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/run_dir.h"
 #include "common/util.h"
 #include "dist/dist.h"
 #include "gpu/gpu_setup.h"
@@ -37,6 +38,7 @@ void train_recipe_init(TrainRecipe* r) {
         opt_split(&r->split, "split file (`ugradsl split`): train on train \\ val (or D_r with --on retain), evaluate val"),
         {"on", OPT_STR, &r->on, "SET", "all (train \\ val) | retain (D_r: the Retrain baseline); needs --split for retain", 0},
         {"output", OPT_STR, &r->output, "DIR", "run directory: model.h5, checkpoint.h5, metrics.jsonl, train.json", 0},
+        {"force", OPT_FLAG, &r->force, NULL, "replace another run's results in --output (default: refuse such a folder)", 0},
         {"arch", OPT_STR, &r->arch, "NAME", "resnet18 | vgg16_bn | small_cnn", 0},
         {"width", OPT_INT, &r->width, "W", "base width (0: 64 for resnet18 / vgg16_bn, 16 for small_cnn)", 0},
         {"imagenet-stem", OPT_FLAG, &r->imagenet_stem, NULL, "resnet18: 7x7 stride-2 stem + max-pool (default: CIFAR 3x3 stem)", 0},
@@ -165,6 +167,12 @@ int train_recipe_run(TrainRecipe* r, CmdContext* cx) {
     char* text = options_text(r->specs);
     c.config_text = text;
     train_run_check(&c);   // a bad option is reported before the data is opened
+    RunDir rd;
+    run_dir_init(&rd);
+    if (!cx && g_dist.rank == 0) {
+        RunDirPolicy policy = {.force = r->force, .resume = c.resume, .model = NULL};
+        run_dir_claim(&rd, "train", c.out_dir, &policy);
+    }
     CmdContext own;
     if (cx) {
         UG_CHECK(!c.split || cx->split_path, "train: the recipe trains on split '%s' but the command's context has "
@@ -177,6 +185,7 @@ int train_recipe_run(TrainRecipe* r, CmdContext* cx) {
     c.split_set = c.split ? &cx->split : NULL;
     int rc = train_run(&c);
     if (cx == &own) cmd_context_close(&own);
+    run_dir_release(&rd);
     free(text);
     return rc;
 }

@@ -13,17 +13,30 @@ void atomic_tmp_name(const char* path, char* tmp, size_t cap) {
     snprintf(tmp, cap, "%s.tmp.%d", path, (int)getpid());
 }
 
+// A failed write never leaves its temp file behind: it is removed before the error ends the run.
+static void die_removing(const char* tmp, const char* fmt, const char* path, int err) {
+    if (tmp) unlink(tmp);
+    ug_die(fmt, path, strerror(err));
+}
+
 static void fsync_path(const char* path, int is_dir) {
     int fd = open(path, is_dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-    if (fd < 0) ug_die("cannot open '%s' to fsync: %s", path, strerror(errno));
-    if (fsync(fd) != 0 && !(is_dir && (errno == EINVAL || errno == EBADF)))
-        ug_die("fsync of '%s' failed: %s (disk full?)", path, strerror(errno));
+    if (fd < 0) die_removing(is_dir ? NULL : path, "cannot open '%s' to fsync: %s", path, errno);
+    if (fsync(fd) != 0 && !(is_dir && (errno == EINVAL || errno == EBADF))) {
+        int err = errno;
+        close(fd);
+        die_removing(is_dir ? NULL : path, "fsync of '%s' failed: %s (disk full?)", path, err);
+    }
     close(fd);
 }
 
 void atomic_rename(const char* tmp, const char* path) {
     fsync_path(tmp, 0);
-    if (rename(tmp, path) != 0) ug_die("cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+    if (rename(tmp, path) != 0) {
+        int err = errno;
+        unlink(tmp);
+        ug_die("cannot rename '%s' to '%s': %s", tmp, path, strerror(err));
+    }
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
     fsync_path(dirname(dir), 1);
@@ -37,9 +50,15 @@ void atomic_open(AtomicFile* af, const char* path) {
 }
 
 void atomic_commit(AtomicFile* af) {
-    if (fflush(af->f) != 0 || ferror(af->f)) ug_die("writing '%s' failed: %s (disk full?)", af->tmp, strerror(errno));
-    if (fclose(af->f) != 0) ug_die("closing '%s' failed: %s", af->tmp, strerror(errno));
+    if (fflush(af->f) != 0 || ferror(af->f)) {
+        int err = errno;
+        fclose(af->f);
+        af->f = NULL;
+        die_removing(af->tmp, "writing '%s' failed: %s (disk full?)", af->tmp, err);
+    }
+    int closed = fclose(af->f);
     af->f = NULL;
+    if (closed != 0) die_removing(af->tmp, "closing '%s' failed: %s", af->tmp, errno);
     atomic_rename(af->tmp, af->path);
 }
 

@@ -73,6 +73,8 @@ typedef struct {
     const char* split_path;    // grouped on by `ugradsl report` (stored as an absolute path when it exists)
     const char* split_name;    // optional label for the report (default: the split file's name)
     const char* model_path;
+    const char* model_hash;    // checkpoint_model_hash of the evaluated model (NULL: not known -> null)
+    const char* model_method;  // the method its checkpoint records (eval; NULL: not written)
     const char* dataset_path;
     int diverged;              // 1: the method diverged (NaN/Inf or a collapsed model); metrics describe that model
     const char* diverged_reason;

@@ -126,6 +126,8 @@ static void write_run(JsonWriter* j, const RunInfo* r) {
     json_str(j, "split", split);
     json_str(j, "split_name", r->split_name ? r->split_name : split ? base_name(split) : NULL);
     json_str(j, "model", r->model_path);
+    json_str(j, "model_hash", r->model_hash && *r->model_hash ? r->model_hash : NULL);
+    if (r->model_method) json_str(j, "model_method", *r->model_method ? r->model_method : NULL);
     json_str(j, "dataset", r->dataset_path);
     json_bool(j, "diverged", r->diverged);
     json_str(j, "diverged_reason", r->diverged ? r->diverged_reason : NULL);

@@ -72,6 +72,9 @@ int report_load_run(const char* path, RunMetrics* out, char* err, size_t err_cap
     out->seed = seed && seed->type == JV_NUM ? (int64_t)seed->num : -1;
     const Jv* world = jv_get(&root, "world_size");
     out->world_size = world && world->type == JV_NUM ? (int)world->num : 0;
+    const Jv* model_hash = jv_get(&root, "model_hash");
+    if (model_hash && model_hash->type == JV_STR) copy_str(out->model_hash, sizeof out->model_hash, model_hash->str);
+    out->copy_of = -1;
     const Jv* diverged = jv_get(&root, "diverged");
     out->diverged = diverged && diverged->type == JV_BOOL && diverged->boolean;
     const Jv* flip = jv_path(&root, "mia.stability.flip");
@@ -177,6 +180,32 @@ fail:
     return 0;
 }
 
+// ---- provenance ----
+
+int report_check_provenance(RunMetrics* runs, int n_runs, char* err, size_t err_cap) {
+    int bad = 0;
+    char mismatch[9000] = "", copy[9000] = "";
+    for (int i = 0; i < n_runs; i++) {
+        RunMetrics* r = &runs[i];
+        r->model_mismatch = r->model_hash[0] && r->beside_hash[0] && strcmp(r->model_hash, r->beside_hash) != 0;
+        r->copy_of = -1;
+        for (int k = 0; k < i && r->model_hash[0]; k++)
+            if (!strcmp(runs[k].model_hash, r->model_hash) && !strcmp(runs[k].split, r->split)) {
+                r->copy_of = k;
+                break;
+            }
+        if (r->model_mismatch && !mismatch[0])
+            snprintf(mismatch, sizeof mismatch, "%s evaluated model %s but the model.h5 beside it is %s (stale "
+                     "metrics: evaluate that model again)", r->path, r->model_hash, r->beside_hash);
+        if (r->copy_of >= 0 && !copy[0])
+            snprintf(copy, sizeof copy, "%s evaluated the same model (%s) as %s on the same split: a copy is not "
+                     "another seed", r->path, r->model_hash, runs[r->copy_of].path);
+        bad += r->model_mismatch || r->copy_of >= 0;
+    }
+    snprintf(err, err_cap, "%.4000s%s%.4000s", mismatch, mismatch[0] && copy[0] ? "; " : "", copy);
+    return bad;
+}
+
 // ---- grouping ----
 
 // A row label may name a variant of a method: "ugradsl+@adaptive-neg" (`ugradsl unlearn --label`).  Order and
@@ -237,6 +266,7 @@ static void fill_row(ReportRow* row, const RunMetrics* runs, const int* idx, int
     row->runs = n;
     row->is_retrain = is_retrain(row->method);
     for (int i = 0; i < n; i++) {
+        row->suspect_runs += runs[idx[i]].model_mismatch || runs[idx[i]].copy_of >= 0;
         row->diverged_runs += runs[idx[i]].diverged;
         row->mia_flip_runs += runs[idx[i]].mia_flip;
     }
@@ -371,7 +401,7 @@ void report_write_markdown(FILE* f, const Report* r) {
                 add ? " Add. MIA |" : "", add ? " Avg. Gap (4) |" : "", eps ? " ε |" : "");
         fprintf(f, "|---|---:|---:|---:|---:|%s---:|%s---:|%s---:|\n", add ? "---:|" : "", add ? "---:|" : "",
                 eps ? "---:|" : "");
-        int flips = 0, diverged = 0;
+        int flips = 0, diverged = 0, suspect = 0;
         for (int k = i; k < j; k++) {
             const ReportRow* row = &r->rows[k];
             char c[8][64];
@@ -389,9 +419,11 @@ void report_write_markdown(FILE* f, const Report* r) {
             cell_pm(c[7], 64, row->mean[RV_EPSILON], row->std[RV_EPSILON], row->n[RV_EPSILON]);
             flips += row->mia_flip_runs > 0;
             diverged += row->diverged_runs > 0;
+            suspect += row->suspect_runs > 0;
             char name[160];
             display_method(row->method, name, sizeof name);
-            fprintf(f, "| %s%s | %s | %s%s | %s | %s |", name, row->diverged_runs ? " ‡" : "",
+            fprintf(f, "| %s%s%s | %s | %s%s | %s | %s |", name, row->diverged_runs ? " ‡" : "",
+                    row->suspect_runs ? " §" : "",
                     c[0], c[1], row->mia_flip_runs ? " †" : "", c[2], c[3]);
             if (add) fprintf(f, " %s |", c[4]);
             fprintf(f, " %s |", c[5]);
@@ -405,7 +437,11 @@ void report_write_markdown(FILE* f, const Report* r) {
             fprintf(f, "† the MIA-Efficacy verdict flips under bootstrap resampling of the attack's training "
                        "samples in at least one run (see mia.stability in its metrics.json).\n");
         if (diverged) fprintf(f, "‡ at least one run of this method diverged (see diverged_reason in its metrics.json).\n");
-        if (flips || diverged) fprintf(f, "\n");
+        if (suspect)
+            fprintf(f, "§ SUSPECT: at least one run's metrics.json does not match the model.h5 beside it, or evaluated "
+                       "the same model as another run (a copy counted as a seed); see `ugradsl report` without "
+                       "--keep-suspect.\n");
+        if (flips || diverged || suspect) fprintf(f, "\n");
         i = j;
     }
     fprintf(f, "Numbers in percent (mean ± std over seeds, std with n-1); Avg. Gap = mean |metric − Retrain's| over "
@@ -431,7 +467,7 @@ static void csv_str(FILE* f, const char* s) {
 void report_write_csv(FILE* f, const Report* r) {
     fputs("split,method,runs", f);
     for (int k = 0; k < REPORT_NUM_VALUES; k++) fprintf(f, ",%s,%s_std", REPORT_VALUE_KEYS[k], REPORT_VALUE_KEYS[k]);
-    fputs(",avg_gap,avg_gap_4,mia_flip_runs,diverged_runs,avg_gap_std\n", f);
+    fputs(",avg_gap,avg_gap_4,mia_flip_runs,diverged_runs,avg_gap_std,suspect_runs\n", f);
     for (int i = 0; i < r->n; i++) {
         const ReportRow* row = &r->rows[i];
         csv_str(f, row->split_name);
@@ -446,6 +482,7 @@ void report_write_csv(FILE* f, const Report* r) {
         csv_num(f, row->avg_gap_4);
         fprintf(f, ",%d,%d", row->mia_flip_runs, row->diverged_runs);
         csv_num(f, row->avg_gap_std);
+        fprintf(f, ",%d", row->suspect_runs);
         fputc('\n', f);
     }
 }

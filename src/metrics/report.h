@@ -20,6 +20,10 @@ typedef struct {
     int diverged;
     int mia_flip;            // the run's MIA bootstrap flipped the verdict
     double v[REPORT_NUM_VALUES];
+    char model_hash[32];     // "model_hash" of metrics.json: the model it evaluated ("" when not recorded)
+    char beside_hash[32];    // the model hash of the model.h5 beside it (caller fills; "" when none / not recorded)
+    int model_mismatch;      // report_check_provenance: metrics of another model than the model.h5 beside them
+    int copy_of;             // report_check_provenance: index of an earlier run with the same model hash (-1: none)
 } RunMetrics;
 
 // Reads one metrics.json.  Returns 1, or 0 with "FILE: what is wrong" in err.
@@ -30,11 +34,17 @@ int report_load_run(const char* path, RunMetrics* out, char* err, size_t err_cap
 // or roots holding no metrics.json at all).  *paths: malloc'd array of malloc'd strings.
 int report_find_files(char* const* roots, int n_roots, char*** paths, int* n_paths, char* err, size_t err_cap);
 
+// Marks the runs whose metrics.json names another model than the model.h5 beside it (model_mismatch) and the runs
+// of a split that evaluated the same model as an earlier run (copy_of: a copied folder is no second seed).
+// Returns the number of such runs; err gets one line naming the first of each kind.
+int report_check_provenance(RunMetrics* runs, int n_runs, char* err, size_t err_cap);
+
 typedef struct {
     char method[64];
     char split[4096];
     char split_name[256];
     int runs;
+    int suspect_runs;                      // runs marked by report_check_provenance (kept by --keep-suspect)
     int diverged_runs, mia_flip_runs;
     int n[REPORT_NUM_VALUES];             // runs with a value
     double mean[REPORT_NUM_VALUES], std[REPORT_NUM_VALUES];   // std with n-1 (0 for one run); NaN when n = 0

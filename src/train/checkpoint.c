@@ -18,12 +18,47 @@ static uint64_t hash_bytes(uint64_t h, const void* data, size_t n) {
     return h;
 }
 
-static uint64_t state_checksum(const Model* m, const float* momentum) {
-    uint64_t h = 1469598103934665603ULL;
+#define FNV_OFFSET 1469598103934665603ULL
+
+static uint64_t model_values_hash(const Model* m) {
+    uint64_t h = FNV_OFFSET;
     h = hash_bytes(h, m->params, m->num_params * sizeof(float));
-    h = hash_bytes(h, m->buffers, m->num_buffers * sizeof(float));
+    return hash_bytes(h, m->buffers, m->num_buffers * sizeof(float));
+}
+
+static uint64_t state_checksum(const Model* m, const float* momentum) {
+    uint64_t h = model_values_hash(m);
     if (momentum) h = hash_bytes(h, momentum, m->num_params * sizeof(float));
     return h;
+}
+
+void checkpoint_model_hash(const Model* m, char out[MODEL_HASH_CHARS]) {
+    snprintf(out, MODEL_HASH_CHARS, "%016llx", (unsigned long long)model_values_hash(m));
+}
+
+// The /provenance attributes in checksum order, and the run config after them (version 2).
+static const char* const PROV_KEYS[] = {"method", "parent_model_hash", "split_hash", "split", "dataset_id", "dataset"};
+enum { N_PROV_KEYS = sizeof PROV_KEYS / sizeof PROV_KEYS[0] };
+
+// Folds one text attribute into the checksum: name, presence, value (absent and "" differ).
+static uint64_t hash_text(uint64_t h, const char* name, const char* value) {
+    h = hash_bytes(h, name, strlen(name) + 1);
+    unsigned char present = value != NULL;
+    h = hash_bytes(h, &present, 1);
+    return value ? hash_bytes(h, value, strlen(value) + 1) : h;
+}
+
+static uint64_t meta_checksum(uint64_t h, const char* const prov[N_PROV_KEYS], const char* config_text) {
+    for (int i = 0; i < N_PROV_KEYS; i++) h = hash_text(h, PROV_KEYS[i], prov[i]);
+    return hash_text(h, "run_config", config_text);
+}
+
+static void prov_values(const Provenance* p, const char* v[N_PROV_KEYS]) {
+    const Provenance none = {0};
+    if (!p) p = &none;
+    const char* vals[N_PROV_KEYS] = {p->method, p->parent_hash, p->split_hash, p->split_path, p->dataset_id,
+                                     p->dataset_path};
+    memcpy(v, vals, sizeof vals);
 }
 
 static void write_f32(hid_t grp, const char* name, int ndim, const int* shape, const float* data) {
@@ -39,13 +74,26 @@ static void write_f32(hid_t grp, const char* name, int ndim, const int* shape, c
 }
 
 void checkpoint_save(const char* path, const Model* m, const Sgd* opt, const TrainState* st, const char* config_text) {
+    Provenance p = {.config_text = config_text};
+    checkpoint_save_with(path, m, opt, st, &p);
+}
+
+void checkpoint_save_with(const char* path, const Model* m, const Sgd* opt, const TrainState* st,
+                          const Provenance* prov) {
+    const char* pv[N_PROV_KEYS];
+    prov_values(prov, pv);
+    const char* config_text = prov ? prov->config_text : NULL;
     char tmp[4096];
     atomic_tmp_name(path, tmp, sizeof tmp);
     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     UG_CHECK(f >= 0, "checkpoint: cannot create '%s' (is the directory writable?)", tmp);
     h5attr_write_str(f, "format", FORMAT_NAME);
     h5attr_write_i64(f, "format_version", CHECKPOINT_FORMAT_VERSION);
-    h5attr_write_i64(f, "checksum", (int64_t)state_checksum(m, opt ? opt->momentum_buf : NULL));
+    uint64_t sum = meta_checksum(state_checksum(m, opt ? opt->momentum_buf : NULL), pv, config_text);
+    h5attr_write_i64(f, "checksum", (int64_t)sum);
+    char model_hash[MODEL_HASH_CHARS];
+    checkpoint_model_hash(m, model_hash);
+    h5attr_write_str(f, "model_hash", model_hash);
 
     hid_t g = H5Gcreate2(f, "model", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5_CHECK(g);
@@ -102,12 +150,17 @@ void checkpoint_save(const char* path, const Model* m, const Sgd* opt, const Tra
         h5attr_write_str(g, "run_config", config_text);
         H5_CHECK(H5Gclose(g));
     }
+    g = H5Gcreate2(f, "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5_CHECK(g);
+    for (int i = 0; i < N_PROV_KEYS; i++)
+        if (pv[i]) h5attr_write_str(g, PROV_KEYS[i], pv[i]);
+    H5_CHECK(H5Gclose(g));
     H5_CHECK(H5Fclose(f));
     atomic_rename(tmp, path);
 }
 
 // Opens a checkpoint read-only with HDF5's error printing off; dies with a clear line when it is not one.
-static hid_t open_checkpoint(const char* path) {
+static hid_t open_checkpoint_v(const char* path, int64_t* version) {
     UG_CHECK(ug_file_exists(path), "checkpoint '%s' does not exist", path);
     H5E_auto2_t func;
     void* data;
@@ -128,7 +181,31 @@ static hid_t open_checkpoint(const char* path) {
     UG_CHECK(ver >= 1 && ver <= CHECKPOINT_FORMAT_VERSION,
              "checkpoint '%s' has format version %lld; this build reads up to %d (upgrade ugradsl)", path,
              (long long)ver, CHECKPOINT_FORMAT_VERSION);
+    if (version) *version = ver;
     return f;
+}
+
+static hid_t open_checkpoint(const char* path) { return open_checkpoint_v(path, NULL); }
+
+// A string attribute of group `group` (NULL when the group or the attribute is absent).  Errors silenced.
+static char* read_group_str(hid_t f, const char* group, const char* name) {
+    if (H5Lexists(f, group, H5P_DEFAULT) <= 0) return NULL;
+    hid_t g = H5Gopen2(f, group, H5P_DEFAULT);
+    if (g < 0) return NULL;
+    char* v = h5attr_exists(g, name) ? h5attr_read_str(g, name) : NULL;
+    H5Gclose(g);
+    return v;
+}
+
+// Version 2: the checksum of the provenance and the run config as stored.
+static uint64_t stored_meta_checksum(hid_t f, uint64_t h) {
+    char* pv[N_PROV_KEYS];
+    for (int i = 0; i < N_PROV_KEYS; i++) pv[i] = read_group_str(f, "provenance", PROV_KEYS[i]);
+    char* config = read_group_str(f, "config", "run_config");
+    h = meta_checksum(h, (const char* const*)pv, config);
+    for (int i = 0; i < N_PROV_KEYS; i++) free(pv[i]);
+    free(config);
+    return h;
 }
 
 int checkpoint_is_valid(const char* path) {
@@ -217,7 +294,8 @@ static void read_tensor(hid_t g, const char* path, const char* name, int ndim, c
 }
 
 void checkpoint_load(const char* path, Model* m, Sgd* opt, TrainState* st) {
-    hid_t f = open_checkpoint(path);
+    int64_t version = 1;
+    hid_t f = open_checkpoint_v(path, &version);
     ModelConfig fc;
     read_config_from(f, path, &fc);
     if (!model_config_equal(&fc, &m->cfg)) {
@@ -263,6 +341,7 @@ void checkpoint_load(const char* path, Model* m, Sgd* opt, TrainState* st) {
     int64_t want = 0;
     UG_CHECK(h5attr_read_i64(f, "checksum", &want), "checkpoint '%s' has no checksum attribute", path);
     uint64_t got = state_checksum(m, momentum);
+    if (version >= 2) got = stored_meta_checksum(f, got);   // the provenance and run config are covered too
     if (momentum && !opt) free(momentum);
     UG_CHECK((uint64_t)want == got, "checkpoint '%s' is corrupt: checksum mismatch (re-create it or use an older one)",
              path);
@@ -302,4 +381,46 @@ char* checkpoint_read_config_text(const char* path) {
     }
     H5Fclose(f);
     return text ? text : ug_strdup("");
+}
+
+static void copy_attr(hid_t f, const char* group, const char* name, char* out, size_t cap) {
+    char* v = group ? read_group_str(f, group, name) : (h5attr_exists(f, name) ? h5attr_read_str(f, name) : NULL);
+    snprintf(out, cap, "%s", v ? v : "");
+    free(v);
+}
+
+void checkpoint_read_provenance(const char* path, CheckpointProvenance* out) {
+    memset(out, 0, sizeof *out);
+    int64_t version = 1;
+    hid_t f = open_checkpoint_v(path, &version);
+    out->format_version = (int)version;
+    H5E_auto2_t func;
+    void* data;
+    H5Eget_auto2(H5E_DEFAULT, &func, &data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    copy_attr(f, NULL, "model_hash", out->model_hash, sizeof out->model_hash);
+    copy_attr(f, "provenance", "method", out->method, sizeof out->method);
+    copy_attr(f, "provenance", "parent_model_hash", out->parent_hash, sizeof out->parent_hash);
+    copy_attr(f, "provenance", "split_hash", out->split_hash, sizeof out->split_hash);
+    copy_attr(f, "provenance", "split", out->split_path, sizeof out->split_path);
+    copy_attr(f, "provenance", "dataset_id", out->dataset_id, sizeof out->dataset_id);
+    copy_attr(f, "provenance", "dataset", out->dataset_path, sizeof out->dataset_path);
+    H5Eset_auto2(H5E_DEFAULT, func, data);
+    H5Fclose(f);
+}
+
+int checkpoint_read_model_hash(const char* path, char out[MODEL_HASH_CHARS]) {
+    out[0] = 0;
+    if (!checkpoint_is_valid(path)) return 0;
+    H5E_auto2_t func;
+    void* data;
+    H5Eget_auto2(H5E_DEFAULT, &func, &data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f >= 0) {
+        copy_attr(f, NULL, "model_hash", out, MODEL_HASH_CHARS);
+        H5Fclose(f);
+    }
+    H5Eset_auto2(H5E_DEFAULT, func, data);
+    return out[0] != 0;
 }

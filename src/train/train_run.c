@@ -17,6 +17,7 @@
 #include "data/split.h"
 #include "dist/dist.h"
 #include "train/checkpoint.h"
+#include "train/provenance.h"
 #include "train/schedule.h"
 #include "train/trainer.h"
 
@@ -49,6 +50,8 @@ typedef struct {
     Trainer* t;
     const TrainRunConfig* c;
     char ckpt_path[4200], model_path[4200];
+    Provenance prov;                            // what every checkpoint of this run records
+    char split_hash[PROVENANCE_HASH_CHARS], dataset_id[512];
 } Saver;
 
 // All ranks call it (BN stats are taken from rank 0); rank 0 writes.
@@ -58,7 +61,7 @@ static void save_state(Saver* s, const char* path, int64_t epoch, int64_t step_i
     model_momentum_to_host(s->t->model, &s->t->sgd);
     if (g_dist.rank == 0) {
         TrainState st = {epoch, step_in_epoch, s->t->step, s->c->seed, g_dist.world, lr};
-        checkpoint_save(path, s->t->model, &s->t->sgd, &st, s->c->config_text);
+        checkpoint_save_with(path, s->t->model, &s->t->sgd, &st, &s->prov);
     }
     dist_barrier();
 }
@@ -227,10 +230,67 @@ static void setup_optimizer(TrainRun* r) {
     sched->warmup_steps = (int64_t)llround(c->warmup_epochs * (double)r->steps_per_epoch);
 }
 
+// The options that change what a run computes: a resume must use the checkpoint's values of all of them.
+static const char* const RESUME_KEYS[] = {
+    "data", "split", "on", "arch", "width", "imagenet-stem", "epochs", "batch", "lr", "momentum", "weight-decay",
+    "nesterov", "lr-schedule", "milestones", "gamma", "warmup-epochs", "clip-norm", "augment", "pad", "drop-last",
+    "seed", "precision", NULL};
+static const char* const RESUME_PATH_KEYS[] = {"data", "split", NULL};
+
+// Dies with one line listing every result-changing option (and the split / dataset identity) that differs from
+// the checkpoint's run.
+static void check_resume_matches(const TrainRun* r, const char* ckpt) {
+    const TrainRunConfig* c = r->c;
+    char* before = checkpoint_read_config_text(ckpt);
+    char diff[4096] = "";
+    int n = 0;
+    if (*before && c->config_text) {
+        n = provenance_config_diff(before, c->config_text, RESUME_KEYS, RESUME_PATH_KEYS, diff, sizeof diff);
+    } else {
+        ug_log("train: note: '%s' records no run config: only its seed and model are checked", ckpt);
+    }
+    CheckpointProvenance p;
+    checkpoint_read_provenance(ckpt, &p);
+    if (p.format_version < 2)
+        ug_log("train: note: '%s' is a format-1 checkpoint (no provenance): its split and dataset are compared by "
+               "path only", ckpt);
+    const Saver* s = &r->saver;
+    if (p.split_hash[0] && strcmp(p.split_hash, r->sp ? s->split_hash : "") != 0) {
+        size_t len = strlen(diff);
+        snprintf(diff + len, sizeof diff - len, "%ssplit contents (checkpoint: %s, now: %s)", n++ ? ", " : "",
+                 p.split_hash, r->sp ? s->split_hash : "no split");
+    }
+    if (p.dataset_id[0] && strcmp(p.dataset_id, s->dataset_id) != 0) {
+        size_t len = strlen(diff);
+        snprintf(diff + len, sizeof diff - len, "%sdataset (checkpoint: %s, now: %s)", n++ ? ", " : "", p.dataset_id,
+                 s->dataset_id);
+    }
+    free(before);
+    UG_CHECK(n == 0, "train: --resume %s: this run differs from the checkpoint's in %d option%s: %s; resume with the "
+             "checkpoint's options or start a new run", ckpt, n, n == 1 ? "" : "s", diff);
+}
+
+// What every checkpoint of the run records (before a resume check compares against it).
+static void setup_provenance(TrainRun* r) {
+    Saver* s = &r->saver;
+    const TrainRunConfig* c = r->c;
+    s->split_hash[0] = 0;
+    if (r->sp) provenance_split_hash(r->sp, s->split_hash);
+    provenance_dataset_id(r->ds, r->sp, s->dataset_id, sizeof s->dataset_id);
+    s->prov = (Provenance){.method = c->on_retain ? "retrain" : "original",
+                           .parent_hash = NULL,
+                           .split_hash = r->sp ? s->split_hash : NULL,
+                           .split_path = c->split,
+                           .dataset_id = s->dataset_id,
+                           .dataset_path = c->data,
+                           .config_text = c->config_text};
+}
+
 // --resume: model, momentum and position from the checkpoint.
 static void setup_resume(TrainRun* r) {
     const TrainRunConfig* c = r->c;
     if (!c->resume) return;
+    if (g_dist.rank == 0) check_resume_matches(r, c->resume);
     TrainState st;
     checkpoint_load(c->resume, r->m, &r->t.sgd, &st);
     UG_CHECK(st.seed == c->seed, "train: checkpoint '%s' was made with seed %llu, this run uses %llu",
@@ -248,7 +308,8 @@ static void setup_resume(TrainRun* r) {
 // Output paths and the metrics log (a resumed run continues its metrics.jsonl).
 static void setup_outputs(TrainRun* r) {
     const TrainRunConfig* c = r->c;
-    r->saver = (Saver){&r->t, c, "", ""};
+    r->saver.t = &r->t;
+    r->saver.c = c;
     snprintf(r->saver.ckpt_path, sizeof r->saver.ckpt_path, "%s/checkpoint.h5", c->out_dir);
     snprintf(r->saver.model_path, sizeof r->saver.model_path, "%s/model.h5", c->out_dir);
     snprintf(r->metrics_path, sizeof r->metrics_path, "%s/metrics.jsonl", c->out_dir);
@@ -271,6 +332,7 @@ static void run_setup(TrainRun* r, const TrainRunConfig* c) {
     setup_model(r);
     setup_loaders(r);
     setup_optimizer(r);
+    setup_provenance(r);
     setup_resume(r);
     device_attach(r->m, c->device);   // after a resume: the loaded state (momentum too) goes to the GPU
     model_momentum_to_device(r->m, &r->t.sgd);
