@@ -52,12 +52,25 @@ static void write_regions(JsonWriter* j, const uint8_t* grid) {
     json_arr_close(j);
 }
 
+// How the members were drawn (mia_members.h), so a reader can check the class balance.
+static void write_member_draw(JsonWriter* j, const Metrics* m) {
+    json_obj_open(j, "member_sampling");
+    json_str(j, "method", "stratified by class like D_r; within a class the smallest Rng(seed, MISC, MEMB, index)");
+    json_int(j, "seed", (int64_t)m->mia_member_seed);
+    json_int(j, "drawn", m->mia_members);
+    json_arr_open(j, "per_class");
+    for (int c = 0; c < m->mia_member_classes && c < MIA_CLASSES_KEPT; c++) json_int(j, NULL, m->mia_member_per_class[c]);
+    json_arr_close(j);
+    json_obj_close(j);
+}
+
 static void write_mia(JsonWriter* j, const Metrics* m, const MetricsOptions* o) {
     json_obj_open(j, "mia");
     json_str(j, "feature", "confidence");
     json_num(j, "efficacy", m->MIA);
     json_int(j, "members", m->mia_members);
     json_int(j, "nonmembers", m->mia_nonmembers);
+    write_member_draw(j, m);
     json_str(j, "svc", "libsvm C_SVC rbf C=3 gamma=1/n_features eps=1e-3 shrinking=1 cache=200MB");
     json_obj_open(j, "extras");
     json_num(j, "entropy", m->mia_entropy);
