@@ -14,6 +14,7 @@ void metrics_options_default(MetricsOptions* o) {
     o->mia_bootstrap = 20;
     o->mia_extras = 1;
     o->add_mia = 1;
+    o->mia_threshold = 1;
     o->alpha = NAN;
     o->p = NAN;
 }
@@ -130,6 +131,12 @@ void metrics_compute(const RecordSet* rs_in, const MetricsOptions* o, Metrics* m
         m->mia_m_entropy = score[1];
         m->mia_correctness = score[2];
     }
+    m->threshold_computed = o->mia_threshold;
+    if (o->mia_threshold)
+        for (int sc = 0; sc < THR_SCORES; sc++) {
+            threshold_attack(forget, n_forget, test, n_test, (ThresholdScore)sc, &m->threshold[sc][THR_FORGET_VS_TEST]);
+            threshold_attack(members, n_members, test, n_test, (ThresholdScore)sc, &m->threshold[sc][THR_MEMBERS_VS_TEST]);
+        }
     free(members);
     m->add_MIA = m->add_mia_fold[0] = m->add_mia_fold[1] = NAN;
     if (o->add_mia) {

@@ -64,6 +64,39 @@ static void write_member_draw(JsonWriter* j, const Metrics* m) {
     json_obj_close(j);
 }
 
+static void write_roc(JsonWriter* j, const char* key, const RocSummary* r) {
+    json_obj_open(j, key);
+    json_int(j, "positives", r->positives);
+    json_int(j, "negatives", r->negatives);
+    json_num(j, "auc", r->auc);
+    json_num(j, "tpr_at_1pct_fpr", r->tpr_at_1pct);
+    json_num(j, "tpr_at_0.1pct_fpr", r->tpr_at_01pct);
+    json_obj_open(j, "roc");
+    json_arr_open(j, "fpr");
+    for (int g = 0; g < ROC_GRID; g++) json_num(j, NULL, r->fpr[g]);
+    json_arr_close(j);
+    json_arr_open(j, "tpr");
+    for (int g = 0; g < ROC_GRID; g++) json_num(j, NULL, r->tpr[g]);
+    json_arr_close(j);
+    json_obj_close(j);
+    json_obj_close(j);
+}
+
+// Threshold attacks (attack_threshold.h): AUC and TPR as fractions, the ROC on a log-spaced FPR grid.
+static void write_threshold(JsonWriter* j, const Metrics* m) {
+    if (!m->threshold_computed) {
+        json_null(j, "threshold");
+        return;
+    }
+    json_obj_open(j, "threshold");
+    for (int s = 0; s < THR_SCORES; s++) {
+        json_obj_open(j, threshold_score_name(s));
+        for (int p = 0; p < THR_PAIRS; p++) write_roc(j, threshold_pair_name(p), &m->threshold[s][p]);
+        json_obj_close(j);
+    }
+    json_obj_close(j);
+}
+
 static void write_mia(JsonWriter* j, const Metrics* m, const MetricsOptions* o) {
     json_obj_open(j, "mia");
     json_str(j, "feature", "confidence");
@@ -77,6 +110,7 @@ static void write_mia(JsonWriter* j, const Metrics* m, const MetricsOptions* o) 
     json_num(j, "m_entropy", m->mia_m_entropy);
     json_num(j, "correctness", m->mia_correctness);
     json_obj_close(j);
+    write_threshold(j, m);
     json_obj_open(j, "stability");
     int has_fit = isfinite(m->MIA);
     if (has_fit) {
