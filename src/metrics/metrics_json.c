@@ -69,8 +69,8 @@ static void write_roc(JsonWriter* j, const char* key, const RocSummary* r) {
     json_int(j, "positives", r->positives);
     json_int(j, "negatives", r->negatives);
     json_num(j, "auc", r->auc);
-    json_num(j, "tpr_at_1pct_fpr", r->tpr_at_1pct);
-    json_num(j, "tpr_at_0.1pct_fpr", r->tpr_at_01pct);
+    json_num(j, "tpr_at_fpr_1e-2", r->tpr_at_1pct);
+    json_num(j, "tpr_at_fpr_1e-3", r->tpr_at_01pct);
     json_obj_open(j, "roc");
     json_arr_open(j, "fpr");
     for (int g = 0; g < ROC_GRID; g++) json_num(j, NULL, r->fpr[g]);
