@@ -6,11 +6,13 @@
 #                 and writes nothing
 #   local_run     jobs/ulira.sh --local: shadows trained and unlearned (ga), ulira-{train,ga}.json with every
 #                 (shadow, sample) pair scored, ulira.md; the attack has power on the shadows before unlearning
+#   report_roc    `ugradsl report` on an evaluated shadow: MIA with its [95% CI], the threshold-attack column and
+#                 its footnote, roc.png; tools/plot_roc.py also draws the U-LiRA curves
 #   resumable     the same command again skips every finished stage and gives the same numbers
 set -u
 cd "$(dirname "$0")/../.."
 T=test_ulira_digits
-cases="plan dry_run local_run resumable"
+cases="plan dry_run local_run resumable report_roc"
 UG=bin/ugradsl
 if [ ! -x "$UG" ]; then for c in $cases; do echo "SKIP $T/$c: bin/ugradsl not built"; done; exit 0; fi
 if ! /usr/bin/python3 -c "import sklearn" 2>/dev/null; then
@@ -97,3 +99,23 @@ grep -q "ulira-plan\|plan.txt exists: reusing it" "$TMP/run2.log" || why+="[plan
 grep -q " train --config" "$TMP/run2.log" && why+="[a shadow trained again] "
 cmp -s "$D/ulira-ga.json" "$TMP/first-ga.json" || why+="[numbers changed on the rerun] "
 [ -z "$why" ] && echo "PASS $T/resumable" || echo "FAIL $T/resumable: $why"
+
+# ---- report_roc
+why=""
+if $UG eval --model "$D/shadow-0/ga/model.h5" --data "$TMP/digits.h5" --split "$TMP/split.h5" --method ga \
+        --output "$TMP/rep/ga" > "$TMP/eval.log" 2>&1 && $UG report "$TMP/rep" > "$TMP/rep.log" 2>&1; then
+    grep -q "^| GA | .* \[[0-9.]*, [0-9.]*\]" "$TMP/rep/report.md" || why+="[no MIA interval: $(grep '^| GA' "$TMP/rep/report.md")] "
+    grep -q "^\[95% CI\]: " "$TMP/rep/report.md" || why+="[no interval footnote] "
+    grep -q "^Thr\.: threshold attack on the logit-scaled confidence" "$TMP/rep/report.md" || why+="[no threshold footnote] "
+    /usr/bin/python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["mia"]; t=m["threshold"]["logit_confidence"]["forget_vs_test"]
+assert 0 <= t["auc"] <= 1 and len(t["roc"]["fpr"]) == 121, t["auc"]
+s=m["member_sampling"]; assert s["drawn"] == m["members"] == sum(s["per_class"]) and s["per_class"][3] == 0, s' \
+        "$TMP/rep/ga/metrics.json" 2>/dev/null || why+="[metrics.json threshold / member_sampling keys] "
+    if /usr/bin/python3 -c "import matplotlib" 2>/dev/null; then
+        [ -s "$TMP/rep/roc.png" ] || why+="[no roc.png] "
+        /usr/bin/python3 tools/plot_roc.py "$TMP/ulira.png" "$D"/ulira-*.json && [ -s "$TMP/ulira.png" ] || why+="[plot_roc.py on U-LiRA results] "
+    fi
+else
+    why+="[eval/report failed: $(tail -n 2 "$TMP/eval.log" "$TMP/rep.log" | tr '\n' ' ')] "
+fi
+[ -z "$why" ] && echo "PASS $T/report_roc" || echo "FAIL $T/report_roc: $why"
