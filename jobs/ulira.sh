@@ -2,7 +2,8 @@
 # ulira.sh — U-LiRA for unlearning methods (docs/METRICS.md §6): plan, K shadow runs as one Slurm array, then the
 # likelihood-ratio test per method (an afterok job).  Run on the login node after `make`.
 #   jobs/ulira.sh --out DIR --config FILE --data FILE --split FILE --methods "ga ugradsl" [--shadows K]
-#                 [--pool N] [--seed N] [--local | --dry-run] [-- program options for train and unlearn]
+#                 [--pool N] [--seed N] [--args-dir DIR] [--local | --dry-run] [-- program options for train and unlearn]
+#   --args-dir DIR  the experiment's sweep directory: each method unlearns with its chosen DIR/METHOD.args
 #   --local    no Slurm: the shadows one after another in this shell, then the scoring (small runs, tests)
 #   --dry-run  print what would be submitted; nothing is written
 # Cost: K trainings + K x (methods) unlearnings + one scoring pass per method (K forward passes over the pool).
@@ -27,6 +28,7 @@ K=${opt_shadows:-8}; pool=${opt_pool:-500}; seed=${opt_seed:-1}
 for f in "$opt_config" "$opt_data" "$opt_split"; do [ -r "$f" ] || ug_die "$f: not readable"; done
 [ -x "$UG_BIN" ] || ug_die "$UG_BIN not found: build it first (make)"
 shadow=(--out "$opt_out" --config "$opt_config" --data "$opt_data" --methods "$opt_methods" --seed "$seed")
+[ -z "${opt_args_dir:-}" ] || shadow+=(--args-dir "$opt_args_dir")
 [ ${#UG_EXTRA[@]} -eq 0 ] || shadow+=(-- "${UG_EXTRA[@]}")
 score=(--out "$opt_out" --data "$opt_data" --methods "$opt_methods")
 plan=("$UG_BIN" ulira plan --split "$opt_split" --output "$opt_out" --shadows "$K" --pool "$pool" --seed "$seed")
