@@ -5,8 +5,8 @@
 // method under test, so for every pool sample x and shadow k, phi[k][x] (logit-scaled confidence of the
 // unlearned shadow) comes from either "trained, then unlearned" (in[k][x] = 1) or "never trained on" (0).  Each
 // shadow in turn is the target: from the other K-1 shadows fit a Gaussian to x's IN values and one to its OUT
-// values (per-example means, variances pooled over all examples: LiRA's fixed-variance variant, sound at small
-// K), score Lambda = log N(phi; mu_in, s_in) - log N(phi; mu_out, s_out), and ask whether Lambda separates the
+// values (per-example means over the same number of IN and OUT references among those K-1; variances pooled over all samples and all K shadows: LiRA's
+// fixed-variance variant, sound at small K), score Lambda = log N(phi; mu_in, s_in) - log N(phi; mu_out, s_out), and ask whether Lambda separates the
 // target's unlearned samples from its never-seen ones.  A perfect unlearning method gives AUC 0.5.
 #pragma once
 #include <stdint.h>
@@ -19,7 +19,7 @@ typedef struct {
     int64_t pairs;        // (target shadow, sample) pairs scored (a sample needs IN and OUT references)
     double accuracy;      // of the decision Lambda >= 0 ("was trained on"), over the pairs
     RocSummary roc;       // positives: unlearned (IN) pairs, negatives: never-seen (OUT) pairs
-    double sigma_in, sigma_out;   // pooled stds over all references (the last target's; for the record)
+    double sigma_in, sigma_out;   // the pooled stds
 } UliraResult;
 
 // phi, in: [K][n] row-major.  K >= 3.  Returns 0 (and NaNs) when no pair could be scored.

@@ -43,8 +43,23 @@ static void separable_and_indistinguishable(void) {
     CHECK(r.roc.auc > 0.6 && r.roc.auc < 0.95, "partial: AUC %g", r.roc.auc);
 }
 
+// No signal at the smallest K the plan allows: the test must not separate IN from OUT on the reference counts
+// alone (an IN target leaves K/2-1 IN references and K/2 OUT ones; with unequal counts AUC fell to about 0.3).
+static void null_at_small_k(void) {
+    enum { K = 4, N = 3000 };
+    static double phi[K * N];
+    static uint8_t in[K * N];
+    make(K, N, 0.0, 1.0, 5, phi, in);
+    UliraResult r;
+    ulira_lrt(phi, in, K, N, &r);
+    CHECK_EQ_INT(r.pairs, K * N);
+    CHECK(fabs(r.roc.auc - 0.5) < 0.02, "K 4, no signal: AUC %g", r.roc.auc);
+    CHECK(fabs(r.accuracy - 0.5) < 0.02, "K 4, no signal: accuracy %g", r.accuracy);
+}
+
 // K = 3, one sample: target 0 is IN (phi 2), references: shadow 1 IN (phi 2), shadow 2 OUT (phi 0).  One
-// reference per side: no degrees of freedom, sigma 1 -> Lambda = 0 - (-(2-0)^2/2) = 2 > 0: correct.
+// reference per side.  Pooled over all three shadows: the IN values {2, 2} have no spread and the OUT value is alone,
+// so both sigmas fall to the floor and Lambda is hugely positive: correct.
 static void tiny_by_hand(void) {
     double phi[3] = {2, 2, 0};
     uint8_t in[3] = {1, 1, 0};
@@ -59,6 +74,7 @@ static void tiny_by_hand(void) {
 int main(int argc, char** argv) {
     th_begin(&argc, &argv, 0);
     TEST_CASE(separable_and_indistinguishable);
+    TEST_CASE(null_at_small_k);
     TEST_CASE(tiny_by_hand);
     return th_end();
 }
