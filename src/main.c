@@ -20,6 +20,7 @@ static const Command COMMANDS[] = {
     {"unlearn", cmd_unlearn, "run an unlearning method (ugradsl, ugradsl+, ga, ft, rl, retrain, ...)"},
     {"eval", cmd_eval, "UA / RA / TA / MIA of a model on a split; writes metrics.json"},
     {"report", cmd_report, "gather metrics.json files into the paper's table (Markdown, CSV, JSON, PNG)"},
+    {"ulira", cmd_ulira, "U-LiRA: plan shadow splits, then the likelihood-ratio test of unlearned shadows"},
     {NULL, NULL, NULL},
 };
 

@@ -27,9 +27,13 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DISCUSSION = os.path.join(ROOT, "docs", "results", "cifar10-discussion.md")
-VALUE_KEYS = ["UA", "MIA", "RA", "TA", "add_MIA", "rte_s", "startup_s", "epsilon", "MIA_lo", "MIA_hi"]
+VALUE_KEYS = ["UA", "MIA", "RA", "TA", "add_MIA", "rte_s", "startup_s", "epsilon", "MIA_lo", "MIA_hi",
+              "thr_auc", "thr_tpr_1e-2", "thr_tpr_1e-3"]
 VALUE_PATHS = ["metrics.UA", "metrics.MIA", "metrics.RA", "metrics.TA", "metrics.add_MIA", "timing.rte_s",
-               "timing.startup_s", "metrics.epsilon", "mia.stability.bootstrap.lo", "mia.stability.bootstrap.hi"]
+               "timing.startup_s", "metrics.epsilon", "mia.stability.bootstrap.lo", "mia.stability.bootstrap.hi",
+               "mia.threshold.logit_confidence.forget_vs_test.auc",
+               "mia.threshold.logit_confidence.forget_vs_test.tpr_at_fpr_1e-2",
+               "mia.threshold.logit_confidence.forget_vs_test.tpr_at_fpr_1e-3"]
 GAP_KEYS = ["UA", "MIA", "RA", "TA", "add_MIA"]
 ORDER = ["retrain", "original", "ft", "ga", "rl", "l1-sparse", "l1_sparse", "iu", "be", "bs", "eu-k", "cf-k",
          "scrub", "salun", "ugradsl", "ugradsl+"]
@@ -529,6 +533,21 @@ def sign_claim(rows, b):
 
 # ---- writing ----
 
+def mia_cell(row):
+    """MIA-Efficacy with its mean bootstrap interval, † when some run's verdict flips under the bootstrap."""
+    cell = pm(row["MIA"], row["MIA_std"], row["_n_MIA"])
+    if fin(row["MIA"]) and fin(row["MIA_lo"]) and fin(row["MIA_hi"]):
+        cell += f" [{row['MIA_lo']:.2f}, {row['MIA_hi']:.2f}]"
+    flips = sum(r["mia_flip"] for r in row["_runs"])
+    return cell + (f" † ({flips}/{len(row['_runs'])})" if flips else "")
+
+
+MIA_FOOTNOTE = ("MIA: MIA-Efficacy mean ± std over seeds, then [2.5, 97.5] percentiles of its bootstrap refits "
+                "(members and non-members resampled, mean over seeds). † (k/n): in k of n runs some refit flips the "
+                "verdict (≥ 50 or not): the SVC labelled the region where D_f lies by accident, so that row's MIA says "
+                "nothing about forgetting (docs/METRICS.md §3).")
+
+
 def table(rows, want, n_done_by_method):
     out = ["| Method | UA | MIA | RA | TA | Add. MIA | Avg. Gap | RTE (min) | Seeds |",
            "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
@@ -545,6 +564,7 @@ def table(rows, want, n_done_by_method):
         gap = ("0 (ref)" if m == "retrain" else
                pm(row["avg_gap"], row["avg_gap_std"], len(row["_runs"])) if fin(row["avg_gap"]) else "—")
         cells = [pm(row[k], row[k + "_std"], row["_n_" + k]) for k in ("UA", "MIA", "RA", "TA", "add_MIA")]
+        cells[1] = mia_cell(row)
         rte = pm(row["rte_s"], row["rte_s_std"], row["_n_rte_s"], 1 / 60)
         out.append(f"| {display(m)}{mark} | " + " | ".join(cells) + f" | {gap} | {rte} | {seeds} |")
     return "\n".join(out)
@@ -823,7 +843,7 @@ def document(exps, configs, partial, warnings, plot_note, discussion=None):
           "over seeds (n−1); RTE = wall time of the unlearning phase alone (Retrain: its training).", ""]
     for key, label in PARADIGMS:
         e = exps[key]
-        L += [f"## Results: {label}", "", table(e["rows"], e["want"], e["n_done"]), ""]
+        L += [f"## Results: {label}", "", table(e["rows"], e["want"], e["n_done"]), "", MIA_FOOTNOTE, ""]
         if any(r["diverged"] for r in e["runs"]):
             L += ["‡ at least one run diverged (diverged_reason in its metrics.json).", ""]
         if e["missing"]:

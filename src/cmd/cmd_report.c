@@ -69,6 +69,28 @@ static int run_plot(const char* python, const char* script, const char* json_pat
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// ROC curves of the threshold attacks (tools/plot_roc.py beside the plot script): python SCRIPT OUT_PNG FILE...
+static int run_roc_plot(const char* python, const char* script, const char* png_path, char** files, int n_files) {
+    char** argv = ug_calloc((size_t)n_files + 4, sizeof(char*));
+    argv[0] = (char*)python;
+    argv[1] = (char*)script;
+    argv[2] = (char*)png_path;
+    for (int i = 0; i < n_files; i++) argv[3 + i] = files[i];
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execv(python, argv);
+        _exit(127);
+    }
+    free(argv);
+    if (pid < 0) return -1;
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 int cmd_report(int argc, char** argv) {
     char* output = NULL;
     char* json_path = NULL;
@@ -150,6 +172,14 @@ int cmd_report(int argc, char** argv) {
                 ug_warn("report: PNG skipped: matplotlib is not available to %s; the tables are complete", python);
             else
                 ug_warn("report: PNG skipped: %s %s exited with status %d; the tables are complete", python, script, rc);
+            char roc_script[PATH_MAX + 16], roc_png[PATH_MAX + 16];
+            snprintf(roc_script, sizeof roc_script, "%s", script);
+            char* slash = strrchr(roc_script, '/');
+            snprintf(slash ? slash + 1 : roc_script, sizeof roc_script - (size_t)(slash ? slash + 1 - roc_script : 0),
+                     "plot_roc.py");
+            snprintf(roc_png, sizeof roc_png, "%s/roc.png", out_dir);
+            if (ug_file_exists(roc_script) && run_roc_plot(python, roc_script, roc_png, files, n_files) == 0)
+                ug_log("report: ROC curves -> %s", roc_png);
         }
     }
     report_free(&rep);

@@ -7,3 +7,4 @@ int cmd_train(int argc, char** argv);
 int cmd_unlearn(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
 int cmd_report(int argc, char** argv);
+int cmd_ulira(int argc, char** argv);

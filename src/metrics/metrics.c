@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "metrics/mia_members.h"
 
 void metrics_options_default(MetricsOptions* o) {
     memset(o, 0, sizeof *o);
@@ -13,6 +14,7 @@ void metrics_options_default(MetricsOptions* o) {
     o->mia_bootstrap = 20;
     o->mia_extras = 1;
     o->add_mia = 1;
+    o->mia_threshold = 1;
     o->alpha = NAN;
     o->p = NAN;
 }
@@ -45,12 +47,12 @@ static float* features(const SampleRecord* recs, int64_t n, Feature f) {
     return out;
 }
 
-// One attack on one feature: members = first n_members retain records (index order), non-members = test,
+// One attack on one feature: members = the drawn retain records (metrics_compute), non-members = test,
 // targets = forget.
-static double attack(const SampleRecord* retain, int64_t n_members, const SampleRecord* test, int64_t n_test,
+static double attack(const SampleRecord* members, int64_t n_members, const SampleRecord* test, int64_t n_test,
                      const SampleRecord* forget, int64_t n_forget, Feature f, uint8_t* grid,
                      const MetricsOptions* o, MiaBootstrap* boot) {
-    float* mem = features(retain, n_members, f);
+    float* mem = features(members, n_members, f);
     float* non = features(test, n_test, f);
     float* tgt = features(forget, n_forget, f);
     double score = mia_efficacy(mem, n_members, non, n_test, tgt, n_forget, grid);
@@ -102,22 +104,40 @@ void metrics_compute(const RecordSet* rs_in, const MetricsOptions* o, Metrics* m
     const SampleRecord* forget = set_recs[SET_FORGET];
     const SampleRecord* test = set_recs[SET_TEST];
     int64_t n_forget = m->n[SET_FORGET], n_test = m->n[SET_TEST];
-    // Members: the first |D_te| retain samples in index order (all of D_r when it is smaller).
-    int64_t n_members = n_test < m->n[SET_RETAIN] ? n_test : m->n[SET_RETAIN];
+    // Members: |D_te| retain samples (all of D_r when it is smaller), drawn stratified like D_r by a seeded hash
+    // of the dataset index (mia_members.h) -- never the first ones in file order, which are one class in a
+    // class-by-class packed file.
+    int64_t n_retain = m->n[SET_RETAIN];
+    int64_t* pos = ug_malloc(sizeof(int64_t) * (size_t)(n_retain > 0 ? n_retain : 1));
+    int64_t* per_class = NULL;
+    int64_t n_members = mia_draw_members(retain, n_retain, n_test, o->seed, pos, &per_class, &m->mia_member_classes);
+    for (int c = 0; c < m->mia_member_classes && c < MIA_CLASSES_KEPT; c++) m->mia_member_per_class[c] = per_class[c];
+    free(per_class);
+    SampleRecord* members = ug_malloc(sizeof(SampleRecord) * (size_t)(n_members > 0 ? n_members : 1));
+    for (int64_t i = 0; i < n_members; i++) members[i] = retain[pos[i]];
+    free(pos);
+    m->mia_member_seed = o->seed;
     m->mia_members = n_members;
     m->mia_nonmembers = n_test;
-    m->MIA = attack(retain, n_members, test, n_test, forget, n_forget, FEAT_CONFIDENCE, m->mia_grid, o, &m->mia_boot);
+    m->MIA = attack(members, n_members, test, n_test, forget, n_forget, FEAT_CONFIDENCE, m->mia_grid, o, &m->mia_boot);
     m->mia_entropy = m->mia_m_entropy = m->mia_correctness = NAN;
     if (o->mia_extras) {   // independent fits: one per thread
         static const Feature extra[3] = {FEAT_ENTROPY, FEAT_M_ENTROPY, FEAT_CORRECTNESS};
         double score[3];
         #pragma omp parallel for schedule(dynamic, 1)
         for (int e = 0; e < 3; e++)
-            score[e] = attack(retain, n_members, test, n_test, forget, n_forget, extra[e], NULL, o, NULL);
+            score[e] = attack(members, n_members, test, n_test, forget, n_forget, extra[e], NULL, o, NULL);
         m->mia_entropy = score[0];
         m->mia_m_entropy = score[1];
         m->mia_correctness = score[2];
     }
+    m->threshold_computed = o->mia_threshold;
+    if (o->mia_threshold)
+        for (int sc = 0; sc < THR_SCORES; sc++) {
+            threshold_attack(forget, n_forget, test, n_test, (ThresholdScore)sc, &m->threshold[sc][THR_FORGET_VS_TEST]);
+            threshold_attack(members, n_members, test, n_test, (ThresholdScore)sc, &m->threshold[sc][THR_MEMBERS_VS_TEST]);
+        }
+    free(members);
     m->add_MIA = m->add_mia_fold[0] = m->add_mia_fold[1] = NAN;
     if (o->add_mia) {
         float* f = features(forget, n_forget, FEAT_CONFIDENCE);

@@ -9,15 +9,19 @@
 #include <stdint.h>
 
 #include "common/opts.h"
+#include "metrics/attack_threshold.h"
 #include "metrics/mia.h"
 #include "metrics/records.h"
 
+#define MIA_CLASSES_KEPT 1024   // per-class member counts kept in Metrics (ImageNet has 1000 classes)
+
 typedef struct {
     int num_classes;        // K (for epsilon); 0 = unknown
-    uint64_t seed;          // bootstrap and Add. MIA sampling
+    uint64_t seed;          // member draw, bootstrap and Add. MIA sampling
     int mia_bootstrap;      // resamples for the MIA stability interval (default 20; 0 = off)
     int mia_extras;         // 1: also the entropy / modified-entropy / correctness attacks (default 1)
     int add_mia;            // 1: Add. MIA (default 1)
+    int mia_threshold;      // 1: the confidence / logit-confidence threshold attacks (default 1)
     // Label-LDP epsilon (Theorem 3), for NLS runs: computed when has_smoothing and alpha < 0.
     int has_smoothing;
     double alpha, p;        // smooth rate and the retain weight of Eq. 8 (gamma1 = p, gamma2 = 1 - p)
@@ -42,9 +46,16 @@ typedef struct {
     // MIA-efficacy (confidence feature) and its stability
     double MIA;
     int64_t mia_members, mia_nonmembers;
+    // The member draw (mia_members.h): its seed, and the drawn count per class (the first MIA_CLASSES_KEPT).
+    uint64_t mia_member_seed;
+    int mia_member_classes;
+    int64_t mia_member_per_class[MIA_CLASSES_KEPT];
     uint8_t mia_grid[MIA_GRID];   // fitted labels on [0, 1]: 1 member, 0 non-member
     MiaBootstrap mia_boot;
     double mia_entropy, mia_m_entropy, mia_correctness;   // extras (NaN when off)
+    // Threshold attacks (attack_threshold.h) per score and pair; computed when mia_threshold is on.
+    int threshold_computed;
+    RocSummary threshold[THR_SCORES][THR_PAIRS];
     // Add. MIA
     double add_MIA;
     int64_t add_mia_n;      // samples per class

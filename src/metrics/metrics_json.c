@@ -52,18 +52,65 @@ static void write_regions(JsonWriter* j, const uint8_t* grid) {
     json_arr_close(j);
 }
 
+// How the members were drawn (mia_members.h), so a reader can check the class balance.
+static void write_member_draw(JsonWriter* j, const Metrics* m) {
+    json_obj_open(j, "member_sampling");
+    json_str(j, "method", "stratified by class like D_r; within a class the smallest Rng(seed, MISC, MEMB, index)");
+    json_int(j, "seed", (int64_t)m->mia_member_seed);
+    json_int(j, "drawn", m->mia_members);
+    json_arr_open(j, "per_class");
+    for (int c = 0; c < m->mia_member_classes && c < MIA_CLASSES_KEPT; c++) json_int(j, NULL, m->mia_member_per_class[c]);
+    json_arr_close(j);
+    json_obj_close(j);
+}
+
+static void write_roc(JsonWriter* j, const char* key, const RocSummary* r) {
+    json_obj_open(j, key);
+    json_int(j, "positives", r->positives);
+    json_int(j, "negatives", r->negatives);
+    json_num(j, "auc", r->auc);
+    json_num(j, "tpr_at_fpr_1e-2", r->tpr_at_1pct);
+    json_num(j, "tpr_at_fpr_1e-3", r->tpr_at_01pct);
+    json_obj_open(j, "roc");
+    json_arr_open(j, "fpr");
+    for (int g = 0; g < ROC_GRID; g++) json_num(j, NULL, r->fpr[g]);
+    json_arr_close(j);
+    json_arr_open(j, "tpr");
+    for (int g = 0; g < ROC_GRID; g++) json_num(j, NULL, r->tpr[g]);
+    json_arr_close(j);
+    json_obj_close(j);
+    json_obj_close(j);
+}
+
+// Threshold attacks (attack_threshold.h): AUC and TPR as fractions, the ROC on a log-spaced FPR grid.
+static void write_threshold(JsonWriter* j, const Metrics* m) {
+    if (!m->threshold_computed) {
+        json_null(j, "threshold");
+        return;
+    }
+    json_obj_open(j, "threshold");
+    for (int s = 0; s < THR_SCORES; s++) {
+        json_obj_open(j, threshold_score_name(s));
+        for (int p = 0; p < THR_PAIRS; p++) write_roc(j, threshold_pair_name(p), &m->threshold[s][p]);
+        json_obj_close(j);
+    }
+    json_obj_close(j);
+}
+
 static void write_mia(JsonWriter* j, const Metrics* m, const MetricsOptions* o) {
     json_obj_open(j, "mia");
     json_str(j, "feature", "confidence");
     json_num(j, "efficacy", m->MIA);
     json_int(j, "members", m->mia_members);
     json_int(j, "nonmembers", m->mia_nonmembers);
+    write_member_draw(j, m);
     json_str(j, "svc", "libsvm C_SVC rbf C=3 gamma=1/n_features eps=1e-3 shrinking=1 cache=200MB");
     json_obj_open(j, "extras");
     json_num(j, "entropy", m->mia_entropy);
     json_num(j, "m_entropy", m->mia_m_entropy);
     json_num(j, "correctness", m->mia_correctness);
     json_obj_close(j);
+    write_threshold(j, m);
     json_obj_open(j, "stability");
     int has_fit = isfinite(m->MIA);
     if (has_fit) {

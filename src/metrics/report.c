@@ -16,11 +16,15 @@
 #include "metrics/json_read.h"
 
 const char* const REPORT_VALUE_KEYS[REPORT_NUM_VALUES] = {"UA", "MIA", "RA", "TA", "add_MIA", "rte_s",
-                                                          "startup_s", "epsilon", "MIA_lo", "MIA_hi"};
+                                                          "startup_s", "epsilon", "MIA_lo", "MIA_hi",
+                                                          "thr_auc", "thr_tpr_1e-2", "thr_tpr_1e-3"};
 // Where each value lives in metrics.json.
 static const char* const VALUE_PATHS[REPORT_NUM_VALUES] = {
     "metrics.UA", "metrics.MIA", "metrics.RA", "metrics.TA", "metrics.add_MIA", "timing.rte_s",
-    "timing.startup_s", "metrics.epsilon", "mia.stability.bootstrap.lo", "mia.stability.bootstrap.hi"};
+    "timing.startup_s", "metrics.epsilon", "mia.stability.bootstrap.lo", "mia.stability.bootstrap.hi",
+    "mia.threshold.logit_confidence.forget_vs_test.auc",
+    "mia.threshold.logit_confidence.forget_vs_test.tpr_at_fpr_1e-2",
+    "mia.threshold.logit_confidence.forget_vs_test.tpr_at_fpr_1e-3"};
 // These must be present (a number, or null for UA/MIA/TA of an empty set) in every metrics.json.
 static const int REQUIRED[] = {RV_UA, RV_MIA, RV_RA, RV_TA};
 
@@ -384,6 +388,21 @@ static void cell_pm(char* buf, size_t cap, double mean, double std, int runs_wit
     else snprintf(buf, cap, "%.2f", mean);
 }
 
+// MIA-Efficacy with its mean bootstrap interval: "12.34 ± 1.00 [3.00, 20.00]".
+static void cell_mia(char* buf, size_t cap, const ReportRow* row) {
+    char pm[64];
+    cell_pm(pm, sizeof pm, row->mean[RV_MIA], row->std[RV_MIA], row->n[RV_MIA]);
+    if (isfinite(row->mean[RV_MIA]) && isfinite(row->mean[RV_MIA_LO]) && isfinite(row->mean[RV_MIA_HI]))
+        snprintf(buf, cap, "%s [%.2f, %.2f]", pm, row->mean[RV_MIA_LO], row->mean[RV_MIA_HI]);
+    else snprintf(buf, cap, "%s", pm);
+}
+
+static void cell_threshold(char* buf, size_t cap, const ReportRow* row) {
+    if (!isfinite(row->mean[RV_THR_AUC])) snprintf(buf, cap, "—");
+    else snprintf(buf, cap, "%.3f · %.3f · %.3f", row->mean[RV_THR_AUC], row->mean[RV_THR_TPR_1E2],
+                  row->mean[RV_THR_TPR_1E3]);
+}
+
 static int any_value(const Report* r, int a, int b, int k) {
     for (int i = a; i < b; i++)
         if (r->rows[i].n[k]) return 1;
@@ -395,28 +414,30 @@ void report_write_markdown(FILE* f, const Report* r) {
         int j = i;
         while (j < r->n && !strcmp(r->rows[j].split, r->rows[i].split)) j++;
         int add = any_value(r, i, j, RV_ADD_MIA), eps = any_value(r, i, j, RV_EPSILON);
+        int ci = any_value(r, i, j, RV_MIA_LO), thr = any_value(r, i, j, RV_THR_AUC);
         fprintf(f, "### Split `%s`\n\n", r->rows[i].split_name);
         // With Add. MIA the gap follows the paper's Table 4; the 4-metric gap of Table 1 is shown beside it.
-        fprintf(f, "| Method | UA | MIA-Efficacy | RA | TA |%s Avg. Gap |%s RTE (s) |%s Seeds |\n",
-                add ? " Add. MIA |" : "", add ? " Avg. Gap (4) |" : "", eps ? " ε |" : "");
-        fprintf(f, "|---|---:|---:|---:|---:|%s---:|%s---:|%s---:|\n", add ? "---:|" : "", add ? "---:|" : "",
-                eps ? "---:|" : "");
+        fprintf(f, "| Method | UA | MIA-Efficacy%s | RA | TA |%s Avg. Gap |%s RTE (s) |%s%s Seeds |\n", ci ? " [95% CI]" : "",
+                add ? " Add. MIA |" : "", add ? " Avg. Gap (4) |" : "", eps ? " ε |" : "",
+                thr ? " Thr. AUC · TPR@1% · TPR@0.1% |" : "");
+        fprintf(f, "|---|---:|---:|---:|---:|%s---:|%s---:|%s%s---:|\n", add ? "---:|" : "", add ? "---:|" : "",
+                eps ? "---:|" : "", thr ? "---:|" : "");
         int flips = 0, diverged = 0, suspect = 0;
         for (int k = i; k < j; k++) {
             const ReportRow* row = &r->rows[k];
-            char c[8][64];
-            cell_pm(c[0], 64, row->mean[RV_UA], row->std[RV_UA], row->n[RV_UA]);
-            cell_pm(c[1], 64, row->mean[RV_MIA], row->std[RV_MIA], row->n[RV_MIA]);
-            cell_pm(c[2], 64, row->mean[RV_RA], row->std[RV_RA], row->n[RV_RA]);
-            cell_pm(c[3], 64, row->mean[RV_TA], row->std[RV_TA], row->n[RV_TA]);
-            cell_pm(c[4], 64, row->mean[RV_ADD_MIA], row->std[RV_ADD_MIA], row->n[RV_ADD_MIA]);
+            char c[8][96];
+            cell_pm(c[0], 96, row->mean[RV_UA], row->std[RV_UA], row->n[RV_UA]);
+            cell_mia(c[1], 96, row);
+            cell_pm(c[2], 96, row->mean[RV_RA], row->std[RV_RA], row->n[RV_RA]);
+            cell_pm(c[3], 96, row->mean[RV_TA], row->std[RV_TA], row->n[RV_TA]);
+            cell_pm(c[4], 96, row->mean[RV_ADD_MIA], row->std[RV_ADD_MIA], row->n[RV_ADD_MIA]);
             char gap4[64];
-            if (isfinite(row->avg_gap)) snprintf(c[5], 64, "%.2f", row->avg_gap);
-            else snprintf(c[5], 64, "%s", row->is_retrain ? "0 (ref)" : "—");
+            if (isfinite(row->avg_gap)) snprintf(c[5], 96, "%.2f", row->avg_gap);
+            else snprintf(c[5], 96, "%s", row->is_retrain ? "0 (ref)" : "—");
             if (isfinite(row->avg_gap_4)) snprintf(gap4, 64, "%.2f", row->avg_gap_4);
             else snprintf(gap4, 64, "%s", row->is_retrain ? "0 (ref)" : "—");
-            cell_pm(c[6], 64, row->mean[RV_RTE], row->std[RV_RTE], row->n[RV_RTE]);
-            cell_pm(c[7], 64, row->mean[RV_EPSILON], row->std[RV_EPSILON], row->n[RV_EPSILON]);
+            cell_pm(c[6], 96, row->mean[RV_RTE], row->std[RV_RTE], row->n[RV_RTE]);
+            cell_pm(c[7], 96, row->mean[RV_EPSILON], row->std[RV_EPSILON], row->n[RV_EPSILON]);
             flips += row->mia_flip_runs > 0;
             diverged += row->diverged_runs > 0;
             suspect += row->suspect_runs > 0;
@@ -430,18 +451,31 @@ void report_write_markdown(FILE* f, const Report* r) {
             if (add) fprintf(f, " %s |", gap4);
             fprintf(f, " %s |", c[6]);
             if (eps) fprintf(f, " %s |", c[7]);
+            if (thr) {
+                char t[96];
+                cell_threshold(t, sizeof t, row);
+                fprintf(f, " %s |", t);
+            }
             fprintf(f, " %d |\n", row->runs);
         }
         fprintf(f, "\n");
+        if (ci)
+            fprintf(f, "[95%% CI]: 2.5–97.5 percentiles of MIA-Efficacy over bootstrap refits of the SVC (members and "
+                       "non-members resampled; mean over runs); a wide interval means the number is an accident of "
+                       "the attack's training sample, not a property of the model.\n");
         if (flips)
-            fprintf(f, "† the MIA-Efficacy verdict flips under bootstrap resampling of the attack's training "
-                       "samples in at least one run (see mia.stability in its metrics.json).\n");
+            fprintf(f, "† the MIA-Efficacy verdict (≥ 50 or not) flips under bootstrap resampling of the attack's "
+                       "training samples in at least one run (see mia.stability in its metrics.json): do not read "
+                       "forgetting from this row's MIA-Efficacy.\n");
+        if (thr)
+            fprintf(f, "Thr.: threshold attack on the logit-scaled confidence log(p/(1−p)), D_f vs the test set: AUC "
+                       "(0.5 = D_f looks unseen) and TPR at 1%% / 0.1%% FPR, as fractions (docs/METRICS.md).\n");
         if (diverged) fprintf(f, "‡ at least one run of this method diverged (see diverged_reason in its metrics.json).\n");
         if (suspect)
             fprintf(f, "§ SUSPECT: at least one run's metrics.json does not match the model.h5 beside it, or evaluated "
                        "the same model as another run (a copy counted as a seed); see `ugradsl report` without "
                        "--keep-suspect.\n");
-        if (flips || diverged || suspect) fprintf(f, "\n");
+        if (ci || flips || thr || diverged || suspect) fprintf(f, "\n");
         i = j;
     }
     fprintf(f, "Numbers in percent (mean ± std over seeds, std with n-1); Avg. Gap = mean |metric − Retrain's| over "

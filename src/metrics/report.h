@@ -6,8 +6,9 @@
 #include <stdio.h>
 
 // The per-run values a report uses (REPORT_NUM_VALUES numbers, NaN when absent / null).
+// RV_THR_*: the logit-confidence threshold attack on D_f vs the test set (AUC, TPR at 1% / 0.1% FPR; fractions).
 enum { RV_UA, RV_MIA, RV_RA, RV_TA, RV_ADD_MIA, RV_RTE, RV_STARTUP, RV_EPSILON, RV_MIA_LO, RV_MIA_HI,
-       REPORT_NUM_VALUES };
+       RV_THR_AUC, RV_THR_TPR_1E2, RV_THR_TPR_1E3, REPORT_NUM_VALUES };
 extern const char* const REPORT_VALUE_KEYS[REPORT_NUM_VALUES];   // "UA", "MIA", ..., "rte_s", ...
 
 typedef struct {

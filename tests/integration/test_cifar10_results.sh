@@ -5,6 +5,8 @@
 #   mean_std         hand-computed mean and std (n-1) of a row, and its Avg. Gap
 #   claims_computed  UGradSL < GA, UGradSL+ < FT, RTE ratio, the α sign, GA's BN control: each verdict follows the numbers and
 #                    flips when the numbers are swapped
+#   mia_interval_flip  MIA shows its bootstrap interval, † (k/n) on the row whose run flips (GA seed 2 only), and
+#                    the page says what † means under each table
 #   missing_row      a run without DONE: exit 1, "not finished: N of M runs done", nothing written
 #   partial          --partial writes everything, marked PARTIAL; no temp files left
 set -u
@@ -12,7 +14,7 @@ cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3
 TOOL=tools/cifar10_results.py
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
-cases="json_format mean_std claims_computed missing_row partial stale_run"
+cases="json_format mean_std claims_computed mia_interval_flip missing_row partial stale_run"
 if ! $PY -c "import matplotlib" 2>/dev/null; then
     for c in $cases; do echo "SKIP test_cifar10_results/$c: needs /usr/bin/python3 with matplotlib"; done; exit 0
 fi
@@ -57,7 +59,7 @@ def metrics(exp, method, seed, v, d):
          "mia": {"feature": "confidence", "efficacy": v[1], "members": 9000, "nonmembers": 9000,
                  "stability": {"grid_step": 0.01, "bootstrap": {"resamples": 20, "seed": 1, "mean": v[1], "std": 0.4,
                                "lo": v[1] - 1, "hi": v[1] + 1, "min": v[1] - 1, "max": v[1] + 1, "flip_fraction": 0},
-                               "flip": False}},
+                               "flip": method == "ga" and seed == 2}},
          "add_mia": {"accuracy": v[4], "per_class": 4500, "folds": 2},
          "config": "[train]\narch = resnet18\n"}
     os.makedirs(d, exist_ok=True)
@@ -99,7 +101,8 @@ why=$($PY - "$T/outa/cifar10-classwise.json" <<'PYEOF' 2>&1
 import json, sys
 rows = json.load(open(sys.argv[1]))
 keys = ["method"]
-for k in ["UA", "MIA", "RA", "TA", "add_MIA", "rte_s", "startup_s", "epsilon", "MIA_lo", "MIA_hi"]:
+for k in ["UA", "MIA", "RA", "TA", "add_MIA", "rte_s", "startup_s", "epsilon", "MIA_lo", "MIA_hi",
+          "thr_auc", "thr_tpr_1e-2", "thr_tpr_1e-3"]:
     keys += [k, k + "_std"]
 keys += ["avg_gap", "avg_gap_4", "avg_gap_std", "split", "split_name", "runs", "mia_flip_runs", "diverged_runs"]
 assert isinstance(rows, list), "not a list"
@@ -190,6 +193,17 @@ run_tool "$T/a" "$T/outd" --discussion "$T/no-such-discussion.md"; rc=$?
 grep -q "error: --discussion $T/no-such-discussion.md: cannot read it" "$T/tool.log" || why+="[missing --discussion file: no clear error] "
 [ ! -e "$T/outd" ] || why+="[missing --discussion file: outputs written] "
 [ -z "$why" ] && echo "PASS test_cifar10_results/claims_computed" || echo "FAIL test_cifar10_results/claims_computed: $why"
+
+# ---- mia_interval_flip: interval = mean of the runs' lo / hi (GA random: MIA 10, 20 -> [14.00, 16.00])
+why=""
+A=$T/outa/cifar10.md
+grep -q "^| GA | [0-9.]* ± [0-9.]* | 15.00 ± 7.07 \[14.00, 16.00\] † (1/2) |" "$A" || why+="[GA row: $(grep '^| GA |' "$A" | head -1)] "
+grep "^| UGradSL |" "$A" | grep -q "†" && why+="[† on a row without flips] "
+grep "^| UGradSL |" "$A" | grep -q "\[9[0-9.]*, 9[0-9.]*\]" || why+="[UGradSL row without interval: $(grep '^| UGradSL |' "$A" | head -1)] "
+[ "$(grep -c '^MIA: MIA-Efficacy mean ± std over seeds.*† (k/n)' "$A")" = 2 ] || why+="[footnote not under both tables] "
+$PY -c 'import json,sys; r={x["method"]: x for x in json.load(open(sys.argv[1]))}; assert r["ga"]["mia_flip_runs"] == 1 and r["ugradsl"]["mia_flip_runs"] == 0' \
+    "$T/outa/cifar10-random.json" 2>/dev/null || why+="[mia_flip_runs in the JSON] "
+[ -z "$why" ] && echo "PASS test_cifar10_results/mia_interval_flip" || echo "FAIL test_cifar10_results/mia_interval_flip: $why"
 
 # ---- missing_row: ugradsl+ seed 2 of the random experiment has no DONE (still running)
 rm "$T/a/cifar10-random/ugradsl+/seed-2/DONE"

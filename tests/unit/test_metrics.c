@@ -8,6 +8,7 @@
 #include "common/util.h"
 #include "harness.h"
 #include "metrics/metrics.h"
+#include "metrics/mia_members.h"
 
 static SampleRecord rec(SampleSet set, int64_t index, int label, int pred, float conf) {
     SampleRecord r;
@@ -94,12 +95,12 @@ static void accuracies_by_hand(void) {
     CHECK_EQ_INT(m.mia_members, 4);   // |D_r| < |D_te|: all of D_r
 }
 
-// Members must be the FIRST |D_te| retain records in index order: the later ones sit on top of the
-// non-members and would change the answer.
-static void mia_uses_first_retain_records(void) {
+// Members are the drawn retain records (mia_members.h), not the first |D_te| in index order: the headline must
+// equal an SVC fitted on exactly the drawn ones, and the fitted regions still split low from high confidence.
+static void mia_uses_drawn_retain_records(void) {
     SampleRecord r[40];
     int n = 0;
-    for (int i = 19; i >= 0; i--) r[n++] = rec(SET_RETAIN, i, 0, 0, i < 10 ? 0.95f : 0.05f);
+    for (int i = 19; i >= 0; i--) r[n++] = rec(SET_RETAIN, i, 0, 0, i < 10 ? 0.95f : 0.90f - 0.01f * i);
     for (int i = 0; i < 10; i++) r[n++] = rec(SET_TEST, i, 0, 0, 0.05f);
     for (int i = 0; i < 5; i++) r[n++] = rec(SET_FORGET, 1000 + i, 0, 1, i < 4 ? 0.05f : 0.95f);
     records_sort(r, n);
@@ -107,17 +108,25 @@ static void mia_uses_first_retain_records(void) {
     MetricsOptions o;
     metrics_options_quiet(&o);
     o.add_mia = 0;
+    o.seed = 3;
     Metrics m;
     metrics_compute(&rs, &o, &m);
     CHECK_EQ_INT(m.mia_members, 10);
     CHECK_EQ_INT(m.mia_nonmembers, 10);
+    CHECK_EQ_INT(m.mia_member_classes, 1);
+    CHECK_EQ_INT(m.mia_member_per_class[0], 10);
+    CHECK_EQ_INT((int64_t)m.mia_member_seed, 3);
+    int64_t pos[20];
+    CHECK_EQ_INT(mia_draw_members(r, 20, 10, 3, pos, NULL, NULL), 10);
+    int later = 0;   // the draw reaches past the first ten in index order
+    float mem[10], non[10], tgt[5];
+    for (int i = 0; i < 10; i++) { mem[i] = r[pos[i]].prob_true; later += r[pos[i]].index >= 10; non[i] = 0.05f; }
+    for (int i = 0; i < 5; i++) tgt[i] = i < 4 ? 0.05f : 0.95f;
+    CHECK(later > 0 && later < 10, "seed 3 drew %d of 10 members from indices >= 10", later);
+    CHECK_CLOSE(m.MIA, mia_efficacy(mem, 10, non, 10, tgt, 5, NULL), 0);
     CHECK_CLOSE(m.MIA, 80.0, 1e-12);   // 4 of 5 forget samples sit with the non-members
-    // Decision regions: low confidence -> non-member (0), high -> member (1), one boundary in between.
     CHECK_EQ_INT(m.mia_grid[0], 0);
     CHECK_EQ_INT(m.mia_grid[MIA_GRID - 1], 1);
-    int changes = 0;
-    for (int g = 1; g < MIA_GRID; g++) changes += m.mia_grid[g] != m.mia_grid[g - 1];
-    CHECK_EQ_INT(changes, 1);
 }
 
 static void mia_efficacy_simple(void) {
@@ -265,7 +274,7 @@ int main(int argc, char** argv) {
     TEST_CASE(record_fields_uniform_logits);
     TEST_CASE(record_fields_extreme_logits);
     TEST_CASE(accuracies_by_hand);
-    TEST_CASE(mia_uses_first_retain_records);
+    TEST_CASE(mia_uses_drawn_retain_records);
     TEST_CASE(mia_efficacy_simple);
     TEST_CASE(mia_bootstrap_stable_and_seeded);
     TEST_CASE(mia_bootstrap_flags_flip);
