@@ -61,7 +61,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_mpi_yield_when_idle=1
 # Open MPI 4.1.4's TCP transport crashes now and then (a null function pointer in libevent during connection set-up,
 # when peers connect to each other at the same time): 3 of 15 four-node launches here.  Making every connection in
-# MPI_Init, in its fixed order, avoided it: 0 of 30 (docs/SLURM.md, "Pitfalls").
+# MPI_Init, in its fixed order, avoided it: 0 of 40 (docs/SLURM.md, "Pitfalls").
 export OMPI_MCA_mpi_preconnect_mpi=1
 C=("$ROOT/tools/cluster-local.sh" exec "$CL" --)     # a command on the cluster's login namespace
 
