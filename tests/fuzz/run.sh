@@ -66,7 +66,7 @@ for t in "${targets[@]}"; do
                 sz=$(stat -c %s "$merged/$f"); [ $((used + sz)) -gt $cap ] && continue
                 cp "$merged/$f" "$seeds/"; used=$((used + sz)); added=$((added + 1))
             done
-            echo "merged fuzz_$t: +$added inputs, now $(ls "$seeds" | wc -l) files, $(du -sk "$seeds" | cut -f1) KiB"
+            echo "merged fuzz_$t: +$added inputs, now $(ls "$seeds" | wc -l) files, $(( $(du -cb "$seeds"/* | tail -1 | cut -f1) / 1024 )) KiB"
         else
             echo "FAIL fuzz_$t: merge failed"; tail -5 "$work/merge-$t.log"; failed=1
         fi
