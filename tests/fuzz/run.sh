@@ -26,6 +26,21 @@ done
 # allocations when ug_die jumps back, so targets whose rejections go through ug_die run without leak checks).
 max_len_of() { case $1 in dataset|split|checkpoint) echo 262144 ;; image) echo 65536 ;; *) echo 16384 ;; esac; }
 cap_kib_of() { case $1 in dataset) echo 400 ;; split) echo 250 ;; checkpoint) echo 600 ;; *) echo 120 ;; esac; }
+is_hdf5()    { case $1 in dataset|split|checkpoint) return 0 ;; *) return 1 ;; esac; }
+# crash_site BIN INPUT TARGET: replays one crash input and prints where it is.  "libhdf5: ..." only when the
+# faulting frame (above libc / sanitizer frames) is inside libhdf5 AND the memory it touched was allocated by
+# libhdf5 too (or there is no allocation: a wild SEGV); a buffer of ours overrun by HDF5 is our bug.
+first_frame() { grep -E '^ +#[0-9]+ ' | grep -vE 'interceptor|libc\.so|sysdeps|memmove|memcpy|libclang_rt|compiler-rt|malloc|free|realloc' \
+    | head -1 | sed -E 's/^ +#[0-9]+ 0x[0-9a-f]+ +//; s/ \(BuildId.*//'; }
+crash_site() {
+    local rep; rep=$(ASAN_OPTIONS=detect_leaks=$(leaks_of "$3"):allocator_may_return_null=1 TMPDIR=$work "$1" "$2" 2>&1)
+    local top alloc
+    top=$(sed -n '/ERROR: /,/^$/p' <<<"$rep" | first_frame)
+    alloc=$(sed -n '/allocated by thread/,/^$/p' <<<"$rep" | first_frame)
+    if grep -q 'is located in stack' <<<"$rep"; then echo "ours (stack memory): $top"
+    elif [[ $top == *libhdf5* ]] && { [ -z "$alloc" ] || [[ $alloc == *libhdf5* ]]; }; then echo "libhdf5: $top"
+    else echo "${top:-unknown} (allocated at: ${alloc:-?})"; fi
+}
 leaks_of()   { case $1 in json|image) echo 1 ;; *) echo 0 ;; esac; }
 
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
@@ -40,13 +55,28 @@ for t in "${targets[@]}"; do
         corpus=build-fuzz/corpus/$t; artifacts=build-fuzz/artifacts/$t-; mkdir -p build-fuzz/artifacts; fi
     mkdir -p "$corpus"
     log=$work/$t.log; [ $smoke = 1 ] || log=build-fuzz/fuzz-$t.log
+    # HDF5 targets in a campaign run in fork mode past crashes: libhdf5 1.10.8 itself crashes on some damaged
+    # files (docs/RELIABILITY.md), and the campaign must go on to find ours; every crash is replayed below and
+    # one whose stack reaches our code (src/) fails the target.
+    fork=(); [ $smoke = 0 ] && is_hdf5 "$t" && fork=(-fork=1 -ignore_crashes=1)
     ASAN_OPTIONS=detect_leaks=$(leaks_of "$t"):allocator_may_return_null=1 TMPDIR=$work \
-        "$bin" -max_total_time="$time_s" -max_len="$(max_len_of "$t")" -timeout=20 -rss_limit_mb=3072 \
+        "$bin" "${fork[@]}" -max_total_time="$time_s" -max_len="$(max_len_of "$t")" -timeout=20 -rss_limit_mb=3072 \
         -print_final_stats=1 -artifact_prefix="$artifacts" "$corpus" "$seeds" > "$log" 2>&1
     rc=$?
     stats=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')
+    [ -z "$stats" ] && stats=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
+    if [ ${#fork[@]} -gt 0 ]; then
+        ours=0 lib=0
+        for c in "${artifacts}"crash-* "${artifacts}"timeout-* "${artifacts}"oom-*; do
+            [ -e "$c" ] || continue
+            where=$(crash_site "$bin" "$c" "$t")
+            case $where in libhdf5*) lib=$((lib + 1)) ;; *) ours=$((ours + 1)); echo "  crash in our code: $c: $where" ;; esac
+        done
+        if [ $ours -eq 0 ]; then rc=0; echo "  fuzz_$t: $lib crash input(s) inside libhdf5 only (not our code; kept under ${artifacts%/*})"
+        else rc=1; fi
+    fi
     if [ $rc -eq 0 ]; then
-        echo "PASS fuzz_$t: ${time_s}s, ${stats:-?} inputs, no crash"
+        echo "PASS fuzz_$t: ${time_s}s, ${stats:-?} inputs, no crash in our code"
     else
         echo "FAIL fuzz_$t: libFuzzer exited $rc (log $log; crash input under ${artifacts%-*})"
         grep -E 'ERROR|SUMMARY|runtime error' "$log" | head -5
