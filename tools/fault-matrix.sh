@@ -36,7 +36,7 @@ ROWS=()   # "case|expected|observed|data lost|verdict"
 lost_any=0
 record() {   # record CASE EXPECTED OBSERVED LOST VERDICT
     ROWS+=("$1|$2|$3|$4|$5")
-    [ "$4" = none ] || lost_any=1
+    [[ "$4" == none* ]] || lost_any=1
     printf '%-8s %s: %s\n' "$5" "$1" "$3"
 }
 # The first error line of a log, shortened (what a user sees).
