@@ -64,10 +64,10 @@ for t in "${targets[@]}"; do
         corpus=build-fuzz/corpus/$t; artifacts=build-fuzz/artifacts/$t-; mkdir -p build-fuzz/artifacts; fi
     mkdir -p "$corpus"
     log=$work/$t.log; [ $smoke = 1 ] || log=build-fuzz/fuzz-$t.log
-    # HDF5 targets in a campaign run in fork mode past crashes: libhdf5 1.10.8 itself crashes on some damaged
+    # HDF5 targets (campaign and smoke) run in fork mode past crashes: libhdf5 1.10.8 itself crashes on some damaged
     # files (docs/RELIABILITY.md), and the campaign must go on to find ours; every crash is replayed below and
     # one whose stack reaches our code (src/) fails the target.
-    fork=(); [ $smoke = 0 ] && is_hdf5 "$t" && fork=(-fork=1 -ignore_crashes=1)
+    fork=(); is_hdf5 "$t" && fork=(-fork=1 -ignore_crashes=1)
     ASAN_OPTIONS=detect_leaks=$(leaks_of "$t"):allocator_may_return_null=1 TMPDIR=$work \
         "$bin" "${fork[@]}" -max_total_time="$time_s" -max_len="$(max_len_of "$t")" -timeout=20 -rss_limit_mb=3072 \
         -print_final_stats=1 -artifact_prefix="$artifacts" "$corpus" "$seeds" > "$log" 2>&1
@@ -81,7 +81,7 @@ for t in "${targets[@]}"; do
             where=$(crash_site "$bin" "$c" "$t")
             case $where in libhdf5*|gone*) lib=$((lib + 1)) ;; *) ours=$((ours + 1)); echo "  crash in our code: $c: $where" ;; esac
         done
-        if [ $ours -eq 0 ]; then rc=0; echo "  fuzz_$t: $lib crash input(s) inside libhdf5 or not reproducible alone (not our code; kept under ${artifacts%/*})"
+        if [ $ours -eq 0 ]; then rc=0; echo "  fuzz_$t: $lib crash input(s) inside libhdf5 or not reproducible alone (not our code)"
         else rc=1; fi
     fi
     if [ $rc -eq 0 ]; then
@@ -89,7 +89,10 @@ for t in "${targets[@]}"; do
     else
         echo "FAIL fuzz_$t: libFuzzer exited $rc (log $log; crash input under ${artifacts%-*})"
         grep -E 'ERROR|SUMMARY|runtime error' "$log" | head -5
-        [ $smoke = 1 ] && cp "$log" "/tmp/fuzz-smoke-$t.log" && echo "  (log kept in /tmp/fuzz-smoke-$t.log)"
+        if [ $smoke = 1 ]; then
+            mkdir -p /tmp/fuzz-smoke-kept; cp "$log" "${artifacts}"* /tmp/fuzz-smoke-kept/ 2>/dev/null
+            echo "  (log and crash inputs kept in /tmp/fuzz-smoke-kept)"
+        fi
         failed=1
     fi
     if [ $merge = 1 ] && [ $smoke = 0 ] && [ $rc -eq 0 ]; then
