@@ -267,12 +267,24 @@ install: $(BIN)/ugradsl
 	@echo "installed ugradsl $(VERSION) in $(PREFIX); module use $(abspath $(PREFIX))/modulefiles && module load ugradsl/$(VERSION)"
 
 clean:
-	rm -rf build build-asan build-gpu build-gpu-sa build-gpu-full build-gpu-check bin
+	rm -rf build build-asan build-fuzz build-gpu build-gpu-sa build-gpu-full build-gpu-check bin
 
 .PHONY: test-run
 test-run:
 	@$(MAKE) --no-print-directory test-asan-build
 	@bash tests/run_tests.sh
+
+# ---- fuzzing (tests/fuzz, docs/RELIABILITY.md): libFuzzer harnesses built with clang (via OMPI_CC) in build-fuzz/,
+# -DUG_FUZZ_BUILD (ug_die returns to the harness).  `make fuzz-build`; campaigns: tests/fuzz/run.sh. ----
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+.PHONY: fuzz-build build-fuzz-targets
+fuzz-build:
+	@command -v clang >/dev/null || { echo "fuzz-build: clang not found (make deps installs it)" >&2; exit 1; }
+	@OMPI_CC=clang $(MAKE) --no-print-directory BUILD=build-fuzz GPU=0 \
+	  OPT="-O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -DUG_FUZZ_BUILD" \
+	  LDLIBS="$(LDLIBS) -fsanitize=fuzzer,address,undefined" build-fuzz-targets
+build-fuzz-targets: $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/%)
+$(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/%): tests/fuzz/fuzz_common.h
 
 .PHONY: test-asan-build
 test-asan-build:

@@ -2,7 +2,7 @@
 # Runs the test suites and prints one closing line "N passed, N failed, N skipped".
 # Suites: unit (tests/unit/test_*), mpi (tests/mpi/test_* at np 1, 2, 3), gpu (tests/gpu/test_*: SKIP without a
 # GPU; test_gpu_nccl also at np 2), integration (tests/integration/*.sh),
-# asan (unit tests built with sanitizers in build-asan/).  With no argument: all of them, asan included.
+# asan (unit tests, and the MPI tests at np 2, built with sanitizers in build-asan/).  With no argument: all of them, asan included.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -38,7 +38,16 @@ for suite in "${suites[@]}"; do
             [ -x "$t" ] || continue
             ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
                 run_one "$suite:$(basename "$t")" 600 "$t"
-        done ;;
+        done
+        # The MPI tests under the sanitizers at np 2 (leak checks off: Open MPI's own allocations at exit are
+        # not ours; the unit run does the same).  mpirun passes the environment to the local ranks.
+        if [ "$suite" = asan ]; then
+            for t in build-asan/tests/mpi/test_*; do
+                [ -x "$t" ] || continue
+                ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+                    run_one "asan:mpi:$(basename "$t")@np2" 900 mpirun -np 2 --oversubscribe -x ASAN_OPTIONS -x UBSAN_OPTIONS "$t"
+            done
+        fi ;;
     mpi)
         for t in "$BUILD"/tests/mpi/test_*; do
             [ -x "$t" ] || continue

@@ -85,7 +85,12 @@ char* h5attr_read_str(hid_t obj, const char* name) {
     hid_t ft = H5Aget_type(a);
     H5_CHECK(ft);
     char* out = NULL;
-    if (H5Tget_class(ft) == H5T_STRING) {
+    hid_t space = H5Aget_space(a);
+    H5_CHECK(space);
+    hssize_t npoints = H5Sget_simple_extent_npoints(space);
+    H5_CHECK(H5Sclose(space));
+    // One string only: H5Aread writes every element, so an array attribute (a damaged file) would overrun out.
+    if (H5Tget_class(ft) == H5T_STRING && npoints == 1) {
         hid_t mt = H5Tcopy(H5T_C_S1);
         H5_CHECK(mt);
         htri_t variable = H5Tis_variable_str(ft);

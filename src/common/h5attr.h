@@ -32,5 +32,5 @@ int h5attr_read_i64(hid_t obj, const char* name, int64_t* v);
 int h5attr_read_u64(hid_t obj, const char* name, uint64_t* v);
 int h5attr_read_f64(hid_t obj, const char* name, double* v);
 
-// A fixed- or variable-length string attribute, malloc'd; NULL when absent or not a string.
+// A fixed- or variable-length string attribute, malloc'd; NULL when absent, not a string, or not exactly one string.
 char* h5attr_read_str(hid_t obj, const char* name);

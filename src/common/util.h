@@ -10,6 +10,13 @@
 #define ug_die(...) ug_die_at(__FILE__, __LINE__, __VA_ARGS__)
 void ug_die_at(const char* file, int line, const char* fmt, ...)
     __attribute__((noreturn, format(printf, 3, 4)));
+#ifdef UG_FUZZ_BUILD
+// Fuzz builds only (tests/fuzz): when set, ug_die longjmps here instead of exiting, so a harness can count a
+// clean refusal of a bad input as "rejected" and go on (memory and HDF5 ids of the abandoned call leak).
+#include <setjmp.h>
+extern jmp_buf* ug_die_jump;
+extern char ug_die_last_message[2048];   // the message of the last die that jumped
+#endif
 
 // Checks an expression; on failure dies with the expression text and a hint.
 #define UG_CHECK(cond, ...) do { if (!(cond)) ug_die(__VA_ARGS__); } while (0)

@@ -185,6 +185,23 @@ static int64_t dataset_length(hid_t d) {
     return (int64_t)dims[0];
 }
 
+// A damaged file can give a column another integer size or more rows than the file has bytes (datasets are stored
+// uncompressed); HDF5 would then allocate GiBs for the read.  Dies naming the column.
+static void check_int_column(hid_t d, const char* path, const char* split, const char* name, size_t bytes, int64_t rows) {
+    hid_t t = H5Dget_type(d);
+    H5_CHECK(t);
+    int ok = H5Tget_class(t) == H5T_INTEGER && H5Tget_size(t) == bytes;
+    H5_CHECK(H5Tclose(t));
+    if (!ok) ug_die("'%s': /%s/%s is not an array of %zu-byte integers (corrupt file; re-run ugradsl pack)", path, split, name, bytes);
+    hsize_t file_bytes = 0;
+    hid_t file = H5Iget_file_id(d);
+    H5_CHECK(file);
+    H5_CHECK(H5Fget_filesize(file, &file_bytes));
+    H5_CHECK(H5Fclose(file));
+    if (rows < 0 || (hsize_t)rows > file_bytes / bytes)
+        ug_die("'%s': /%s/%s claims %lld rows, more than the file holds (corrupt file; re-run ugradsl pack)", path, split, name, (long long)rows);
+}
+
 // Reads a whole 1-D int32 dataset of length n; NULL when absent and optional.
 static int32_t* read_i32_column(hid_t group, const char* path, const char* split, const char* name, int64_t n, int optional) {
     htri_t e = H5Lexists(group, name, H5P_DEFAULT);
@@ -197,6 +214,7 @@ static int32_t* read_i32_column(hid_t group, const char* path, const char* split
     H5_CHECK(d);
     int64_t len = dataset_length(d);
     if (len != n) ug_die("'%s': /%s/%s has %lld rows, the split has %lld (corrupt file)", path, split, name, (long long)len, (long long)n);
+    check_int_column(d, path, split, name, sizeof(int32_t), n);
     int32_t* v = ug_malloc((size_t)(n > 0 ? n : 1) * sizeof(int32_t));
     if (n > 0) H5_CHECK(H5Dread(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, v));
     H5_CHECK(H5Dclose(d));
@@ -224,6 +242,7 @@ void dataset_split_open(Dataset* ds, const char* split, DatasetSplit* s) {
     const char* data_name = ds->info.mode == DS_JPEG ? "jpeg" : "images";
     s->images = H5Dopen2(s->group, data_name, H5P_DEFAULT);
     if (s->images < 0) ug_die("'%s': split /%s has no '%s' dataset (corrupt file)", ds->path, split, data_name);
+    check_int_column(s->images, ds->path, split, data_name, 1, 0);   // uint8 pixels / JPEG bytes
     if (ds->info.mode == DS_DECODED) {
         hid_t space = H5Dget_space(s->images);
         H5_CHECK(space);
@@ -240,6 +259,7 @@ void dataset_split_open(Dataset* ds, const char* split, DatasetSplit* s) {
         hid_t d = H5Dopen2(s->group, "offsets", H5P_DEFAULT);
         if (d < 0) ug_die("'%s': JPEG split /%s has no offsets (corrupt file)", ds->path, split);
         if (dataset_length(d) != s->n + 1) ug_die("'%s': /%s/offsets must have N+1 = %lld rows (corrupt file)", ds->path, split, (long long)s->n + 1);
+        check_int_column(d, ds->path, split, "offsets", sizeof(int64_t), s->n + 1);
         s->offsets = ug_malloc((size_t)(s->n + 1) * sizeof(int64_t));
         H5_CHECK(H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->offsets));
         H5_CHECK(H5Dclose(d));

@@ -85,6 +85,18 @@ static int64_t* read_i64_array(hid_t file, const char* path, const char* name, i
     if (H5Sget_simple_extent_ndims(space) != 1) ug_die("split file '%s': '%s' is not one-dimensional", path, name);
     hssize_t n = H5Sget_simple_extent_npoints(space);
     H5_CHECK(n);
+    // split_write stores the arrays uncompressed, so a damaged size (a fuzzed file asked for GiBs) shows as more
+    // entries than the file has bytes for.
+    hsize_t file_bytes = 0;
+    H5_CHECK(H5Fget_filesize(file, &file_bytes));
+    if ((hsize_t)n > file_bytes / sizeof(int64_t))
+        ug_die("split file '%s': '%s' claims %lld entries, more than the file holds (damaged file; remake it with `ugradsl split`)",
+               path, name, (long long)n);
+    hid_t type = H5Dget_type(dset);   // written as 64-bit integers; a damaged type size makes HDF5 allocate GiBs
+    H5_CHECK(type);
+    int is_i64 = H5Tget_class(type) == H5T_INTEGER && H5Tget_size(type) == sizeof(int64_t);
+    H5_CHECK(H5Tclose(type));
+    if (!is_i64) ug_die("split file '%s': '%s' is not an array of 64-bit integers (damaged file; remake it with `ugradsl split`)", path, name);
     int64_t* data = ug_malloc((size_t)(n > 0 ? n : 1) * sizeof *data);
     if (n > 0) H5_CHECK(H5Dread(dset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, data));
     H5_CHECK(H5Sclose(space));

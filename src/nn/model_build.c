@@ -187,7 +187,8 @@ void nb_finish(Model* m, int logits, int features) {
     m->num_tensors = n->n_tparams + n->n_tbufs;
     m->tensors = ug_malloc((size_t)m->num_tensors * sizeof(TensorInfo));
     memcpy(m->tensors, n->tparams, (size_t)n->n_tparams * sizeof(TensorInfo));
-    memcpy(m->tensors + n->n_tparams, n->tbufs, (size_t)n->n_tbufs * sizeof(TensorInfo));
+    if (n->n_tbufs)   // no_bn models have no buffers (tbufs NULL): memcpy from NULL is undefined even for 0 bytes
+        memcpy(m->tensors + n->n_tparams, n->tbufs, (size_t)n->n_tbufs * sizeof(TensorInfo));
     m->num_params = n->n_tparams ? n->tparams[n->n_tparams - 1].offset + n->tparams[n->n_tparams - 1].numel : 0;
     m->num_buffers = n->n_tbufs ? n->tbufs[n->n_tbufs - 1].offset + n->tbufs[n->n_tbufs - 1].numel : 0;
     m->num_layers = n->param_layers;
