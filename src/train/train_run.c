@@ -18,6 +18,7 @@
 #include "dist/dist.h"
 #include "train/checkpoint.h"
 #include "train/provenance.h"
+#include "train/rank_timing.h"
 #include "train/schedule.h"
 #include "train/trainer.h"
 
@@ -377,6 +378,20 @@ static void append_epoch_metrics(TrainRun* r, int64_t epoch, int do_eval, double
     write_text_atomic(r->metrics_path, r->metrics.text);
 }
 
+// The epoch's straggler on the progress line (collective): the rank with the most compute + data wait.
+static void append_slowest_rank(const Trainer* t, const TrainTimers* timers0, char* extra, size_t cap) {
+    TrainTimers epoch = {t->timers.compute - timers0->compute, t->timers.allreduce - timers0->allreduce,
+                         t->timers.data_wait - timers0->data_wait};
+    RankTimingTable rt;
+    rank_timing_gather(&epoch, NULL, g_dist.comm, &rt);
+    size_t len = strlen(extra);
+    if (len + 2 < cap) {
+        snprintf(extra + len, cap - len, "  ");
+        rank_timing_describe(&rt, extra + len + 2, cap - len - 2);
+    }
+    rank_timing_free(&rt);
+}
+
 // One epoch (from the resume position for the first): steps, periodic checkpoints, evaluation, the epoch's log
 // line and metrics.  Returns 0, or TRAIN_EXIT_REQUEUE after a stop request (checkpoint written).
 static int run_epoch(TrainRun* r, int64_t epoch) {
@@ -434,6 +449,7 @@ static int run_epoch(TrainRun* r, int64_t epoch) {
     char extra[256] = "";
     if (do_eval && r->last_test.done) snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  test %.2f%%", 100 * r->last_test.acc);
     if (do_eval && r->last_val.done) snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  val %.2f%%", 100 * r->last_val.acc);
+    if (g_dist.world > 1) append_slowest_rank(t, &timers0, extra, sizeof extra);   // collective
     if (prog.tty && g_dist.rank == 0) fputs("\r\033[K", stderr);
     ug_log("epoch %lld/%d  step %lld  loss %.4f  acc %.2f%%  lr %.4g  %.0f img/s  %.1f s%s", (long long)epoch + 1,
            c->epochs, (long long)t->step, train_loss, 100 * train_acc, r->lr, seen / fmax(epoch_s, 1e-9), epoch_s, extra);
@@ -443,8 +459,25 @@ static int run_epoch(TrainRun* r, int64_t epoch) {
     return 0;
 }
 
+// Each rank's whole-run timings ("ranks" is already the rank count) and the straggler.
+static void write_rank_timing_json(JsonWriter* j, const RankTimingTable* rt) {
+    json_arr_open(j, "rank_timing");
+    for (int i = 0; i < rt->n; i++) {
+        json_obj_open(j, NULL);
+        json_int(j, "rank", rt->ranks[i].rank);
+        json_str(j, "host", rt->ranks[i].host);
+        json_num(j, "compute_s", rt->ranks[i].timers.compute);
+        json_num(j, "allreduce_s", rt->ranks[i].timers.allreduce);
+        json_num(j, "data_wait_s", rt->ranks[i].timers.data_wait);
+        json_obj_close(j);
+    }
+    json_arr_close(j);
+    json_int(j, "slowest_rank", rt->slowest.rank);
+    json_str(j, "slowest_host", rt->slowest.host);
+}
+
 // train.json (rank 0) and its --json copy.
-static void write_summary_json(const TrainRun* r, double loop_s) {
+static void write_summary_json(const TrainRun* r, double loop_s, const RankTimingTable* rt) {
     const TrainRunConfig* c = r->c;
     char path[4200];
     snprintf(path, sizeof path, "%s/train.json", c->out_dir);
@@ -477,6 +510,7 @@ static void write_summary_json(const TrainRun* r, double loop_s) {
     json_num(&j, "compute_s", r->t.timers.compute);
     json_num(&j, "allreduce_s", r->t.timers.allreduce);
     json_num(&j, "data_wait_s", r->t.timers.data_wait);
+    write_rank_timing_json(&j, rt);
     json_str(&j, "model_file", r->saver.model_path);
     if (c->options) opts_write_json(&j, "options", c->options);
     json_obj_close(&j);
@@ -492,7 +526,10 @@ static void write_summary_json(const TrainRun* r, double loop_s) {
 // The end of a finished run: model.h5, train.json, the closing log line.
 static void run_summary(TrainRun* r, double loop_s) {
     save_state(&r->saver, r->saver.model_path, r->c->epochs, 0, r->lr);
-    if (g_dist.rank == 0) write_summary_json(r, loop_s);
+    RankTimingTable rt;
+    rank_timing_gather(&r->t.timers, NULL, g_dist.comm, &rt);   // collective
+    if (g_dist.rank == 0) write_summary_json(r, loop_s, &rt);
+    rank_timing_free(&rt);
     ug_log("train: done in %.1f s (setup %.1f s); %s%.2f%% test accuracy; model: %s", ug_now() - r->t_begin, r->t_setup,
            r->last_test.done ? "" : "(no test split) ", r->last_test.done ? 100 * r->last_test.acc : NAN,
            r->saver.model_path);

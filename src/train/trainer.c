@@ -1,9 +1,11 @@
 // trainer.c — the data-parallel SGD step (see trainer.h).
 #include "train/trainer.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/util.h"
 #include "dist/dist.h"
@@ -152,8 +154,25 @@ double trainer_apply(Trainer* t, double lr) {
     return norm;
 }
 
+// TEST HOOK, not a feature: UG_DEBUG_STEP_DELAY_MS=N makes this rank sleep N ms in every training step, counted
+// as compute, to make a straggler for the per-rank timing tests (tests/integration/test_cluster.sh).  0/unset: none.
+static void debug_step_delay(Trainer* t) {
+    static long ms = -1;
+    if (ms < 0) {
+        const char* s = getenv("UG_DEBUG_STEP_DELAY_MS");
+        ms = s ? strtol(s, NULL, 10) : 0;
+        if (ms < 0) ms = 0;
+    }
+    if (ms == 0) return;
+    double t0 = ug_now();
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+    t->timers.compute += ug_now() - t0;
+}
+
 StepResult trainer_step(Trainer* t, const Batch* b, const float* alpha, const float* weight, double lr) {
     StepResult r = {0};
+    debug_step_delay(t);
     r.n = trainer_global_count(t, b->n);
     UG_CHECK(r.n > 0, "training step %lld: the global batch is empty", (long long)t->step);
     model_overlap_next_backward(t->model);   // one backward, then the all-reduce: may overlap them

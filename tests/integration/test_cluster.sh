@@ -2,6 +2,8 @@
 # test_cluster.sh — the program and the job scripts on a multi-node Slurm cluster made on this machine
 # (tools/cluster-local.sh: 4 nodes in network namespaces, ranks crossing nodes over TCP):
 #   two_nodes_equal_one_node   train + unlearn on 2 nodes x 1 rank == 1 node x 2 ranks (model and metrics)
+#   straggler_per_rank_timing  2 nodes, the rank on node2 slowed (UG_DEBUG_STEP_DELAY_MS): train.json and the epoch
+#                              progress line name it as the slowest rank and node
 #   pipeline_nodes2            jobs/pipeline.sh --nodes 2 on the digits default, end to end
 #   sweep_nodes_fabrics        jobs/sweep-nodes.sh at 1, 2, 4 nodes for real, on a fast and a slow (tc tbf)
 #                              fabric: sweep.csv, sweep.png and the scaling model's prediction error for each
@@ -22,7 +24,7 @@ UP=0
 pass() { echo "PASS $T/$1"; }
 fail() { echo "FAIL $T/$1: $2"; }
 skip() { echo "SKIP $T/$1: $2"; }
-all_cases="two_nodes_equal_one_node pipeline_nodes2 sweep_nodes_fabrics node_failure_requeue install_module_pipeline"
+all_cases="two_nodes_equal_one_node straggler_per_rank_timing pipeline_nodes2 sweep_nodes_fabrics node_failure_requeue install_module_pipeline"
 
 cleanup() {
     trap - EXIT INT TERM
@@ -31,9 +33,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'cleanup; exit 1' INT TERM
-
-# per-rank timing in train.json (issue 21 e) belongs to src/train: not tested here
-skip straggler_per_rank_timing "per-rank compute / all-reduce / data-wait in train.json is not implemented (src/train, issue 21 e)"
 
 # ---- preconditions: SKIP everything (visibly) when a cluster cannot be made here
 why=""
@@ -119,6 +118,33 @@ two_nodes_case() {
     if [ -z "$problems" ]; then pass $name; else fail $name "$problems"; fi
 }
 two_nodes_case
+
+# ---------------------------------------------------------------- a straggler shows in the run's own timing
+# Only rank 1 (on node2) sleeps 30 ms in every step (a test hook, counted as compute): it must be named the
+# slowest rank and node in train.json and on every epoch's progress line; rank 0 waits for it in the all-reduce.
+straggler_case() {
+    local name=straggler_per_rank_timing d=$TMP/straggler problems="" out
+    out=$(timeout 300 "${C[@]}" srun -N2 -n2 --ntasks-per-node=1 -w node1,node2 --mpi=pmix bash -c \
+        '[ "$SLURM_PROCID" = 1 ] && export UG_DEBUG_STEP_DELAY_MS=30; exec "$@"' straggler \
+        "$BIN" train --config "$demo_ini" --data "$TMP/data.h5" --split "$TMP/split.h5" --output "$d" --threads 1 \
+        --epochs 2 2>&1) || { fail $name "train: $(tail -n 3 <<<"$out" | tr '\n' ' ')"; return; }
+    local verdict
+    verdict=$(python3 -c 'import json,sys; d = json.load(open(sys.argv[1])); rows = d.get("rank_timing", [])
+p = []
+if d.get("slowest_rank") != 1 or d.get("slowest_host") != "node2":
+    p.append("slowest_rank %s slowest_host %s, want 1 node2" % (d.get("slowest_rank"), d.get("slowest_host")))
+if [(r.get("rank"), r.get("host")) for r in rows] != [(0, "node1"), (1, "node2")]:
+    p.append("rank_timing rows %s" % [(r.get("rank"), r.get("host")) for r in rows])
+elif not rows[1]["compute_s"] > rows[0]["compute_s"] or not rows[0]["allreduce_s"] > rows[1]["allreduce_s"]:
+    p.append("rank 1 not slower in compute or rank 0 not waiting longer in the all-reduce: %s" % rows)
+print("; ".join(p))' "$d/train.json" 2>&1)
+    [ -z "$verdict" ] || problems+="train.json: $verdict; "
+    local lines
+    lines=$(grep -c '^epoch [12]/2 .*slowest rank 1 (node2): compute [0-9.]* s, data [0-9.]* s; all-reduce wait on the others up to [0-9.]* s' <<<"$out")
+    [ "$lines" = 2 ] || problems+="$lines of 2 epoch lines name rank 1 (node2): $(grep '^epoch' <<<"$out" | head -2 | tr '\n' ' '); "
+    if [ -z "$problems" ]; then pass $name; else fail $name "$problems"; fi
+}
+straggler_case
 
 # ---------------------------------------------------------------- jobs/pipeline.sh --nodes 2
 pipeline_case() {
