@@ -77,7 +77,9 @@ wait_end() {
     done
     echo "TIMEOUT_WAIT"
 }
-checksum() { h5dump -a checksum "$1" 2>/dev/null | sed -n 's/^ *(0): *//p'; }
+# The model's identity: model_hash (parameters and BN buffers only).  Not the checkpoint's `checksum`, which also
+# covers the provenance (run config, output folder) and so differs between two runs of the same model.
+checksum() { h5dump -a model_hash "$1" 2>/dev/null | sed -n 's/^ *(0): *//p' | tr -d '"'; }
 # metrics.json (or its KEY part) without timings and paths (tools/run_fingerprint.py's rules)
 metrics_fp() {
     python3 -c 'import json,sys; sys.path.insert(0, sys.argv[2]); import run_fingerprint as r
@@ -252,7 +254,7 @@ failure_case() {
     [ "$st" = COMPLETED ] || { fail $name "requeued job $int ended '$st': $(tail -n 4 "$TMP/fint.log" | tr '\n' ' ')"; return; }
     local restarts; restarts=$("${C[@]}" scontrol show job "$int" -o | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p')
     [ "${restarts:-0}" -ge 1 ] || problems+="job was not requeued (Restarts=${restarts:-?}); "
-    grep -q "resuming from $TMP/fint/checkpoint.h5" "$TMP/fint.log" || problems+="the requeued job did not resume from its checkpoint; "
+    grep -qE "resuming from '?$TMP/fint/checkpoint.h5" "$TMP/fint.log" || problems+="the requeued job did not resume from its checkpoint; "
     local a b
     a=$(checksum "$TMP/fref/model.h5"); b=$(checksum "$TMP/fint/model.h5")
     [ -n "$a" ] && [ "$a" = "$b" ] || problems+="final model differs from the uninterrupted run's (checksum '$a' vs '$b'); "
