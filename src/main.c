@@ -5,6 +5,7 @@
 
 #include "cmd/commands.h"
 #include "dist/dist.h"
+#include "train/trainer.h"
 
 typedef struct {
     const char* name;
@@ -35,6 +36,10 @@ int main(int argc, char** argv) {
     }
     for (const Command* c = COMMANDS; c->name; c++) {
         if (strcmp(argv[1], c->name) != 0) continue;
+        // The commands that checkpoint or stop cleanly on SIGTERM / SIGUSR1 catch them from the very start: a
+        // signal during start-up (MPI, data, model) is then a stop request seen at the first step, never the
+        // default action (death with exit 128+N).  The other commands keep the default (die at once).
+        if (!strcmp(c->name, "train") || !strcmp(c->name, "unlearn")) trainer_install_signal_handlers();
         dist_init(&argc, &argv);
         int rc = c->run(argc - 1, argv + 1);
         dist_finalize();
