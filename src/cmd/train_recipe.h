@@ -17,6 +17,7 @@ typedef struct {
     char *data, *split, *on, *output, *arch, *schedule, *milestones, *json, *augment, *resume;
     RuntimeOpts rt;
     int width, imagenet_stem, epochs, batch, nesterov, eval_every, checkpoint_every, cache, eval_batch, pad, drop_last;
+    int allow_diverged;
     int64_t seed, stop_after, ckpt_steps;
     double lr, momentum, wd, gamma, warmup, clip;
     OptSpec specs[TRAIN_RECIPE_MAX_OPTS];   // the table, NULL-terminated (train.json "options", --help)
@@ -41,7 +42,7 @@ void train_recipe_retrain(TrainRecipe* r, const char* data, const char* split, c
                           const char* device, const char* precision);
 
 // Checks the options (one line each), sets the threads, and runs train_run.  cx: the command's open dataset and
-// split (NULL: this opens them).  Returns train_run's exit code (0 or TRAIN_EXIT_REQUEUE).  Collective.
+// split (NULL: this opens them).  Returns train_run's exit code (0, TRAIN_EXIT_REQUEUE or, without --allow-diverged, UG_EXIT_DIVERGED).  Collective.
 int train_recipe_run(TrainRecipe* r, CmdContext* cx);
 
 void train_recipe_free(TrainRecipe* r);
