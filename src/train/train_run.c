@@ -40,8 +40,10 @@ static void write_text_atomic(const char* path, const char* text) {
     AtomicFile af;
     atomic_open(&af, path);
     if (fputs(text, af.f) == EOF) {
+        int err = errno;
         atomic_abort(&af);
-        ug_die("cannot write '%s' (disk full?)", path);
+        errno = err;
+        ug_die_errno("cannot write '%s'", path);
     }
     atomic_commit(&af);
 }
