@@ -4,7 +4,8 @@
 #   diverge_nonfinite     unlearn ga --lr 1e10: NaN/Inf -> exit 3; model.h5 (parameters and BN statistics) finite
 #   diverge_plus          unlearn ugradsl+ --lr 10 (has retain batches): exit 3, marked
 #   diverge_allow         --allow-diverged: exit 0, still marked in metrics.json
-#   diverge_train         train --lr 10: exit 3, train.json "diverged": true, model.h5 finite
+#   diverge_train         train --lr 10 (constant): collapses -> exit 3, train.json "diverged": true
+#   diverge_train_nan     train --lr 1e6: NaN/Inf -> exit 3, model.h5 finite (the epoch's copy)
 #   diverge_normal        the demo's GA and training: exit 0, not marked (the collapse rule does not trip)
 set -u
 cd "$(dirname "$0")/../.."
@@ -13,7 +14,7 @@ PY=/usr/bin/python3
 export OMP_NUM_THREADS=1
 CFG=inputs/demo-digits.ini
 CSV=/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz
-names="diverge_collapse diverge_nonfinite diverge_plus diverge_allow diverge_train diverge_normal"
+names="diverge_collapse diverge_nonfinite diverge_plus diverge_allow diverge_train diverge_train_nan diverge_normal"
 if [ ! -f "$CSV" ]; then for n in $names; do echo "SKIP $n: $CSV absent (python3-sklearn)"; done; exit 0; fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -54,8 +55,10 @@ U=($BIN unlearn --config $CFG --model "$T/original/model.h5" --data "$T/digits.h
 "${U[@]}" --method ga --lr 1e10 --output "$T/ga1e10" > "$T/ga1e10.log" 2>&1; check diverge_nonfinite "$T/ga1e10" $? 3 1 metrics.json
 "${U[@]}" --method ugradsl+ --lr 10 --output "$T/plus10" > "$T/plus10.log" 2>&1; check diverge_plus "$T/plus10" $? 3 1 metrics.json
 "${U[@]}" --method ga --lr 10 --allow-diverged --output "$T/allow" > "$T/allow.log" 2>&1; check diverge_allow "$T/allow" $? 0 1 metrics.json
-$BIN train --config $CFG --data "$T/digits.h5" --split "$T/split.h5" --on all --lr 10 --epochs 3 --output "$T/train10" \
-    > "$T/train10.log" 2>&1; check diverge_train "$T/train10" $? 3 1 train.json
+TR=($BIN train --config $CFG --data "$T/digits.h5" --split "$T/split.h5" --on all)
+"${TR[@]}" --lr 10 --lr-schedule constant --epochs 5 --output "$T/train10" > "$T/train10.log" 2>&1
+check diverge_train "$T/train10" $? 3 1 train.json
+"${TR[@]}" --lr 1e6 --epochs 2 --output "$T/train1e6" > "$T/train1e6.log" 2>&1; check diverge_train_nan "$T/train1e6" $? 3 1 train.json
 "${U[@]}" --method ga --output "$T/ga" > "$T/ga.log" 2>&1; rc=$?
 out=$(check diverge_normal "$T/ga" $rc 0 0 metrics.json)
 if [[ $out == PASS* ]]; then check diverge_normal "$T/original" 0 0 0 train.json; else echo "$out"; fi
