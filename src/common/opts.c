@@ -72,8 +72,8 @@ static void check_range(const char* command, const OptSpec* s, double v, const c
     char lo[32], hi[32];
     format_bound(lo, sizeof lo, r->lo);
     format_bound(hi, sizeof hi, r->hi);
-    ug_die("%s: option --%s must be in %c%s, %s%c, got '%s' (%s)", command, s->name, r->lo_open ? '(' : '[', lo, hi,
-           r->hi_open ? ')' : ']', text, where);
+    ug_die("%s: option --%s: '%s' is outside %c%s, %s%c (%s)", command, s->name, text, r->lo_open ? '(' : '[', lo, hi,
+           r->hi_open ? ')' : ']', where);
 }
 
 static int is_command(const char* s, size_t len) {
