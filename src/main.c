@@ -4,7 +4,11 @@
 #include <string.h>
 
 #include "cmd/commands.h"
+#include "common/opts.h"
+#include "common/util.h"
 #include "dist/dist.h"
+#include "train/trainer.h"
+#include "unlearn/registry.h"
 
 typedef struct {
     const char* name;
@@ -24,6 +28,20 @@ static const Command COMMANDS[] = {
     {NULL, NULL, NULL},
 };
 
+// The [unlearn.METHOD] section names of config files, from the method registry (opts_register_sections).
+static void register_config_sections(void) {
+    static char names[64][80];
+    static const char* list[65];
+    int n = 0;
+    for (int i = 0; i < method_count() && n < 64; i++) {
+        snprintf(names[n], sizeof names[n], "unlearn.%s", method_def((MethodKind)i)->name);
+        list[n] = names[n];
+        n++;
+    }
+    list[n] = NULL;
+    opts_register_sections(list);
+}
+
 static void usage(FILE* f) {
     fprintf(f, "usage: ugradsl <command> [options]   (ugradsl <command> --help for its options)\n\ncommands:\n");
     for (const Command* c = COMMANDS; c->name; c++) fprintf(f, "  %-9s %s\n", c->name, c->summary);
@@ -36,6 +54,12 @@ int main(int argc, char** argv) {
     }
     for (const Command* c = COMMANDS; c->name; c++) {
         if (strcmp(argv[1], c->name) != 0) continue;
+        // The commands that checkpoint or stop cleanly on SIGTERM / SIGUSR1 catch them from the very start: a
+        // signal during start-up (MPI, data, model) is then a stop request seen at the first step, never the
+        // default action (death with exit 128+N).  The other commands keep the default (die at once).
+        if (!strcmp(c->name, "train") || !strcmp(c->name, "unlearn")) trainer_install_signal_handlers();
+        register_config_sections();
+        ug_hdf5_errors_init();   // one-line HDF5 errors (H5_CHECK); the stack only with UG_DEBUG_HDF5=1
         dist_init(&argc, &argv);
         int rc = c->run(argc - 1, argv + 1);
         dist_finalize();

@@ -21,9 +21,10 @@ k=0
 for args in "$@"; do
     k=$((k + 1)); d=$tmp/set-$k; mkdir -p "$d"; dirs+=("$d")
     echo "$args" > "$d/args"
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086  (--allow-diverged: a diverging set is a result, marked "diverged" by sweep_score.py)
     "${MPI[@]}" bin/ugradsl unlearn --config "$CFG" --method "$METHOD" --model "$MODEL" --data "$DATA" \
-        --split "$SPLIT" --output "$d" --seed "$SEED" --mia-bootstrap 0 --no-mia-extras --no-add-mia $args > "$d/log" 2>&1 \
+        --split "$SPLIT" --output "$d" --seed "$SEED" --mia-bootstrap 0 --no-mia-extras --no-add-mia --allow-diverged \
+        $args > "$d/log" 2>&1 \
         || echo "set $k failed: $args  ($(tail -1 "$d/log"))" >&2
 done
 /usr/bin/env python3 "$(dirname "$0")/sweep_score.py" --retrain "$RETRAIN" --out "${OUT:-$tmp/sweep}" "${dirs[@]}"

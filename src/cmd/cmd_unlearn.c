@@ -105,6 +105,7 @@ int cmd_unlearn(int argc, char** argv) {
     double lr = 0.01, momentum = 0.9, wd = 5e-4, clip = 0;
     double stop_forget_acc = -1;
     int64_t seed = 1;
+    int allow_diverged = 0;
     // The method options (p, alpha, k, scrub-t, ...) are the rows of the method registry (src/unlearn/*.c): they
     // are parsed straight into uc, after the common options below.
     UnlearnConfig uc;
@@ -134,6 +135,8 @@ int cmd_unlearn(int argc, char** argv) {
         opt_seed(&seed, "seed of data order, augmentation, RL labels, MIA bootstrap"),
         {"eval-batch", OPT_INT, &eval_batch, "N", "evaluation batch (global)", 0},
         {"no-eval", OPT_FLAG, &no_eval, NULL, "skip the evaluation (no metrics.json)", 0},
+        {"allow-diverged", OPT_FLAG, &allow_diverged, NULL, "exit 0 even when the run diverged (exit 3 otherwise; it "
+         "is still marked in metrics.json)", 0},
         MIA_OPT_ROWS(&mia, "resamples of the MIA stability interval (0 = off: much faster, e.g. for sweeps)"),
         opt_json(&json, "also write the metrics to FILE"),
         DEVICE_OPT_ROWS(&rt),
@@ -148,7 +151,10 @@ int cmd_unlearn(int argc, char** argv) {
     const char* about =
         "Runs one unlearning method data-parallel over all MPI ranks, starting from the original model, then\n"
         "evaluates UA / RA / TA / MIA (docs/UNLEARNING.md, docs/METRICS.md).  Options also come from the\n"
-        "config's [unlearn] and [unlearn.METHOD] sections.  RTE = wall time of the unlearning loop alone.";
+        "config's [unlearn] and [unlearn.METHOD] sections.  RTE = wall time of the unlearning loop alone.\n"
+        "Exit code 3 when the run diverged (NaN/Inf, or retain accuracy collapsed to the most frequent class): the "
+        "model is the last\nfinite state and metrics.json says \"diverged\": true (--allow-diverged: exit 0); 75 after "
+        "SIGTERM / SIGUSR1 (nothing written).";
     for (int i = 1; i < argc; i++) {   // --help here, not in opts_parse: the method options come in blocks
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             method_print_help(stdout, usage, about, specs, n_common);
@@ -302,6 +308,10 @@ int cmd_unlearn(int argc, char** argv) {
         eo.alpha = isnan(uc.alpha) ? res.mean_alpha : uc.alpha;
         eo.p = uc.p;
         evaluate(m, &cx.ds, sp, data, split, model_out, &run, &eo);
+        if (res.diverged && !allow_diverged) {
+            ug_log("unlearn: diverged (%s): exit %d (--allow-diverged: 0)", res.reason, UG_EXIT_DIVERGED);
+            rc = UG_EXIT_DIVERGED;
+        }
     }
     trainer_free(&t);
     cmd_context_close(&cx);

@@ -9,12 +9,15 @@
 #include "common/util.h"
 #include "dist/dist.h"
 #include "gpu/gpu_setup.h"
+#include "train/divergence.h"
 
 const char* const TRAIN_USAGE =
     "--config inputs/X.ini --data D.h5 [--split S.h5 --on retain|all] --output DIR";
 const char* const TRAIN_DESCRIPTION =
     "Trains a model data-parallel over all MPI ranks (SGD, momentum, weight decay; docs/TRAINING.md).\n"
-    "Exit code 75 after SIGTERM / SIGUSR1 (checkpoint written: resume with --resume DIR/checkpoint.h5).";
+    "Exit code 75 after SIGTERM / SIGUSR1 (checkpoint written: resume with --resume DIR/checkpoint.h5).\n"
+    "Exit code 3 when the run diverged (NaN/Inf, or accuracy collapsed to the most frequent class): model.h5 is the\n"
+    "last finite state and train.json says \"diverged\": true (--allow-diverged: exit 0).";
 
 void train_recipe_init(TrainRecipe* r) {
     memset(r, 0, sizeof *r);
@@ -63,6 +66,7 @@ void train_recipe_init(TrainRecipe* r) {
         {"checkpoint-every-steps", OPT_INT64, &r->ckpt_steps, "S", "also write checkpoint.h5 every S global steps (0: off)", 0},
         {"resume", OPT_STR, &r->resume, "CKPT", "continue from a checkpoint (same options; bit-identical on CPU with the same rank count)", 0},
         {"stop-after-steps", OPT_INT64, &r->stop_after, "S", "debug: checkpoint and exit 75 after S global steps (as on SIGTERM)", 0},
+        {"allow-diverged", OPT_FLAG, &r->allow_diverged, NULL, "exit 0 even when the run diverged (it is still marked in train.json)", 0},
         DEVICE_OPT_ROWS(&r->rt),
         COMPUTE_OPT_ROWS(&r->rt),
         {"cache", OPT_INT, &r->cache, "0|1", "keep the training images in RAM (-1: auto)", 0},
@@ -184,6 +188,7 @@ int train_recipe_run(TrainRecipe* r, CmdContext* cx) {
     c.dataset = &cx->ds;
     c.split_set = c.split ? &cx->split : NULL;
     int rc = train_run(&c);
+    if (rc == UG_EXIT_DIVERGED && r->allow_diverged) rc = 0;
     if (cx == &own) cmd_context_close(&own);
     run_dir_release(&rd);
     free(text);

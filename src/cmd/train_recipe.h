@@ -18,6 +18,7 @@ typedef struct {
     RuntimeOpts rt;
     int width, imagenet_stem, epochs, batch, nesterov, eval_every, checkpoint_every, cache, eval_batch, pad, drop_last;
     int force;                              // --force: replace another run's results in --output (common/run_dir.h)
+    int allow_diverged;
     int64_t seed, stop_after, ckpt_steps;
     double lr, momentum, wd, gamma, warmup, clip;
     OptSpec specs[TRAIN_RECIPE_MAX_OPTS];   // the table, NULL-terminated (train.json "options", --help)
@@ -43,7 +44,8 @@ void train_recipe_retrain(TrainRecipe* r, const char* data, const char* split, c
 
 // Checks the options (one line each), sets the threads, and runs train_run.  cx: the command's open dataset and
 // split (NULL: this opens them, and claims --output as `ugradsl train`: lock and overwrite guard, run_dir.h; with
-// a cx the caller has claimed the folder).  Returns train_run's exit code (0 or TRAIN_EXIT_REQUEUE).  Collective.
+// a cx the caller has claimed the folder).  Returns train_run's exit code (0, TRAIN_EXIT_REQUEUE or, without
+// --allow-diverged, UG_EXIT_DIVERGED).  Collective.
 int train_recipe_run(TrainRecipe* r, CmdContext* cx);
 
 void train_recipe_free(TrainRecipe* r);

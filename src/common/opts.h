@@ -2,9 +2,12 @@
 // Each command declares a table of options.  Values come from, in increasing priority:
 //   the default already stored in the destination, the config file (--config FILE), the command line.
 // Config files are INI: keys equal option names (without --).  A key applies to command C when it is in
-// a section named [C], or in a shared section (any section that is not a command name, e.g. [data], [model]).
-// Sections named after another command are ignored.  [C.M] applies when the command's --method equals M.
-// A key of an applicable section that the command does not know is an error (catches typos).
+// a section named [C], or in a shared section ([data], [model], [common]).  Sections named after another command
+// are ignored.  [C.M] applies when the command's --method equals M.  Typos are errors: a key of an applicable
+// section that the command does not know; a key given twice in one section; a section that is none of a command,
+// a shared section, a registered [C.M] (opts_register_sections) or [sweep.*] (the job scripts' grids) — with the
+// nearest known name.  Every numeric option has a checked range (OPT_RANGES in opts.c, by option name; a numeric
+// option without one is an internal error); an integer too large for its type is "out of range".
 #pragma once
 #include <stdint.h>
 
@@ -36,6 +39,12 @@ void opts_set(const char* command, OptSpec* specs, const char* name, const char*
 
 // True when option `name` was set by config or command line.
 int opts_was_set(const OptSpec* specs, const char* name);
+
+// The valid [command.NAME] sections (NULL-terminated, e.g. "unlearn.ga"; kept, not copied): registered by the
+// program at start from the method registry, so that common/ needs no unlearn header.  Unregistered: not checked.
+void opts_register_sections(const char* const* names);
+// 1 when the numeric option `name` has a checked range.
+int opts_has_range(const char* name);
 
 // The names of all subcommands (used to decide which INI sections are "shared").
 extern const char* const UG_COMMANDS[];

@@ -2,6 +2,7 @@
 // Every fatal path goes through ug_die(): it prints "ugradsl: [rank R] file:line: message (hint)"
 // and ends all ranks with MPI_Abort when MPI is up, so no rank hangs in a collective.
 #pragma once
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,8 +21,16 @@ extern char ug_die_last_message[2048];   // the message of the last die that jum
 
 // Checks an expression; on failure dies with the expression text and a hint.
 #define UG_CHECK(cond, ...) do { if (!(cond)) ug_die(__VA_ARGS__); } while (0)
-// HDF5 calls return negative on error.
-#define H5_CHECK(call) do { if ((long long)(call) < 0) ug_die("HDF5 call failed: %s (see the HDF5 error stack above)", #call); } while (0)
+// HDF5 calls return negative on error.  The message is one line: the call, the innermost HDF5 error and the
+// system's cause when there is one (errno, e.g. "No space left on device").  HDF5's own 40-line stack is printed
+// only with UG_DEBUG_HDF5=1 (ug_hdf5_errors_init turns HDF5's automatic printing off otherwise).
+#define H5_CHECK(call) do { errno = 0; if ((long long)(call) < 0) ug_h5_die(__FILE__, __LINE__, #call); } while (0)
+void ug_h5_die(const char* file, int line, const char* expr) __attribute__((noreturn));
+// At program start: HDF5's automatic error printing off unless UG_DEBUG_HDF5=1 (then H5_CHECK prints the stack).
+void ug_hdf5_errors_init(void);
+// ug_die with ": <strerror(errno)>" appended (errno as it was on entry): for failed system calls and stdio.
+#define ug_die_errno(...) ug_die_errno_at(__FILE__, __LINE__, __VA_ARGS__)
+void ug_die_errno_at(const char* file, int line, const char* fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
 // MPI calls return MPI_SUCCESS (0); communicators use MPI_ERRORS_RETURN so this can fire.
 #define MPI_CHECK(call) do { int mpi_rc_ = (call); if (mpi_rc_ != 0) ug_mpi_die(__FILE__, __LINE__, #call, mpi_rc_); } while (0)
 void ug_mpi_die(const char* file, int line, const char* expr, int rc) __attribute__((noreturn));

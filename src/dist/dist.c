@@ -1,6 +1,7 @@
 #include "dist/dist.h"
 
 #include <limits.h>
+#include <sched.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <time.h>
@@ -88,13 +89,34 @@ int dist_all_ok(int ok) {
     return all;
 }
 
+// The cores this rank may use when nothing asks for a count: Slurm's SLURM_CPUS_PER_TASK (the cores of this
+// task), else the affinity mask (taskset, mpirun --bind-to, srun --cpu-bind).  A mask covering every online core is
+// no binding at all: the node's cores are then shared by the ranks on this node.
+int dist_default_threads(const char* slurm_cpus_per_task, int mask_cores, int online_cores, int local_world) {
+    if (slurm_cpus_per_task && *slurm_cpus_per_task) {
+        char* end = NULL;
+        long v = strtol(slurm_cpus_per_task, &end, 10);
+        if (end != slurm_cpus_per_task && !*end && v > 0 && v <= 65536)
+            return (int)(mask_cores > 0 && v > mask_cores ? mask_cores : v);
+    }
+    int cores = mask_cores > 0 ? mask_cores : online_cores;
+    if (mask_cores <= 0 || mask_cores >= online_cores) cores /= local_world > 0 ? local_world : 1;
+    return cores < 1 ? 1 : cores;
+}
+
+static int affinity_cores(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return 0;   // unknown: fall back to the online cores
+    return CPU_COUNT(&set);
+}
+
 int dist_set_threads(int requested) {
     int threads = requested;
     if (threads <= 0) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = (int)(cores / (g_dist.local_world > 0 ? g_dist.local_world : 1));
-        if (threads < 1) threads = 1;
         if (getenv("OMP_NUM_THREADS")) threads = omp_get_max_threads();   // an explicit environment wins
+        else threads = dist_default_threads(getenv("SLURM_CPUS_PER_TASK"), affinity_cores(),
+                                            (int)sysconf(_SC_NPROCESSORS_ONLN), g_dist.local_world);
     }
     omp_set_num_threads(threads);
     return threads;

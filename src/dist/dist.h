@@ -27,6 +27,9 @@ void dist_barrier_sleeping(void);
 // Every rank passes its own ok flag; returns 1 only if all ranks are ok.  Used so that a bad input seen by
 // one rank ends all ranks with the same error instead of a hang.
 int dist_all_ok(int ok);
-// Sets the OpenMP threads of this rank: `requested` if > 0, else OMP_NUM_THREADS when set, else the node's
-// cores divided by the ranks on this node (at least 1).  Call before the first op.  Returns the count.
+// Sets the OpenMP threads of this rank: `requested` if > 0, else OMP_NUM_THREADS when set, else the cores given
+// to this rank (dist_default_threads).  Call before the first op.  Returns the count.
 int dist_set_threads(int requested);
+// The default count, from its inputs (testable): SLURM_CPUS_PER_TASK when set (capped by the mask), else the
+// affinity mask's cores, divided by the ranks on this node only when the mask is the whole node (no binding).
+int dist_default_threads(const char* slurm_cpus_per_task, int mask_cores, int online_cores, int local_world);

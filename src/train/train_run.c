@@ -19,6 +19,7 @@
 #include "train/checkpoint.h"
 #include "train/provenance.h"
 #include "train/rank_timing.h"
+#include "train/divergence.h"
 #include "train/schedule.h"
 #include "train/trainer.h"
 
@@ -41,8 +42,10 @@ static void write_text_atomic(const char* path, const char* text) {
     AtomicFile af;
     atomic_open(&af, path);
     if (fputs(text, af.f) == EOF) {
+        int err = errno;
         atomic_abort(&af);
-        ug_die("cannot write '%s' (disk full?)", path);
+        errno = err;
+        ug_die_errno("cannot write '%s'", path);
     }
     atomic_commit(&af);
 }
@@ -105,6 +108,9 @@ typedef struct {
     int64_t images_total;
     Eval last_test, last_val;
     double lr;
+    DivergenceGuard guard;        // the divergence guard (train/divergence.h)
+    int64_t* label_counts;        // [K] labels of this epoch's batches on this rank (the collapse rule)
+    double best_train_acc;        // best epoch training accuracy so far (%)
 } TrainRun;
 
 void train_run_check(const TrainRunConfig* c) {
@@ -392,6 +398,30 @@ static void append_slowest_rank(const Trainer* t, const TrainTimers* timers0, ch
     rank_timing_free(&rt);
 }
 
+// The guard after an epoch: non-finite parameters or BN statistics (the epoch's copy is put back), then the
+// collapse rule on the epoch's training accuracy against its most frequent label.  Training starts at chance, so
+// the rule applies to the last epoch (a run that never learned) and to any epoch after one that was clearly
+// better (20 points above the most frequent class: it learned, then fell back).  Returns 1 when diverged.
+static int epoch_collapsed(TrainRun* r, int64_t epoch, int last, double train_acc_pct) {
+    char where[64];
+    snprintf(where, sizeof where, "epoch %lld", (long long)epoch + 1);
+    if (divergence_check_state(&r->guard, where)) return 1;
+    const int K = r->m->cfg.num_classes;
+    dist_allreduce_sum_i64(r->label_counts, (size_t)K);
+    int64_t n = 0, majority = 0;
+    for (int k = 0; k < K; k++) {
+        n += r->label_counts[k];
+        if (r->label_counts[k] > majority) majority = r->label_counts[k];
+    }
+    if (n <= 0 || !isfinite(train_acc_pct)) return 0;
+    double majority_pct = 100.0 * (double)majority / (double)n;
+    int learned = r->best_train_acc >= majority_pct + 20.0;
+    if (train_acc_pct > r->best_train_acc) r->best_train_acc = train_acc_pct;
+    if (!last && !learned) return 0;
+    int64_t correct = (int64_t)llround(train_acc_pct / 100.0 * (double)n);
+    return divergence_check_collapse(&r->guard, correct, majority, n, "training accuracy", where);
+}
+
 // One epoch (from the resume position for the first): steps, periodic checkpoints, evaluation, the epoch's log
 // line and metrics.  Returns 0, or TRAIN_EXIT_REQUEUE after a stop request (checkpoint written).
 static int run_epoch(TrainRun* r, int64_t epoch) {
@@ -406,6 +436,10 @@ static int run_epoch(TrainRun* r, int64_t epoch) {
     Progress prog;
     progress_start(&prog, label, "img", r->n_train);
     prog.log_every_s = 1e30;   // not a TTY: one line per epoch (below), no periodic lines
+    const int K = r->m->cfg.num_classes;
+    t->die_on_nonfinite = 0;   // the guard stops the run instead (keeps the last finite state, exit 3)
+    divergence_epoch_begin(&r->guard);
+    memset(r->label_counts, 0, (size_t)K * sizeof(int64_t));
     double loss_sum = 0, acc_sum = 0;
     int64_t seen = 0;
     for (;;) {
@@ -416,6 +450,15 @@ static int run_epoch(TrainRun* r, int64_t epoch) {
         if (!more) break;
         r->lr = sched_lr(&r->sched, t->step);
         StepResult res = trainer_step(t, &b, NULL, NULL, r->lr);
+        if (!res.finite) {
+            char where[64];
+            snprintf(where, sizeof where, "epoch %lld step %lld", (long long)epoch + 1, (long long)step_in_epoch);
+            divergence_nonfinite_step(&r->guard, where);
+            if (prog.tty && g_dist.rank == 0) fputs("\n", stderr);
+            return UG_EXIT_DIVERGED;
+        }
+        for (int i = 0; i < b.n; i++)
+            if (b.y[i] >= 0 && b.y[i] < K) r->label_counts[b.y[i]]++;
         step_in_epoch++;
         loss_sum += res.loss * (double)res.n;
         acc_sum += res.acc * (double)res.n;
@@ -454,6 +497,7 @@ static int run_epoch(TrainRun* r, int64_t epoch) {
     ug_log("epoch %lld/%d  step %lld  loss %.4f  acc %.2f%%  lr %.4g  %.0f img/s  %.1f s%s", (long long)epoch + 1,
            c->epochs, (long long)t->step, train_loss, 100 * train_acc, r->lr, seen / fmax(epoch_s, 1e-9), epoch_s, extra);
     if (g_dist.rank == 0) append_epoch_metrics(r, epoch, do_eval, train_loss, train_acc, seen, epoch_s, &timers0);
+    if (epoch_collapsed(r, epoch, last, 100 * train_acc)) return UG_EXIT_DIVERGED;
     if (!last && c->checkpoint_every > 0 && (epoch + 1) % c->checkpoint_every == 0)
         save_state(&r->saver, r->saver.ckpt_path, epoch + 1, 0, r->lr);
     return 0;
@@ -501,6 +545,8 @@ static void write_summary_json(const TrainRun* r, double loop_s, const RankTimin
     json_str(&j, "device", device_describe(r->m));
     json_int(&j, "seed", (int64_t)c->seed);
     json_int(&j, "steps", r->t.step);
+    json_bool(&j, "diverged", r->guard.diverged);
+    json_str(&j, "diverged_reason", r->guard.diverged ? r->guard.reason : NULL);
     if (r->last_test.done) json_num(&j, "test_acc", 100 * r->last_test.acc);
     if (r->last_val.done) json_num(&j, "val_acc", 100 * r->last_val.acc);
     json_num(&j, "setup_s", r->t_setup);
@@ -523,9 +569,10 @@ static void write_summary_json(const TrainRun* r, double loop_s, const RankTimin
     }
 }
 
-// The end of a finished run: model.h5, train.json, the closing log line.
-static void run_summary(TrainRun* r, double loop_s) {
-    save_state(&r->saver, r->saver.model_path, r->c->epochs, 0, r->lr);
+// The end of a finished (or diverged) run: model.h5, train.json, the closing log line.  A diverged run's model.h5
+// is the state the guard kept (finite), saved as of the start of the epoch after it.
+static void run_summary(TrainRun* r, double loop_s, int64_t epochs_done) {
+    save_state(&r->saver, r->saver.model_path, epochs_done, 0, r->lr);
     RankTimingTable rt;
     rank_timing_gather(&r->t.timers, NULL, g_dist.comm, &rt);   // collective
     if (g_dist.rank == 0) write_summary_json(r, loop_s, &rt);
@@ -536,6 +583,8 @@ static void run_summary(TrainRun* r, double loop_s) {
 }
 
 static void run_teardown(TrainRun* r) {
+    divergence_free(&r->guard);
+    free(r->label_counts);
     trainer_free(&r->t);
     model_destroy(r->m);
     loader_destroy(r->train);
@@ -552,8 +601,13 @@ int train_run(const TrainRunConfig* c) {
     run_setup(&r, c);
     double t_loop = ug_now();
     int exit_code = 0;
-    for (int64_t epoch = r.start_epoch; epoch < c->epochs && !exit_code; epoch++) exit_code = run_epoch(&r, epoch);
-    if (!exit_code) run_summary(&r, ug_now() - t_loop);
+    divergence_init(&r.guard, r.m);
+    r.label_counts = ug_calloc((size_t)r.m->cfg.num_classes, sizeof(int64_t));
+    int64_t epoch = r.start_epoch;
+    for (; epoch < c->epochs && !exit_code; epoch++) exit_code = run_epoch(&r, epoch);
+    if (exit_code == UG_EXIT_DIVERGED)
+        ug_log("train: DIVERGED: %s; exit %d", r.guard.reason, UG_EXIT_DIVERGED);
+    if (!exit_code || exit_code == UG_EXIT_DIVERGED) run_summary(&r, ug_now() - t_loop, epoch);
     run_teardown(&r);
     return exit_code;
 }

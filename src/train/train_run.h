@@ -55,5 +55,7 @@ typedef struct {
 void train_run_check(const TrainRunConfig* c);
 
 // Runs it: setup (data, model, loaders, optimizer, resume, device), the epochs, the summary (model.h5,
-// train.json).  Returns 0, or TRAIN_EXIT_REQUEUE (75) after a signal / stop_after_steps checkpoint.  Collective.
+// train.json).  Returns 0, TRAIN_EXIT_REQUEUE (75) after a signal / stop_after_steps checkpoint, or
+// UG_EXIT_DIVERGED (3, train/divergence.h) when the divergence guard stopped it (model.h5 is then the last finite
+// state and train.json says "diverged": true with the reason).  Collective.
 int train_run(const TrainRunConfig* c);

@@ -168,18 +168,31 @@ void iu_run(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* sp, Un
     }
     MPI_CHECK(MPI_Bcast(step, (int)P, MPI_FLOAT, 0, g_dist.comm));
     double norm = grad_norm(step, P);   // the same value on every rank (broadcast)
+    // The divergence guard (train/divergence.h) over the one update: a copy before it, the state and collapse checks
+    // after it (its time is left out of the RTE).
+    DivergenceGuard guard;
+    RetainProbe probe;
+    double tg = ug_now();
+    divergence_init(&guard, m);
+    retain_probe_open(&probe, c, ds, sp);
+    divergence_epoch_begin(&guard);
+    probe.seconds += ug_now() - tg;
     if (isfinite(norm)) {
         model_state_to_host(m);
         for (size_t i = 0; i < P; i++) m->params[i] += (float)c->iu_scale * step[i];
         model_state_to_device(m);
     }
-    out->rte_s = dist_max_f64(ug_now() - t_start);
     out->epochs_done = 1;
     out->steps = 1;
     if (!isfinite(norm)) {
         out->diverged = 1;
         snprintf(out->reason, sizeof out->reason, "the influence update is NaN/Inf, not applied (raise --iu-damping)");
+    } else {
+        unlearn_guard_epoch_end(&guard, &probe, t, 0, out);
     }
+    out->rte_s = dist_max_f64(ug_now() - t_start - probe.seconds);
+    divergence_free(&guard);
+    retain_probe_close(&probe);
     ug_log("iu: N = %d retain samples, |F⁻¹v| = %.4g, scale %g; gradients %.2f s, solve + update %.2f s", N, norm,
            c->iu_scale, t_grads, out->rte_s - t_grads);
     free(v); free(rows); free(step); free(counts);

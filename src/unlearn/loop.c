@@ -42,6 +42,83 @@ LoaderConfig unlearn_loader_config(const UnlearnConfig* c, const int64_t* subset
     return lc;
 }
 
+void retain_probe_open(RetainProbe* p, const UnlearnConfig* c, Dataset* ds, const Split* sp) {
+    memset(p, 0, sizeof *p);
+    if (sp->n_retain <= 0) return;
+    int64_t n = sp->n_retain < UNLEARN_PROBE_SAMPLES ? sp->n_retain : UNLEARN_PROBE_SAMPLES;
+    p->indices = ug_malloc((size_t)n * sizeof(int64_t));
+    for (int64_t i = 0; i < n; i++) p->indices[i] = sp->retain[i * sp->n_retain / n];   // sorted, spread over D_r
+    LoaderConfig lc;
+    memset(&lc, 0, sizeof lc);
+    lc.split = "train";
+    lc.subset = p->indices;
+    lc.subset_n = n;
+    lc.global_batch = 128;
+    lc.shuffle = 0;
+    lc.augment = AUG_NONE;
+    lc.out_h = c->out_h;
+    lc.out_w = c->out_w;
+    lc.seed = c->seed;
+    lc.workers = c->loader_workers;
+    p->loader = loader_create(ds, &lc, g_dist.rank, g_dist.world);
+}
+
+void retain_probe_close(RetainProbe* p) {
+    if (p->loader) loader_destroy(p->loader);
+    free(p->indices);
+    memset(p, 0, sizeof *p);
+}
+
+// Global counts over the probe: [0] correct, [1] samples, [2 + k] samples of label k.
+static void probe_counts(RetainProbe* p, Model* m, int64_t* counts) {
+    const int K = m->cfg.num_classes;
+    memset(counts, 0, (size_t)(K + 2) * sizeof(int64_t));
+    loader_start_epoch(p->loader, 0);
+    Batch b;
+    while (loader_next(p->loader, &b)) {
+        if (b.n == 0) continue;
+        const float* logits = model_forward(m, b.n, b.x, 0);
+        for (int i = 0; i < b.n; i++) {
+            counts[0] += ug_argmax(logits + (size_t)i * K, K) == b.y[i];
+            if (b.y[i] >= 0 && b.y[i] < K) counts[2 + b.y[i]]++;
+        }
+        counts[1] += b.n;
+    }
+    dist_allreduce_sum_i64(counts, (size_t)K + 2);
+}
+
+int unlearn_guard_epoch_end(DivergenceGuard* g, RetainProbe* p, Trainer* t, int epoch, UnlearnResult* out) {
+    double t0 = ug_now();
+    char where[64];
+    snprintf(where, sizeof where, "epoch %d", epoch + 1);
+    if (!divergence_check_state(g, where) && p->loader) {
+        const int K = t->model->cfg.num_classes;
+        int64_t* counts = ug_malloc((size_t)(K + 2) * sizeof(int64_t));
+        probe_counts(p, t->model, counts);
+        int64_t majority = 0;
+        for (int k = 0; k < K; k++)
+            if (counts[2 + k] > majority) majority = counts[2 + k];
+        char what[96];
+        snprintf(what, sizeof what, "retain accuracy (eval mode, %lld samples of D_r)", (long long)counts[1]);
+        divergence_check_collapse(g, counts[0], majority, counts[1], what, where);
+        free(counts);
+    }
+    if (g->diverged) {
+        out->diverged = 1;
+        snprintf(out->reason, sizeof out->reason, "%s", g->reason);
+    }
+    p->seconds += ug_now() - t0;
+    return g->diverged;
+}
+
+void unlearn_guard_nonfinite(DivergenceGuard* g, int epoch, int64_t step, UnlearnResult* out) {
+    char where[64];
+    snprintf(where, sizeof where, "epoch %d step %lld", epoch + 1, (long long)step);
+    divergence_nonfinite_step(g, where);
+    out->diverged = 1;
+    snprintf(out->reason, sizeof out->reason, "%s", g->reason);
+}
+
 void unlearn_run(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* sp, UnlearnResult* out) {
     const MethodDef* d = method_def_of(c);
     if (d->run) d->run(c, t, ds, sp, out);
@@ -84,12 +161,21 @@ void unlearn_loop(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* 
     double t_start = ug_now();
     out->setup_s = dist_max_f64(t_start - t_setup);
     void* state = d->hooks.begin ? d->hooks.begin(c, t, ds, sp) : NULL;   // inside RTE: masks, re-init, copies
+    DivergenceGuard guard;
+    RetainProbe probe;
+    double tg = ug_now();
+    divergence_init(&guard, t->model);
+    retain_probe_open(&probe, c, ds, sp);
+    probe.seconds += ug_now() - tg;
     double alpha_sum = 0;
     int64_t alpha_n = 0;
     for (int epoch = 0; epoch < c->epochs && !out->diverged; epoch++) {
         if (paired) paired_start_epoch(paired, epoch);
         else loader_start_epoch(single, epoch);
         if (d->hooks.epoch) d->hooks.epoch(state, c, epoch);
+        tg = ug_now();
+        divergence_epoch_begin(&guard);
+        probe.seconds += ug_now() - tg;
         Progress prog;
         char label[64];
         snprintf(label, sizeof label, "unlearn epoch %d/%d", epoch + 1, c->epochs);
@@ -115,9 +201,7 @@ void unlearn_loop(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* 
             int ok = unlearn_step(c, t, br, bf, &st);
             out->steps++;
             if (!ok) {
-                out->diverged = 1;
-                snprintf(out->reason, sizeof out->reason, "non-finite loss or gradient at epoch %d step %lld; the "
-                         "model is the last finite one (lower --lr)", epoch + 1, (long long)s);
+                unlearn_guard_nonfinite(&guard, epoch, s, out);
                 break;
             }
             cr += st.correct_r; cf += st.correct_f; nr += st.G_r; nf += st.G_f;
@@ -144,13 +228,8 @@ void unlearn_loop(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* 
         if (nf) snprintf(extra + len, sizeof extra - (size_t)len, "  acc(batches of D_f) %.2f%%", out->forget_acc);
         progress_finish(&prog, steps, extra);
         out->epochs_done = epoch + 1;
-        if (out->early_stopped) break;
-        // A collapsed model: the retain batches are no better than chance.
-        if (nr > 0 && out->retain_acc <= 100.0 / K + 1.0) {
-            out->diverged = 1;
-            snprintf(out->reason, sizeof out->reason, "collapsed: retain accuracy %.2f%% (chance %.2f%%) after epoch %d",
-                     out->retain_acc, 100.0 / K, epoch + 1);
-        }
+        if (out->early_stopped || out->diverged) break;
+        if (unlearn_guard_epoch_end(&guard, &probe, t, epoch, out)) break;
         if (c->stop_forget_acc >= 0 && nf > 0 && out->forget_acc <= c->stop_forget_acc) {
             out->early_stopped = 1;
             ug_log("unlearn: forget accuracy %.2f%% <= --stop-forget-acc %.2f after epoch %d: stopping",
@@ -159,7 +238,9 @@ void unlearn_loop(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* 
         }
     }
     if (d->hooks.end) d->hooks.end(state, t);
-    out->rte_s = dist_max_f64(ug_now() - t_start);
+    out->rte_s = dist_max_f64(ug_now() - t_start - probe.seconds);
+    divergence_free(&guard);
+    retain_probe_close(&probe);
     if (alpha_n > 0) out->mean_alpha = alpha_sum / (double)alpha_n;
     out->timers = t->timers;
     if (paired) paired_destroy(paired);

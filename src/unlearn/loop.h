@@ -4,6 +4,7 @@
 #pragma once
 #include <stdint.h>
 
+#include "train/divergence.h"
 #include "unlearn/config.h"
 
 // Runs the method (not retrain) on the model held by t (data-parallel over all ranks): its own runner when its
@@ -33,3 +34,22 @@ typedef struct {
     int stop;                  // a rank received SIGTERM/SIGUSR1
 } UnlearnStep;
 int unlearn_step(const UnlearnConfig* c, Trainer* t, const Batch* retain, const Batch* forget, UnlearnStep* out);
+
+// The collapse probe of the divergence guard (train/divergence.h): eval-mode (BN running statistics) accuracy of
+// the model on up to UNLEARN_PROBE_SAMPLES retain samples spread evenly over D_r, the same ones every epoch.  Eval
+// mode because a collapsed network can still score well on its own train-mode batches.  Its forwards change no
+// state of the run (no BN update, no all-reduce of buffers, no random draw).  Every method checks it after each
+// epoch (own runners too); its time is left out of the RTE.
+#define UNLEARN_PROBE_SAMPLES 512
+typedef struct {
+    Loader* loader;     // NULL: no retain set (nothing to check)
+    int64_t* indices;
+    double seconds;     // time spent in the guard (probe and state checks), left out of rte_s
+} RetainProbe;
+void retain_probe_open(RetainProbe* p, const UnlearnConfig* c, Dataset* ds, const Split* sp);
+void retain_probe_close(RetainProbe* p);
+// The guard after an epoch: non-finite state (restores the epoch's copy), then the collapse rule on the probe.
+// Copies the guard's reason into out and sets out->diverged.  Returns 1 when the run must stop.  Collective.
+int unlearn_guard_epoch_end(DivergenceGuard* g, RetainProbe* p, Trainer* t, int epoch, UnlearnResult* out);
+// The guard after a step that reported a non-finite loss or gradient: restores, marks out.  Every rank calls it.
+void unlearn_guard_nonfinite(DivergenceGuard* g, int epoch, int64_t step, UnlearnResult* out);

@@ -102,7 +102,7 @@ double scrub_max_step(const UnlearnConfig* c, Trainer* t, Model* teacher, const 
 
 // One pass of a loader; returns 0 when a step diverged or a signal arrived (out says which).
 static int scrub_pass(const UnlearnConfig* c, Trainer* t, Model* teacher, Loader* l, int epoch, int max,
-                      UnlearnResult* out, double* acc) {
+                      UnlearnResult* out, double* acc, DivergenceGuard* guard) {
     loader_start_epoch(l, epoch);
     int64_t steps = loader_steps_per_epoch(l);
     Progress prog;
@@ -119,9 +119,7 @@ static int scrub_pass(const UnlearnConfig* c, Trainer* t, Model* teacher, Loader
         int ok = scrub_step(c, t, teacher, &b, max, stats);
         out->steps++;
         if (!ok) {
-            out->diverged = 1;
-            snprintf(out->reason, sizeof out->reason, "non-finite loss or gradient at epoch %d step %lld; the model "
-                     "is the last finite one (lower --lr)", epoch + 1, (long long)s);
+            unlearn_guard_nonfinite(guard, epoch, s, out);
             return 0;
         }
         char extra[64];
@@ -156,25 +154,30 @@ void scrub_run(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* sp,
     out->setup_s = dist_max_f64(t_start - t_setup);
     Model* teacher = model_create(&t->model->cfg, t->model->backend);
     model_copy_state(teacher, t->model);
-    const int K = t->model->cfg.num_classes;
+    DivergenceGuard guard;
+    RetainProbe probe;
+    double tg = ug_now();
+    divergence_init(&guard, t->model);
+    retain_probe_open(&probe, c, ds, sp);
+    probe.seconds += ug_now() - tg;
     for (int epoch = 0; epoch < c->epochs; epoch++) {
+        tg = ug_now();
+        divergence_epoch_begin(&guard);
+        probe.seconds += ug_now() - tg;
         double acc;
         if (epoch < c->scrub_max_epochs) {
-            if (!scrub_pass(c, t, teacher, lf, epoch, 1, out, &acc)) break;
+            if (!scrub_pass(c, t, teacher, lf, epoch, 1, out, &acc, &guard)) break;
             out->forget_acc = acc;
         }
-        if (!scrub_pass(c, t, teacher, lr, epoch, 0, out, &acc)) break;
+        if (!scrub_pass(c, t, teacher, lr, epoch, 0, out, &acc, &guard)) break;
         out->retain_acc = acc;
         out->epochs_done = epoch + 1;
-        if (acc <= 100.0 / K + 1.0) {
-            out->diverged = 1;
-            snprintf(out->reason, sizeof out->reason, "collapsed: retain accuracy %.2f%% (chance %.2f%%) after epoch %d",
-                     acc, 100.0 / K, epoch + 1);
-            break;
-        }
+        if (unlearn_guard_epoch_end(&guard, &probe, t, epoch, out)) break;
     }
-    out->rte_s = dist_max_f64(ug_now() - t_start);
+    out->rte_s = dist_max_f64(ug_now() - t_start - probe.seconds);
     out->timers = t->timers;
+    divergence_free(&guard);
+    retain_probe_close(&probe);
     model_destroy(teacher);
     loader_destroy(lr);
     loader_destroy(lf);

@@ -87,8 +87,8 @@ expect_fail() {   # NAME WORDS -- command...
 }
 if [ -f "$D/original/model.h5" ]; then
     U=(bin/ugradsl unlearn --config inputs/demo-digits.ini --model "$D/original/model.h5" --data "$D/digits.h5" --output "$T/bad")
-    expect_fail p_range "--p must be in" -- "${U[@]}" --split "$D/split.h5" --method ugradsl --p 1.5
-    expect_fail alpha_range "--alpha must be <= 1" -- "${U[@]}" --split "$D/split.h5" --method ugradsl --alpha 2
+    expect_fail p_range "--p: '1.5' is outside" -- "${U[@]}" --split "$D/split.h5" --method ugradsl --p 1.5
+    expect_fail alpha_range "--alpha: '2' is outside" -- "${U[@]}" --split "$D/split.h5" --method ugradsl --alpha 2
     expect_fail unknown_method "unknown --method" -- "${U[@]}" --split "$D/split.h5" --method forget-it
     bin/ugradsl pack --from digits-csv --test-fraction 0.3 --output "$T/other.h5" > /dev/null 2>&1
     bin/ugradsl split --data "$T/other.h5" --output "$T/other-split.h5" --paradigm class --classes 3 > /dev/null 2>&1
@@ -106,7 +106,8 @@ if [ -f "$D/original/model.h5" ]; then
     mpirun -np 2 --oversubscribe bin/ugradsl unlearn --config inputs/demo-digits.ini --method ft --epochs 100000 \
         --model "$D/original/model.h5" --data "$D/digits.h5" --split "$D/split.h5" --output "$T/sig" > "$T/sig.log" 2>&1 &
     pid=$!
-    for _ in $(seq 100); do grep -q "unlearn epoch" "$T/sig.log" 2>/dev/null && break; sleep 0.2; done
+    # ready: the first epoch's progress line (every rank is stepping), polled for as long as the run lives
+    while kill -0 $pid 2>/dev/null && ! grep -q "unlearn epoch" "$T/sig.log" 2>/dev/null; do sleep 0.1; done
     pkill -USR1 -f "bin/ugradsl unlearn.*$T/sig"
     wait $pid; rc=$?
     if [ $rc -eq 75 ] && [ ! -e "$T/sig/metrics.json" ] && [ ! -e "$T/sig/model.h5" ]; then echo "PASS signal_requeue"
