@@ -315,21 +315,23 @@ static void apply_config(const char* command, OptSpec* specs, const char* path, 
     free(text);
 }
 
+void opts_print_option(FILE* f, const OptSpec* s) {
+    char left[96];
+    snprintf(left, sizeof left, "--%s%s%s", s->name, s->metavar ? " " : "", s->metavar ? s->metavar : "");
+    char def[128] = "";
+    switch (s->type) {
+    case OPT_STR: if (*(char**)s->dest) snprintf(def, sizeof def, " [default: %s]", *(char**)s->dest); break;
+    case OPT_INT: snprintf(def, sizeof def, " [default: %d]", *(int*)s->dest); break;
+    case OPT_INT64: snprintf(def, sizeof def, " [default: %lld]", (long long)*(int64_t*)s->dest); break;
+    case OPT_DOUBLE: snprintf(def, sizeof def, " [default: %g]", *(double*)s->dest); break;
+    case OPT_FLAG: break;
+    }
+    fprintf(f, "  %-28s %s%s\n", left, s->help, def);
+}
+
 static void print_help(const char* command, const char* usage_line, const char* description, OptSpec* specs) {
     printf("usage: ugradsl %s %s\n\n%s\n\noptions:\n", command, usage_line, description);
-    for (OptSpec* s = specs; s->name; s++) {
-        char left[96];
-        snprintf(left, sizeof left, "--%s%s%s", s->name, s->metavar ? " " : "", s->metavar ? s->metavar : "");
-        char def[128] = "";
-        switch (s->type) {
-        case OPT_STR: if (*(char**)s->dest) snprintf(def, sizeof def, " [default: %s]", *(char**)s->dest); break;
-        case OPT_INT: snprintf(def, sizeof def, " [default: %d]", *(int*)s->dest); break;
-        case OPT_INT64: snprintf(def, sizeof def, " [default: %lld]", (long long)*(int64_t*)s->dest); break;
-        case OPT_DOUBLE: snprintf(def, sizeof def, " [default: %g]", *(double*)s->dest); break;
-        case OPT_FLAG: break;
-        }
-        printf("  %-28s %s%s\n", left, s->help, def);
-    }
+    for (OptSpec* s = specs; s->name; s++) opts_print_option(stdout, s);
     printf("  %-28s %s\n", "--config FILE", "INI file; keys are option names (command line wins)");
     printf("  %-28s %s\n", "--help", "show this help");
 }

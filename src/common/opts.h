@@ -10,6 +10,7 @@
 // option without one is an internal error); an integer too large for its type is "out of range".
 #pragma once
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/json.h"
 
@@ -36,6 +37,9 @@ void opts_write_json(JsonWriter* j, const char* key, const OptSpec* specs);
 // Sets option `name` from text as `--name value` on the command line would (same parsing and errors, marks it
 // set).  For a command that runs another's options table with some values fixed (Retrain runs train's recipe).
 void opts_set(const char* command, OptSpec* specs, const char* name, const char* value);
+
+// One line of --help for option s (name, metavar, help, the default now in its destination).
+void opts_print_option(FILE* f, const OptSpec* s);
 
 // True when option `name` was set by config or command line.
 int opts_was_set(const OptSpec* specs, const char* name);

@@ -3,21 +3,6 @@
 
 #include "unlearn/registry.h"
 
-// One option line, in the layout of opts_parse's --help.
-static void help_line(FILE* f, const OptSpec* s) {
-    char left[96];
-    snprintf(left, sizeof left, "--%s%s%s", s->name, s->metavar ? " " : "", s->metavar ? s->metavar : "");
-    char def[128] = "";
-    switch (s->type) {
-    case OPT_STR: if (*(char**)s->dest) snprintf(def, sizeof def, " [default: %s]", *(char**)s->dest); break;
-    case OPT_INT: snprintf(def, sizeof def, " [default: %d]", *(int*)s->dest); break;
-    case OPT_INT64: snprintf(def, sizeof def, " [default: %lld]", (long long)*(int64_t*)s->dest); break;
-    case OPT_DOUBLE: snprintf(def, sizeof def, " [default: %g]", *(double*)s->dest); break;
-    case OPT_FLAG: break;
-    }
-    fprintf(f, "  %-28s %s%s\n", left, s->help, def);
-}
-
 static const OptSpec* spec_named(const OptSpec* specs, const char* name) {
     for (; specs->name; specs++)
         if (!strcmp(specs->name, name)) return specs;
@@ -43,7 +28,7 @@ static int group_first_seen(int i) {
 void method_print_help(FILE* f, const char* usage_line, const char* description, const OptSpec* specs,
                        int n_common) {
     fprintf(f, "usage: ugradsl unlearn %s\n\n%s\n\noptions:\n", usage_line, description);
-    for (int i = 0; i < n_common; i++) help_line(f, &specs[i]);
+    for (int i = 0; i < n_common; i++) opts_print_option(f, &specs[i]);
     fprintf(f, "  %-28s %s\n", "--config FILE", "INI file; keys are option names (command line wins)");
     fprintf(f, "  %-28s %s\n", "--help", "show this help");
     fprintf(f, "  %-28s %s\n", "--help-markdown", "print the method section of docs/CLI.md (from the method registry)");
@@ -55,7 +40,7 @@ void method_print_help(FILE* f, const char* usage_line, const char* description,
         fprintf(f, ":\n");
         for (int r = 0; r < g->n; r++) {
             const OptSpec* s = spec_named(specs, g->rows[r].name);
-            if (s) help_line(f, s);
+            if (s) opts_print_option(f, s);
         }
     }
     fprintf(f, "\nmethods (--method NAME; [unlearn.NAME] sections apply to that method only):\n");
