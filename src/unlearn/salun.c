@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/atomic_file.h"
+#include "common/h5attr.h"
 #include "common/util.h"
 #include "dist/dist.h"
 #include "nn/ops.h"
@@ -81,21 +82,8 @@ void salun_mask_save(const char* path, const uint8_t* mask, const Model* m, doub
     hid_t d = H5Dcreate2(f, "mask", H5T_NATIVE_UINT8, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5_CHECK(d);
     H5_CHECK(H5Dwrite(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, mask));
-    hid_t scalar = H5Screate(H5S_SCALAR);
-    H5_CHECK(scalar);
-    hid_t a = H5Acreate2(f, "fraction", H5T_NATIVE_DOUBLE, scalar, H5P_DEFAULT, H5P_DEFAULT);
-    H5_CHECK(a);
-    H5_CHECK(H5Awrite(a, H5T_NATIVE_DOUBLE, &fraction));
-    H5_CHECK(H5Aclose(a));
-    hid_t st = H5Tcopy(H5T_C_S1);
-    H5_CHECK(st);
-    H5_CHECK(H5Tset_size(st, strlen(desc) + 1));
-    a = H5Acreate2(f, "model", st, scalar, H5P_DEFAULT, H5P_DEFAULT);
-    H5_CHECK(a);
-    H5_CHECK(H5Awrite(a, st, desc));
-    H5_CHECK(H5Aclose(a));
-    H5_CHECK(H5Tclose(st));
-    H5_CHECK(H5Sclose(scalar));
+    h5attr_write_f64(f, "fraction", fraction);
+    h5attr_write_str(f, "model", desc);
     H5_CHECK(H5Dclose(d));
     H5_CHECK(H5Sclose(sp));
     H5_CHECK(H5Fclose(f));
