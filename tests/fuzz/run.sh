@@ -34,7 +34,10 @@ is_hdf5()    { case $1 in dataset|split|checkpoint) return 0 ;; *) return 1 ;; e
 #    ...): the file's structure, before we get a handle.  Inside H5Dread / H5Aread it is ours: we can check the
 #    type and size of what we read first.
 # An input that no longer fails when replayed alone (a timeout under load) prints "no longer reproduces".
+# (ASan's interceptors of libc string/memory functions show as frames of the fuzz binary itself, e.g.
+# "in strdup (.../fuzz_split+0x...)": they are skipped like libc, so the caller — libhdf5's H5MM_strdup — is the site.)
 first_frame() { grep -E '^ +#[0-9]+ ' | grep -vE 'interceptor|libc\.so|sysdeps|memmove|memcpy|libclang_rt|compiler-rt|malloc|free|realloc|sanitizer|__asan|fuzzer::' \
+    | grep -vE ' in (str[a-z]*|mem[a-z]*|wcs[a-z]*) \(' \
     | head -1 | sed -E 's/^ +#[0-9]+ 0x[0-9a-f]+ +//; s/ \(BuildId.*//'; }
 crash_site() {
     local rep; rep=$(ASAN_OPTIONS=detect_leaks=$(leaks_of "$3"):allocator_may_return_null=1 TMPDIR=$work \
