@@ -67,11 +67,12 @@ static void evaluate(Model* m, Dataset* ds, const Split* sp, const char* data, c
 // Retrain: `ugradsl train --on retain` with the config's [train] recipe (the same option table and checks as
 // `ugradsl train`), run directly on the open dataset and split, then evaluated like every other method.
 static int run_retrain(CmdContext* cx, const char* config, const char* output, int64_t seed, const RuntimeOpts* rt,
-                       int dev, const EvalOptions* eo, double t_cmd) {
+                       int dev, int allow_diverged, const EvalOptions* eo, double t_cmd) {
     UG_CHECK(config, "unlearn: --method retrain needs --config (the original model's [train] recipe)");
     TrainRecipe r;
     train_recipe_load(&r, config);
     train_recipe_retrain(&r, cx->data_path, cx->split_path, output, seed, rt->device, rt->precision);
+    if (allow_diverged) r.allow_diverged = 1;   // unlearn's --allow-diverged covers its Retrain's training too
     double t0 = ug_now();
     int rc = train_recipe_run(&r, cx);
     double rte = dist_max_f64(ug_now() - t0);
@@ -216,7 +217,7 @@ int cmd_unlearn(int argc, char** argv) {
     if (mi->kind == METHOD_RETRAIN) {
         cmd_context_open(&cx, "unlearn", data, split);
         if (!no_eval) cmd_context_require_eval_split(&cx);
-        int rc = run_retrain(&cx, config_path, output, seed, &rt, dev, &eo, t_cmd);
+        int rc = run_retrain(&cx, config_path, output, seed, &rt, dev, allow_diverged, &eo, t_cmd);
         cmd_context_close(&cx);
         run_dir_release(&rd);
         free(config_text);

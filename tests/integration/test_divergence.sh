@@ -6,6 +6,9 @@
 #   diverge_allow         --allow-diverged: exit 0, still marked in metrics.json
 #   diverge_train         train --lr 10 (constant): collapses -> exit 3, train.json "diverged": true
 #   diverge_train_nan     train --lr 1e6: NaN/Inf -> exit 3, model.h5 finite (the epoch's copy)
+#   diverge_retrain_allow unlearn --method retrain --allow-diverged with a [train] recipe that collapses (lr 10,
+#                         constant): exit 0 (the flag reaches Retrain's training), train.json "diverged": true; without
+#                         the flag: exit 3
 #   diverge_normal        the demo's GA and training: exit 0, not marked (the collapse rule does not trip)
 set -u
 cd "$(dirname "$0")/../.."
@@ -14,7 +17,7 @@ PY=/usr/bin/python3
 export OMP_NUM_THREADS=1
 CFG=inputs/demo-digits.ini
 CSV=/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz
-names="diverge_collapse diverge_nonfinite diverge_plus diverge_allow diverge_train diverge_train_nan diverge_normal"
+names="diverge_collapse diverge_nonfinite diverge_plus diverge_allow diverge_train diverge_train_nan diverge_retrain_allow diverge_normal"
 if [ ! -f "$CSV" ]; then for n in $names; do echo "SKIP $n: $CSV absent (python3-sklearn)"; done; exit 0; fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -59,6 +62,12 @@ TR=($BIN train --config $CFG --data "$T/digits.h5" --split "$T/split.h5" --on al
 "${TR[@]}" --lr 10 --lr-schedule constant --epochs 5 --output "$T/train10" > "$T/train10.log" 2>&1
 check diverge_train "$T/train10" $? 3 1 train.json
 "${TR[@]}" --lr 1e6 --epochs 2 --output "$T/train1e6" > "$T/train1e6.log" 2>&1; check diverge_train_nan "$T/train1e6" $? 3 1 train.json
+sed -e 's/^lr *=.*/lr = 10/' -e 's/^lr-schedule *=.*/lr-schedule = constant/' $CFG > "$T/collapse.ini"   # [train]: lr 10, constant
+R=($BIN unlearn --config "$T/collapse.ini" --method retrain --data "$T/digits.h5" --split "$T/split.h5" --no-eval)
+"${R[@]}" --output "$T/rt3" > "$T/rt3.log" 2>&1; rc3=$?
+"${R[@]}" --allow-diverged --output "$T/rt0" > "$T/rt0.log" 2>&1; rc0=$?
+if [ $rc3 -eq 3 ]; then check diverge_retrain_allow "$T/rt0" $rc0 0 1 train.json
+else echo "FAIL diverge_retrain_allow: without --allow-diverged the collapsing Retrain exited $rc3, not 3"; fi
 "${U[@]}" --method ga --output "$T/ga" > "$T/ga.log" 2>&1; rc=$?
 out=$(check diverge_normal "$T/ga" $rc 0 0 metrics.json)
 if [[ $out == PASS* ]]; then check diverge_normal "$T/original" 0 0 0 train.json; else echo "$out"; fi
