@@ -222,7 +222,9 @@ sweep_case
 # resumes from its checkpoint and must end with the uninterrupted run's model and metrics.
 failure_case() {
     local name=node_failure_requeue problems="" ini=$TMP/long.ini ref int st t0 waited
-    sed 's/^epochs = 30$/epochs = 40/' "$demo_ini" > "$ini"
+    # Long enough that the node dies mid-training on a quiet machine too: with 40 epochs (~2 s) the first attempt
+    # could finish training before kill-node landed, and the requeued job then only evaluated (nothing to resume).
+    sed 's/^epochs = 30$/epochs = 300/' "$demo_ini" > "$ini"
     local common=(--config "$ini" --data "$TMP/data.h5" --split "$TMP/split.h5" --seed 1)
     local flags=(--parsable -N2 --ntasks-per-node=1 --requeue --open-mode=append)
     ref=$("${C[@]}" sbatch "${flags[@]}" -o "$TMP/fref.log" "$ROOT/jobs/retrain.sbatch" --out "$TMP/fref" "${common[@]}")
@@ -254,7 +256,8 @@ failure_case() {
     [ "$st" = COMPLETED ] || { fail $name "requeued job $int ended '$st': $(tail -n 4 "$TMP/fint.log" | tr '\n' ' ')"; return; }
     local restarts; restarts=$("${C[@]}" scontrol show job "$int" -o | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p')
     [ "${restarts:-0}" -ge 1 ] || problems+="job was not requeued (Restarts=${restarts:-?}); "
-    grep -qE "resuming from '?$TMP/fint/checkpoint.h5" "$TMP/fint.log" || problems+="the requeued job did not resume from its checkpoint; "
+    grep -qE "resuming from '?$TMP/fint/checkpoint.h5" "$TMP/fint.log" ||
+        problems+="the requeued job did not resume from its checkpoint ($(grep -cE '^epoch [0-9]+/' "$TMP/fint.log") epoch lines; $(grep -E '^\[.*\] (run|resuming)' "$TMP/fint.log" | tail -n 2 | cut -c1-120 | tr '\n' ' ')); "
     local a b
     a=$(checksum "$TMP/fref/model.h5"); b=$(checksum "$TMP/fint/model.h5")
     [ -n "$a" ] && [ "$a" = "$b" ] || problems+="final model differs from the uninterrupted run's (checksum '$a' vs '$b'); "
