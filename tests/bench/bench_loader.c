@@ -219,6 +219,20 @@ static void bench_cifar(const char* path, const char* name, int epochs) {
 // one rank with one worker thread per core, images per CPU-second of the process (the number compared with
 // torchvision's DataLoader with one worker process per core, measured the same way: tools/bench-data.sh),
 // and its wall rate / cores.
+// The training loader of the ImageNet-sized benchmarks: RandomResizedCrop(224) + flip, batch 64, no prefetch thread.
+static LoaderConfig rrc224_config(void) {
+    LoaderConfig cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.split = "train";
+    cfg.global_batch = 64;
+    cfg.shuffle = 1;
+    cfg.augment = AUG_RRC_FLIP;
+    cfg.out_h = cfg.out_w = 224;
+    cfg.seed = 1;
+    cfg.no_prefetch = 1;
+    return cfg;
+}
+
 static void bench_imagenet(const char* dir, int n) {
     char h5[4200];
     snprintf(h5, sizeof h5, "%s/imagenet.h5", dir);
@@ -230,15 +244,7 @@ static void bench_imagenet(const char* dir, int n) {
     printf("bench: loader_imagenet_mean_jpeg_bytes %.0f B\n", mean_bytes);
     Dataset ds;
     dataset_open(&ds, h5, MPI_COMM_NULL);
-    LoaderConfig cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.split = "train";
-    cfg.global_batch = 64;
-    cfg.shuffle = 1;
-    cfg.augment = AUG_RRC_FLIP;
-    cfg.out_h = cfg.out_w = 224;
-    cfg.seed = 1;
-    cfg.no_prefetch = 1;
+    LoaderConfig cfg = rrc224_config();
     double cpu_rate, wall = run(&ds, cfg, 2, &cpu_rate);
     printf("bench: loader_imagenet_train %.0f img/s\n", cpu_rate);
     cfg.no_prefetch = 0;
@@ -298,15 +304,7 @@ int main(int argc, char** argv) {
            jpeg_n, mean_bytes / 1024);
     Dataset ds;
     dataset_open(&ds, jpeg, MPI_COMM_NULL);
-    LoaderConfig cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.split = "train";
-    cfg.global_batch = 64;
-    cfg.shuffle = 1;
-    cfg.augment = AUG_RRC_FLIP;
-    cfg.out_h = cfg.out_w = 224;
-    cfg.seed = 1;
-    cfg.no_prefetch = 1;
+    LoaderConfig cfg = rrc224_config();
     double cpu_rate, wall = run(&ds, cfg, 2, &cpu_rate);
     printf("bench: loader_jpeg224 %.0f img/s\n", cpu_rate);
     printf("bench: loader_jpeg224_wall %.0f img/s\n", wall);
