@@ -215,10 +215,6 @@ static void bench_cifar(const char* path, const char* name, int epochs) {
     dataset_close(&ds);
 }
 
-// loader_imagenet_train / _eval: per core = images per CPU-second of the single-threaded loader; _allcores:
-// one rank with one worker thread per core, images per CPU-second of the process (the number compared with
-// torchvision's DataLoader with one worker process per core, measured the same way: tools/bench-data.sh),
-// and its wall rate / cores.
 // The training loader of the ImageNet-sized benchmarks: RandomResizedCrop(224) + flip, batch 64, no prefetch thread.
 static LoaderConfig rrc224_config(void) {
     LoaderConfig cfg;
@@ -233,6 +229,10 @@ static LoaderConfig rrc224_config(void) {
     return cfg;
 }
 
+// loader_imagenet_train / _eval: per core = images per CPU-second of the single-threaded loader; _allcores:
+// one rank with one worker thread per core, images per CPU-second of the process (the number compared with
+// torchvision's DataLoader with one worker process per core, measured the same way: tools/bench-data.sh),
+// and its wall rate / cores.
 static void bench_imagenet(const char* dir, int n) {
     char h5[4200];
     snprintf(h5, sizeof h5, "%s/imagenet.h5", dir);
