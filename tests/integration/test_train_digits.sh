@@ -19,22 +19,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 $BIN pack --from digits-csv --output "$T/digits.h5" > "$T/pack.log" 2>&1 || { echo "FAIL digits_accuracy: pack failed"; cat "$T/pack.log" >&2; exit 1; }
 
-# same_params A.h5 B.h5: 0 when /model and /optimizer arrays are bit-identical
-same_params() {
-    $PY - "$1" "$2" <<'PYEOF'
-import sys, h5py, numpy as np
-a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
-bad = []
-for g in ("model", "optimizer"):
-    for k in a[g]:
-        x, y = np.asarray(a[g][k][()]), np.asarray(b[g][k][()])
-        if x.shape != y.shape or x.tobytes() != y.tobytes():
-            bad.append(g + "/" + k)
-if bad:
-    print("differ:", ", ".join(bad[:5]), "(%d)" % len(bad), file=sys.stderr)
-    sys.exit(1)
-PYEOF
-}
+. tests/lib_same_params.sh   # same_params A.h5 B.h5: 0 when /model and /optimizer are bit-identical
 
 # 1. accuracy and time
 start=$(date +%s.%N)
