@@ -13,6 +13,8 @@
 #                      needs that model: run the command again once runs/cifar10-classwise/original/DONE exists)
 #     --dry-run        check and print what would be submitted; submit nothing (no data extraction, no Slurm start)
 #     --no-order       leave Slurm's order (submission order) instead of the one below
+#     --configs DIR    read DIR/cifar10-{classwise,random}.ini instead of inputs/ (e.g. configs with the sweeps'
+#                      choices pinned: tools/chosen_ini.py; the run directories keep their names)
 # Order (priorities of the queued jobs): the rows the paper's claims need first — class-wise GA, FT, RL,
 # UGradSL, UGradSL+ (sweeps and seeds), then the random experiment's Retrain and the same rows there — then the
 # self-adaptive-α variants, then the further baselines (one seed each).
@@ -26,6 +28,7 @@ slurm_dir=""
 wait_original=1
 dry=0
 order=1
+configs=inputs
 while [ $# -gt 0 ]; do
     case $1 in
     --tar) [ $# -ge 2 ] || die "--tar needs a file"; tar_file=$2; shift 2 ;;
@@ -33,6 +36,7 @@ while [ $# -gt 0 ]; do
     --no-wait) wait_original=0; shift ;;
     --dry-run) dry=1; shift ;;
     --no-order) order=0; shift ;;
+    --configs) [ $# -ge 2 ] || die "--configs needs a directory"; configs=$2; shift 2 ;;
     -h|--help) sed -n '2,/^[^#]/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (tools/cifar10.sh --help)" ;;
     esac
@@ -114,8 +118,9 @@ apply_order() {
 
 dry_flag=()
 [ $dry -eq 0 ] || dry_flag=(--dry-run)
-echo "cifar10: class-wise experiment (inputs/cifar10-classwise.ini)"
-jobs/pipeline.sh "${dry_flag[@]}" --methods "$METHODS" --seeds "$SEEDS" inputs/cifar10-classwise.ini
+for e in classwise random; do [ -r "$configs/cifar10-$e.ini" ] || die "$configs/cifar10-$e.ini not readable"; done
+echo "cifar10: class-wise experiment ($configs/cifar10-classwise.ini)"
+jobs/pipeline.sh "${dry_flag[@]}" --methods "$METHODS" --seeds "$SEEDS" "$configs/cifar10-classwise.ini"
 apply_order
 
 orig=runs/cifar10-classwise/original
@@ -131,8 +136,8 @@ if [ ! -f "$orig/DONE" ]; then
         sleep 60
     done
 fi
-echo "cifar10: random 10% experiment (inputs/cifar10-random.ini, sharing $orig)"
-jobs/pipeline.sh "${dry_flag[@]}" --original "$orig" --methods "$METHODS" --seeds "$SEEDS" inputs/cifar10-random.ini
+echo "cifar10: random 10% experiment ($configs/cifar10-random.ini, sharing $orig)"
+jobs/pipeline.sh "${dry_flag[@]}" --original "$orig" --methods "$METHODS" --seeds "$SEEDS" "$configs/cifar10-random.ini"
 apply_order
 echo "cifar10: submitted.  Progress: make cifar10-status; when every job has ended: make cifar10-results (docs/results/cifar10.md)"
 [ $dry -eq 1 ] || /usr/bin/python3 tools/cifar10_status.py 2>/dev/null || true
