@@ -83,8 +83,11 @@ PAPER = {
 SMALL_FRACTION = 0.10   # "a small fraction of Retrain's RTE": the paper has 0.9% (class-wise) and 1.8% (random)
 
 
+PROG = "cifar10_results"   # the name in messages (a tool importing this module sets its own)
+
+
 def die(msg, code=2):
-    print(f"cifar10_results: error: {msg}", file=sys.stderr)
+    print(f"{PROG}: error: {msg}", file=sys.stderr)
     sys.exit(code)
 
 
@@ -239,6 +242,33 @@ def expected_runs(exp, methods, seeds):
                 if mo and not mo.group(1).startswith("sweep-"):
                     want.add((mo.group(1).lower(), mo.group(2)))
     return want
+
+
+def load_experiment(exp, methods=None, seeds=None):
+    """One experiment's finished runs (DONE and metrics.json) and their rows, and what is still missing:
+    ({"dir", "want", "runs", "rows", "missing", "n_done"}, warnings).  A run made with other arguments than its
+    sweep chose is left out (so counted as missing), with a line on stderr; tools/cifar10_mia19_results.py reads
+    its experiments through this too."""
+    want = expected_runs(exp, methods, seeds)
+    runs, warnings = [], []
+    for d in run_dirs(exp):
+        if finished(d):
+            if unrecorded(exp, d):
+                warnings.append(f"{os.path.relpath(d, exp)} has no record of its arguments (d/args or metrics.json "
+                                "options; made before runs kept one): its sweep's choice cannot be checked against it")
+            why = stale(exp, d)
+            if why:   # counted as missing: its numbers are not of the chosen hyper-parameters
+                print(f"{PROG}: {why}", file=sys.stderr)
+                continue
+            runs.append(load_run(os.path.join(d, "metrics.json")))
+    have = {(r["method"], str(r["seed"]) if r["method"] != "original" else None) for r in runs}
+    missing = sorted(want - have, key=lambda x: (rank(x[0]), x[0], x[1] or ""))
+    rows = build_rows(runs)
+    warnings += cross_check(exp, rows)
+    n_done = {}
+    for m, _ in have:
+        n_done[m] = n_done.get(m, 0) + 1
+    return {"dir": exp, "want": want, "runs": runs, "rows": rows, "missing": missing, "n_done": n_done}, warnings
 
 
 # ---- rows (as src/metrics/report.c) ----
@@ -731,27 +761,9 @@ def main():
         exp = paths[key]
         if not os.path.isdir(exp):
             die(f"{exp}: no such run directory (give --{key} DIR)")
-        want = expected_runs(exp, a.methods, a.seeds)
-        runs = []
-        for d in run_dirs(exp):
-            if finished(d):
-                if unrecorded(exp, d):
-                    warnings.append(f"{os.path.relpath(d, exp)} has no record of its arguments (d/args or metrics.json "
-                                    "options; made before runs kept one): its sweep's choice cannot be checked against it")
-                why = stale(exp, d)
-                if why:   # counted as missing: its numbers are not of the chosen hyper-parameters
-                    print(f"cifar10_results: {why}", file=sys.stderr)
-                    continue
-                runs.append(load_run(os.path.join(d, "metrics.json")))
-        have = {(r["method"], str(r["seed"]) if r["method"] != "original" else None) for r in runs}
-        missing = sorted(want - have, key=lambda x: (rank(x[0]), x[0], x[1] or ""))
-        missing_total += len(missing)
-        rows = build_rows(runs)
-        warnings += cross_check(exp, rows)
-        n_done = {}
-        for m, s in have:
-            n_done[m] = n_done.get(m, 0) + 1
-        exps[key] = {"dir": exp, "want": want, "runs": runs, "rows": rows, "missing": missing, "n_done": n_done}
+        exps[key], notes = load_experiment(exp, a.methods, a.seeds)
+        missing_total += len(exps[key]["missing"])
+        warnings += notes
     for w in warnings:
         print(f"cifar10_results: warning: {w}", file=sys.stderr)
     if missing_total and not a.partial:
