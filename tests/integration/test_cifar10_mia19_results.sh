@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# tools/cifar10_mia19_results.py on a made-up run tree of tools/cifar10_mia19.sh (metrics.json in the real format,
+# DONE markers, classes 1/3/8, U-LiRA results, issue-8 rows), no ../shared and no bin/ugradsl needed:
+#   table_values    the class-wise GA row: UA, MIA with its interval and † (1/3), threshold AUC and TPRs, Avg. Gap
+#                   (hand-computed), seeds; the same numbers in cifar10-mia19.json
+#   flips           † only on the row whose run flips, the legend under both tables
+#   old_vs_new      issue 8's MIA (with its own †) beside the new one, Avg. Gap old and new, issue 8's verdict
+#   class_verdicts  per class: the table against that class's Retrain and VERDICT lines that follow the numbers
+#                   (class 1 holds, class 3 does not, class 8 cannot be judged: its UGradSL has not finished)
+#   ulira           the U-LiRA table, `train` first, K and pool, the cost from train.json and the shadow logs, the
+#                   0.1% FPR caveat
+#   partial         missing runs: PARTIAL title and banner naming them, rows marked; once all is there, no PARTIAL;
+#                   an empty tree still gives a page; a missing --runs is an error; no temp files left
+set -u
+cd "$(dirname "$0")/../.."
+PY=/usr/bin/python3
+TOOL=tools/cifar10_mia19_results.py
+T=test_cifar10_mia19_results
+cases="table_values flips old_vs_new class_verdicts ulira partial"
+if ! $PY -c "import json" 2>/dev/null; then for c in $cases; do echo "SKIP $T/$c: needs /usr/bin/python3"; done; exit 0; fi
+TMP=$(mktemp -d)
+trap '[ -n "${UG_TEST_KEEP:-}" ] && echo "kept $TMP" >&2 || rm -rf "$TMP"' EXIT
+
+$PY - "$TMP/runs" "$TMP" <<'PYEOF' || { for c in $cases; do echo "FAIL $T/$c: could not make the fake run tree"; done; exit 1; }
+import json, os, sys
+runs, tmp = sys.argv[1], sys.argv[2]
+M6 = ["ft", "ga", "ugradsl", "ugradsl+", "ugradsl@adaptive-neg", "ugradsl+@adaptive-neg"]
+# (UA, MIA, RA, TA, add_MIA, rte_s, thr_auc, tpr_1e-2, tpr_1e-3) per seed; Retrain is the reference
+MAIN = {
+    "retrain": [(100, 100, 92, 86, 98, 1200, .30, .001, 0), (100, 100, 92, 86, 98, 1300, .30, .001, 0),
+                (100, 100, 92, 86, 98, 1250, .30, .001, 0)],
+    "ga": [(20, 10, 80, 75, 60, 30, .60, .05, .01), (30, 20, 82, 77, 62, 32, .70, .07, .02),
+           (25, 15, 81, 76, 61, 31, .65, .06, .015)],
+    "ugradsl": [(90, 95, 90, 84, 95, 40, .35, .002, 0)] * 3,
+    "ft": [(95, 99, 91, 85, 96, 300, .32, .002, 0)] * 3,
+    "ugradsl+": [(99, 99, 91, 85, 97, 90, .31, .001, 0)] * 3,
+    "ugradsl@adaptive-neg": [(95, 96, 91, 85, 96, 41, .33, .001, 0)] * 3,
+    "ugradsl+@adaptive-neg": [(98, 99, 91, 85, 97, 91, .31, .001, 0)] * 3,
+}
+C1 = {"retrain": (100, 100, 90, 85, 97, 1000), "ga": (30, 20, 80, 75, 60, 30), "ugradsl": (95, 96, 89, 84, 95, 40),
+      "ugradsl+": (99, 99, 89, 84, 96, 90), "ft": (90, 95, 90, 85, 90, 300),
+      "ugradsl@adaptive-neg": (96, 97, 89, 84, 95, 41), "ugradsl+@adaptive-neg": (99, 99, 89, 84, 96, 91)}
+C3 = dict(C1, ga=C1["ugradsl"], ugradsl=C1["ga"])   # GA and UGradSL swapped: "UGradSL below GA" does not hold
+C8 = {k: v for k, v in C1.items() if k != "ugradsl"}  # UGradSL not finished
+
+def write(exp, method, seed, v, d, flip=False):
+    v = tuple(v) + (None,) * (9 - len(v))
+    m = {"format": "ugradsl-metrics", "format_version": 1, "method": method, "seed": seed, "world_size": 2,
+         "split": f"{runs}/{exp}/data/split.h5", "split_name": "split.h5", "diverged": False, "diverged_reason": None,
+         "timing": {"rte_s": v[5], "startup_s": 0.01, "eval_s": 150.0},
+         "metrics": {"UA": v[0], "MIA": v[1], "RA": v[2], "TA": v[3], "add_MIA": v[4], "VA": v[3], "epsilon": None},
+         "counts": {"retain": 40500, "forget": 4500, "test": 9000, "val": 4500},
+         "mia": {"feature": "confidence", "efficacy": v[1], "members": 9000, "nonmembers": 9000,
+                 "member_sampling": {"method": "stratified-random", "seed": seed},
+                 "threshold": {"logit_confidence": {"forget_vs_test": {"auc": v[6], "tpr_at_fpr_1e-2": v[7],
+                                                                      "tpr_at_fpr_1e-3": v[8]}}}
+                 if v[6] is not None else None,
+                 "stability": {"bootstrap": {"lo": v[1] - 1, "hi": v[1] + 1}, "flip": flip}}}
+    os.makedirs(d, exist_ok=True)
+    json.dump(m, open(f"{d}/metrics.json", "w"))
+    open(f"{d}/DONE", "w").write(f"2026-12-06T0{seed}:00:00Z\n")
+
+for exp in ("cifar10-classwise", "cifar10-random"):
+    write(exp, "original", 1, (6, 24, 91, 86, 55, None, .80, .10, .02), f"{runs}/{exp}/original")
+    for method, vals in MAIN.items():
+        for s, v in enumerate(vals, 1):
+            write(exp, method, s, v, f"{runs}/{exp}/{method}/seed-{s}", flip=(method == "ga" and s == 2))
+for c, table in ((1, C1), (3, C3), (8, C8)):
+    exp = f"cifar10-classwise-c{c}"
+    write(exp, "original", 1, (5, 20, 91, 86, 55), f"{runs}/{exp}/original")
+    for method, v in table.items():
+        write(exp, method, 1, v, f"{runs}/{exp}/{method}/seed-1")
+os.makedirs(f"{runs}/cifar10-classwise-c8/ugradsl/seed-1")          # started, not finished
+
+u = f"{runs}/cifar10-random/ulira"
+os.makedirs(f"{u}/logs")
+open(f"{u}/plan.txt", "w").write("ulira-plan 1\nK 8\npool 500\nseed 1\nsplit x\n")
+for m, acc, auc, t2, t3 in (("train", .62, .70, .08, .010), ("ft", .52, .55, .02, .003), ("ga", .55, .60, .04, .005),
+                            ("ugradsl", .51, .53, .015, .002), ("ugradsl+", .50, .51, .012, .001)):
+    json.dump({"format": "ugradsl-ulira", "method": m, "K": 8, "pool": 500, "seed": 1, "pairs": 4000,
+               "accuracy": acc, "auc": auc, "tpr_at_fpr_1e-2": t2, "tpr_at_fpr_1e-3": t3},
+              open(f"{u}/ulira-{m}.json" + (".later" if m.startswith("ugradsl") else ""), "w"))
+for k, w in ((0, 1200.0), (1, 1260.0)):
+    os.makedirs(f"{u}/shadow-{k}/train")
+    json.dump({"wall_s": w}, open(f"{u}/shadow-{k}/train/train.json", "w"))
+open(f"{u}/logs/ulira-shadow-101.out", "w").write(
+    "unlearn: ga done in 99.00 s (RTE; compute 1 s)\n"           # interrupted attempt, requeued: not counted
+    "unlearn: ga done in 30.00 s (RTE; compute 1 s)\nunlearn: ft done in 300.00 s (RTE; compute 1 s)\n")
+open(f"{u}/logs/ulira-shadow-102.out", "w").write("unlearn: ga done in 36.00 s (RTE; compute 1 s)\n")
+
+# issue 8's rows (report.json format), GA flipping in all three runs then
+for key, exp in (("classwise", "cifar10-classwise"), ("random", "cifar10-random")):
+    rows = [{"method": "retrain", "UA": 100, "MIA": 100, "MIA_std": 0, "MIA_lo": 100, "MIA_hi": 100, "RA": 92,
+             "TA": 86, "avg_gap": None, "avg_gap_std": None, "rte_s": 1200, "runs": 3, "mia_flip_runs": 0},
+            {"method": "ga", "UA": 24, "MIA": 19.16, "MIA_std": 1.76, "MIA_lo": 13.06, "MIA_hi": 60.07, "RA": 81,
+             "TA": 77, "avg_gap": 26.72, "avg_gap_std": 0.29, "rte_s": 30, "runs": 3, "mia_flip_runs": 3},
+            {"method": "ugradsl", "UA": 100, "MIA": 100, "MIA_std": 0, "MIA_lo": 82.5, "MIA_hi": 100, "RA": 89,
+             "TA": 83, "avg_gap": 1.87, "avg_gap_std": 0.12, "rte_s": 40, "runs": 3, "mia_flip_runs": 1}]
+    json.dump(rows, open(f"{tmp}/old-{key}.json", "w"))
+PYEOF
+
+run_tool() {   # run_tool OUT: the tool's exit status; output in $TMP/tool.log
+    $PY $TOOL --runs "$TMP/runs" --out "$1" --old-classwise "$TMP/old-classwise.json" \
+        --old-random "$TMP/old-random.json" > "$TMP/tool.log" 2>&1
+}
+rm "$TMP/runs/cifar10-random/ugradsl+/seed-3/DONE"     # still running
+run_tool "$TMP/outp"; rc=$?
+P=$TMP/outp/cifar10-mia19.md
+if [ $rc -ne 0 ] || [ ! -s "$P" ]; then
+    for c in $cases; do echo "FAIL $T/$c: tool exit $rc: $(tail -n 3 "$TMP/tool.log" | tr '\n' ' ')"; done; exit 1
+fi
+section() { awk -v s="$2" 'index($0, s) == 1 { on = 1; print; next } on && /^## / { exit } on' "$1"; }
+
+# ---- table_values: GA class-wise UA 20, 30, 25 -> 25.00 ± 5.00; MIA 15.00 ± 5.00 [14.00, 16.00] † (1/3); Thr. AUC
+# 0.650 ± 0.050; TPR@1% 0.060 ± 0.010; TPR@0.1% 0.015 ± 0.005; RA 81.00 ± 1.00; Avg. Gap (75+85+11+10+37)/5 = 43.60
+why=""
+CW=$(section "$P" "## Results: class-wise (class 0)")
+grep -qF "| GA | 25.00 ± 5.00 | 15.00 ± 5.00 [14.00, 16.00] † (1/3) | 0.650 ± 0.050 | 0.060 ± 0.010 | 0.015 ± 0.005 | 81.00 ± 1.00 | 76.00 ± 1.00 | 61.00 ± 1.00 | 43.60 ± " <<<"$CW" ||
+    why+="[GA row: $(grep '^| GA |' <<<"$CW" | head -1)] "
+grep -q "^| GA | .* | 0.52 ± 0.02 | 3 |$" <<<"$CW" || why+="[GA RTE (min) / seeds: $(grep '^| GA |' <<<"$CW" | head -1)] "
+grep -q "^| Retrain | 100.00 ± 0.00 | .* | 0 (ref) | 20.83 ± 0.83 | 3 |$" <<<"$CW" || why+="[Retrain row: $(grep '^| Retrain |' <<<"$CW" | head -1)] "
+grep -q "^| Original | 6.00 | 24.00 \[23.00, 25.00\] | 0.800 | 0.100 | 0.020 |" <<<"$CW" || why+="[Original row] "
+why+=$($PY - "$TMP/outp/cifar10-mia19.json" <<'PYEOF' 2>&1
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = {o["method"]: o for o in d["experiments"]["classwise"]["rows"]}
+ga = r["ga"]
+def close(a, b, what):
+    if a is None or abs(a - b) > 1e-9: print(f"[json {what}: {a}, want {b}]")
+close(ga["UA"], 25, "GA UA"); close(ga["UA_std"], 5, "GA UA_std"); close(ga["avg_gap"], 43.6, "GA avg_gap")
+close(ga["thr_auc"], .65, "GA thr_auc"); close(ga["thr_tpr_1e-3"], .015, "GA thr_tpr_1e-3")
+if ga["seeds"] != [1, 2, 3] or ga["mia_flip_runs"] != 1: print(f"[json GA seeds/flips {ga['seeds']} {ga['mia_flip_runs']}]")
+close(ga["issue8"]["MIA"], 19.16, "GA issue8 MIA")
+if r["retrain"]["avg_gap"] is not None: print("[json: Retrain's avg_gap not null]")
+PYEOF
+)
+[ -z "$why" ] && echo "PASS $T/table_values" || echo "FAIL $T/table_values: $why"
+
+# ---- flips
+why=""
+main=$(awk '/^\| Method \| UA \|/{on=1} on && !/^\|/{exit} on' <<<"$CW")
+[ "$(grep -c "^| " <<<"$main")" = 9 ] || why+="[main table: $(grep -c "^| " <<<"$main") lines, want a header and 8 rows] "
+grep "^| " <<<"$main" | grep -v "^| GA |" | grep -q "†" && why+="[† on a row without flips in the main table] "
+[ "$(grep -c '^MIA: MIA-Efficacy mean ± std over seeds.*† (k/n)' "$P")" = 2 ] || why+="[MIA legend not under both tables] "
+[ "$(grep -c '^Thr.: the threshold attack on the logit-scaled confidence' "$P")" = 2 ] || why+="[threshold legend not under both tables] "
+[ -z "$why" ] && echo "PASS $T/flips" || echo "FAIL $T/flips: $why"
+
+# ---- old_vs_new
+why=""
+OV=$(awk '/^### class-wise \(class 0\): issue 8 vs now/{on=1} on && /^## /{exit} on' "$P")
+grep -qF "| GA | 19.16 ± 1.76 [13.06, 60.07] † (3/3) | 15.00 ± 5.00 [14.00, 16.00] † (1/3) | 26.72 ± 0.29 | 43.60 ± " <<<"$OV" ||
+    why+="[GA old/new: $(grep '^| GA |' <<<"$OV" | head -1)] "
+grep -q "^| GA | .* | 1.00 |$" <<<"$OV" || why+="[GA max |Δ| of UA, RA, TA (|25-24|, |81-81|, |76-77|) not 1.00] "
+grep -q "^| FT | — | 99.00 ± 0.00 \[98.00, 100.00\] | — |" <<<"$OV" || why+="[a row without issue-8 numbers: $(grep '^| FT |' <<<"$OV" | head -1)] "
+grep -q "^- \*\*UGradSL's Avg. Gap below GA's: holds\.\*\* (issue 8: holds) " <<<"$OV" || why+="[issue 8's verdict beside the new one] "
+[ -z "$why" ] && echo "PASS $T/old_vs_new" || echo "FAIL $T/old_vs_new: $why"
+
+# ---- class_verdicts: class 1: UGradSL gap (5+4+1+1+2)/5 = 2.60, GA (70+80+10+10+37)/5 = 41.40
+why=""
+C=$(section "$P" "## Classes 1, 3 and 8")
+grep -q "^| UGradSL | 95.00 | 96.00 \[95.00, 97.00\] | 89.00 | 84.00 | 2.60 | 1 |$" <<<"$C" || why+="[class 1 UGradSL row] "
+grep -q "^- VERDICT class 1: \*\*UGradSL's Avg. Gap below GA's: holds, but not beyond the seed spread\.\*\* UGradSL 2.60 ± 0.00 (1 seeds) vs GA 41.40 ± 0.00 (1 seeds)" <<<"$C" ||
+    why+="[class 1 UGradSL < GA: $(grep 'VERDICT class 1: .*below GA' <<<"$C")] "
+grep -q "^- VERDICT class 3: \*\*UGradSL's Avg. Gap below GA's: does not hold\.\*\* UGradSL 41.40 " <<<"$C" || why+="[class 3 UGradSL < GA] "
+grep -q "^- VERDICT class 8: \*\*UGradSL's Avg. Gap below GA's: cannot be judged\.\*\* no Avg. Gap for UGradSL" <<<"$C" || why+="[class 8 cannot be judged] "
+grep -q "^- VERDICT class 1: \*\*UGradSL+ at least as close to Retrain as UGradSL: holds" <<<"$C" || why+="[class 1 UGradSL+ vs UGradSL] "
+grep -q "^- VERDICT class 1: \*\*UGradSL's RTE a small fraction of Retrain's: holds\.\*\* UGradSL 0.67 min vs Retrain 16.67 min" <<<"$C" || why+="[class 1 RTE] "
+grep -q "^- VERDICT class 0: \*\*UGradSL's Avg. Gap below GA's: holds" <<<"$C" || why+="[class 0 reference verdict] "
+grep -q "^### Class 0 (reference: seed 1 of the class-wise experiment)" <<<"$C" || why+="[class 0 reference table] "
+# class 0 is seed 1 only: GA UA 20 (not the 3-seed mean 25)
+awk '/^### Class 0/{on=1} /^### Class 1/{on=0} on' <<<"$C" | grep -q "^| GA | 20.00 | 10.00 \[9.00, 11.00\] † (0/1)\?" &&
+    why+="[class 0: a flip that is not seed 1's] "
+awk '/^### Class 0/{on=1} /^### Class 1/{on=0} on' <<<"$C" | grep -q "^| GA | 20.00 | 10.00 \[9.00, 11.00\] | 80.00 | 75.00 |" || why+="[class 0 GA row is not seed 1's] "
+grep -q "^- UGradSL's Avg. Gap below GA's — class 0: holds, but not beyond the seed spread; class 1: holds, but not beyond the seed spread; class 3: does not hold; class 8: cannot be judged\.$" <<<"$C" ||
+    why+="[summary line: $(grep "^- UGradSL's Avg. Gap below GA's —" <<<"$C")] "
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); v={x["claim"]: x["verdict"] for x in d["classes"]["3"]["verdicts"]}; assert v["UGradSL'"'"'s Avg. Gap below GA'"'"'s"] == "does not hold", v' \
+    "$TMP/outp/cifar10-mia19.json" 2>/dev/null || why+="[class verdicts in the JSON] "
+[ -z "$why" ] && echo "PASS $T/class_verdicts" || echo "FAIL $T/class_verdicts: $why"
+
+# ---- ulira (ugradsl, ugradsl+ not scored yet in the partial tree)
+why=""
+U=$(section "$P" "## U-LiRA")
+first=$(grep "^| [a-zA-Z]" <<<"$U" | sed -n 2p)
+[ "$first" = "| train | 62.00 | 0.700 | 0.080 | 0.010 | 4000 |" ] || why+="[first row: $first] "
+grep -q "^| GA | 55.00 | 0.600 | 0.040 | 0.005 | 4000 |$" <<<"$U" || why+="[GA row] "
+grep -q "^| UGradSL | — | — | — | — | not finished |$" <<<"$U" || why+="[unscored method not marked] "
+grep -q "K = 8 shadow models, a pool of 500 samples" <<<"$U" || why+="[K and pool] "
+grep -q "Cost: 2 shadow trainings, 0.68 h in all (20.5 min each, train.json wall_s); FT 1 unlearnings, 5.0 min; GA 2 unlearnings, 1.1 min" <<<"$U" ||
+    why+="[cost: $(grep 'Cost' <<<"$U")] "
+grep -q "about 2000 negatives, so at most 2 false positives at 0.1% FPR" <<<"$U" || why+="[0.1% FPR caveat] "
+[ -z "$why" ] && echo "PASS $T/ulira" || echo "FAIL $T/ulira: $why"
+
+# ---- partial
+why=""
+head -1 "$P" | grep -q " — PARTIAL$" || why+="[title not PARTIAL] "
+grep -q "^- random 10%: 21 of 22 runs done; missing UGradSL+ seed 3$" "$P" || why+="[banner: random] "
+grep -q "^- class-wise (class 0): 22 of 22 runs done$" "$P" || why+="[banner: class-wise] "
+grep -q "^- class 8: 7 of 8 runs done; missing UGradSL seed 1$" "$P" || why+="[banner: class 8] "
+grep -q "^- U-LiRA: 3 of 5 results; missing ugradsl, ugradsl+$" "$P" || why+="[banner: U-LiRA] "
+section "$P" "## Results: random 10%" | grep -q "^| UGradSL+ | .* | 2 (not finished: 2 of 3 runs done) |$" || why+="[row not marked] "
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["partial"] is True and d["missing"]["random"] == [["ugradsl+", "3"]], d["missing"]' \
+    "$TMP/outp/cifar10-mia19.json" 2>/dev/null || why+="[JSON partial/missing] "
+[ "$(ls -A "$TMP/outp" | tr '\n' ' ')" = "cifar10-mia19.json cifar10-mia19.md " ] || why+="[files: $(ls -A "$TMP/outp" | tr '\n' ' ')] "
+# everything landed: no PARTIAL anywhere
+touch "$TMP/runs/cifar10-random/ugradsl+/seed-3/DONE"
+rm -r "$TMP/runs/cifar10-classwise-c8/ugradsl"
+cp -r "$TMP/runs/cifar10-classwise-c1/ugradsl" "$TMP/runs/cifar10-classwise-c8/ugradsl"
+for m in ugradsl ugradsl+; do mv "$TMP/runs/cifar10-random/ulira/ulira-$m.json.later" "$TMP/runs/cifar10-random/ulira/ulira-$m.json"; done
+run_tool "$TMP/outc"; rc=$?
+[ $rc -eq 0 ] || why+="[complete tree: exit $rc] "
+grep -q "PARTIAL" "$TMP/outc/cifar10-mia19.md" && why+="[complete tree marked PARTIAL] "
+grep -q "^| UGradSL+ | 50.00 | 0.510 |" "$TMP/outc/cifar10-mia19.md" || why+="[U-LiRA UGradSL+ row once scored] "
+# an empty tree still gives a page (everything missing); no tree at all is an error that writes nothing
+mkdir "$TMP/empty"
+$PY $TOOL --runs "$TMP/empty" --out "$TMP/oute" --old-classwise "" --old-random "" > "$TMP/e.log" 2>&1 || why+="[empty tree: exit $?] "
+grep -q "^- class-wise (class 0): 0 of 22 runs done; missing Retrain seed 1" "$TMP/oute/cifar10-mia19.md" 2>/dev/null || why+="[empty tree banner] "
+$PY $TOOL --runs "$TMP/none" --out "$TMP/outn" > "$TMP/n.log" 2>&1; rc=$?
+[ $rc -eq 2 ] || why+="[missing --runs: exit $rc, want 2] "
+grep -q "error: --runs $TMP/none: no such directory" "$TMP/n.log" || why+="[missing --runs: message $(head -c 200 "$TMP/n.log")] "
+[ ! -e "$TMP/outn" ] || why+="[missing --runs wrote $TMP/outn] "
+[ -z "$why" ] && echo "PASS $T/partial" || echo "FAIL $T/partial: $why"
