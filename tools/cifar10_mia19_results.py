@@ -295,14 +295,23 @@ def ulira_section(u):
     if not u["results"]:
         L += [f"Not finished: no `ulira-*.json` in `{u['dir']}` yet (the shadows are queued last).", ""]
     else:
-        L += ["| Method | Accuracy (%) | AUC | TPR@1% FPR | TPR@0.1% FPR | Pairs |", "|---|---:|---:|---:|---:|---:|"]
+        L += ["| Method | Accuracy (%) | AUC | TPR@1% FPR | TPR@0.1% FPR | Pairs | AUC − 0.5, share of `train`'s |",
+              "|---|---:|---:|---:|---:|---:|---:|"]
+        tr = u["results"].get("train")
         for m in u["methods"]:
             r = u["results"].get(m)
             if r is None:
-                L.append(f"| {m if m == 'train' else c10.display(m)} | — | — | — | — | not finished |")
+                L.append(f"| {m if m == 'train' else c10.display(m)} | — | — | — | — | not finished | — |")
                 continue
+            # how much of the attack's advantage with nothing forgotten is left after unlearning (0 = none)
+            share = ((r["auc"] - 0.5) / (tr["auc"] - 0.5) if tr and m != "train" and tr["auc"] - 0.5 > 1e-9
+                     else None)
             L.append(f"| {m if m == 'train' else c10.display(m)} | {100 * r['accuracy']:.2f} | {r['auc']:.3f} | "
-                     f"{r['tpr_at_fpr_1e-2']:.3f} | {r['tpr_at_fpr_1e-3']:.3f} | {r['pairs']} |")
+                     f"{r['tpr_at_fpr_1e-2']:.3f} | {r['tpr_at_fpr_1e-3']:.3f} | {r['pairs']} | "
+                     + (f"{r['auc'] - 0.5:+.3f}" + (f", {100 * share:.0f}%" if share is not None else "")) + " |")
+        L += ["", "Last column: the attack's advantage over guessing left after unlearning, as a share of its "
+              "advantage on the shadows before unlearning (0% = the unlearned samples look never trained on; "
+              "100% = nothing forgotten)."]
         L.append("")
     k, pool = u["K"], u["pool"]
     L.append(f"- K = {k if k else '?'} shadow models, a pool of {pool if pool else '?'} samples of D_f; each pool "
@@ -492,7 +501,7 @@ def document(a, exps, old, classes, verdicts, exp_verdicts, ulira, notes, partia
         L += [f"Verdicts of the issue-8 page (computed, as there; Avg. Gap differences against the combined seed "
               f"std):", ""]
         for i, (claim, verdict, text) in enumerate(new_v):
-            was = f" (issue 8: {old_v[i][1]})" if old_v else ""
+            was = f" (issue-8 numbers: {old_v[i][1]})" if old_v else ""
             L.append(f"- **{claim}: {verdict}.**{was} {text}.")
         L.append("")
     L += ["## Classes 1, 3 and 8 (class 0's hyper-parameters)", "",

@@ -12,7 +12,7 @@
 #   partial         missing runs: PARTIAL title and banner naming them, rows marked; once all is there, no PARTIAL;
 #                   an empty tree still gives a page; a missing --runs is an error; no temp files left
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 PY=/usr/bin/python3
 TOOL=tools/cifar10_mia19_results.py
 T=test_cifar10_mia19_results
@@ -152,7 +152,15 @@ grep -qF "| GA | 19.16 ± 1.76 [13.06, 60.07] † (3/3) | 15.00 ± 5.00 [14.00, 
     why+="[GA old/new: $(grep '^| GA |' <<<"$OV" | head -1)] "
 grep -q "^| GA | .* | 1.00 |$" <<<"$OV" || why+="[GA max |Δ| of UA, RA, TA (|25-24|, |81-81|, |76-77|) not 1.00] "
 grep -q "^| FT | — | 99.00 ± 0.00 \[98.00, 100.00\] | — |" <<<"$OV" || why+="[a row without issue-8 numbers: $(grep '^| FT |' <<<"$OV" | head -1)] "
-grep -q "^- \*\*UGradSL's Avg. Gap below GA's: holds\.\*\* (issue 8: holds) " <<<"$OV" || why+="[issue 8's verdict beside the new one] "
+grep -q "^- \*\*UGradSL's Avg. Gap below GA's: holds\.\*\* (issue-8 numbers: holds) " <<<"$OV" || why+="[issue 8's verdict beside the new one] "
+# an "issue 8" file with threshold-attack values (which issue 8 did not have) is named in a warning on the page
+$PY -c 'import json,sys; r=json.load(open(sys.argv[1])); r[1]["thr_auc"]=0.6; json.dump(r, open(sys.argv[2], "w"))' \
+    "$TMP/old-random.json" "$TMP/new-random.json"
+$PY $TOOL --runs "$TMP/runs" --out "$TMP/outw" --old-classwise "$TMP/old-classwise.json" --old-random "$TMP/new-random.json" > "$TMP/w.log" 2>&1 ||
+    why+="[exit $? with a post-issue-19 old file] "
+grep -q "^- $TMP/new-random.json has threshold-attack values, which issue 8's evaluations did not have" "$TMP/outw/cifar10-mia19.md" 2>/dev/null ||
+    why+="[no warning for an old file with threshold values] "
+grep -q "warning: $TMP/old-classwise.json" "$TMP/w.log" && why+="[warning for the real issue-8 file] "
 [ -z "$why" ] && echo "PASS $T/old_vs_new" || echo "FAIL $T/old_vs_new: $why"
 
 # ---- class_verdicts: class 1: UGradSL gap (5+4+1+1+2)/5 = 2.60, GA (70+80+10+10+37)/5 = 41.40
@@ -181,9 +189,9 @@ $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); v={x["claim"]: x["verdi
 why=""
 U=$(section "$P" "## U-LiRA")
 first=$(grep "^| [a-zA-Z]" <<<"$U" | sed -n 2p)
-[ "$first" = "| train | 62.00 | 0.700 | 0.080 | 0.010 | 4000 |" ] || why+="[first row: $first] "
-grep -q "^| GA | 55.00 | 0.600 | 0.040 | 0.005 | 4000 |$" <<<"$U" || why+="[GA row] "
-grep -q "^| UGradSL | — | — | — | — | not finished |$" <<<"$U" || why+="[unscored method not marked] "
+[ "$first" = "| train | 62.00 | 0.700 | 0.080 | 0.010 | 4000 | +0.200 |" ] || why+="[first row: $first] "
+grep -q "^| GA | 55.00 | 0.600 | 0.040 | 0.005 | 4000 | +0.100, 50% |$" <<<"$U" || why+="[GA row: $(grep '^| GA |' <<<"$U")] "
+grep -q "^| UGradSL | — | — | — | — | not finished | — |$" <<<"$U" || why+="[unscored method not marked] "
 grep -q "K = 8 shadow models, a pool of 500 samples" <<<"$U" || why+="[K and pool] "
 grep -q "Cost: 2 shadow trainings, 0.68 h in all (20.5 min each, train.json wall_s); FT 1 unlearnings, 5.0 min; GA 2 unlearnings, 1.1 min" <<<"$U" ||
     why+="[cost: $(grep 'Cost' <<<"$U")] "
