@@ -320,7 +320,7 @@ def ulira_section(u):
     cost = []
     if u["train_s"]:
         cost.append(f"{len(u['train_s'])} shadow trainings, {sum(u['train_s']) / 3600:.2f} h in all "
-                    f"({sum(u['train_s']) / len(u['train_s']) / 60:.1f} min each, train.json wall_s)")
+                    f"({sum(u['train_s']) / len(u['train_s']) / 60:.1f} min each, train.json wall_s: a resumed training counts its last attempt only)")
     for m in u["methods"][1:]:
         ts = u["unlearn_s"].get(m)
         if ts:
