@@ -176,6 +176,39 @@ def load_ulira(d, methods):
     return u
 
 
+def sampling_checks(e, label):
+    """Facts of the runs that the rows do not carry: (warnings for runs evaluated without issue 19's member draw
+    (no mia.member_sampling: the first-N draw), the threshold attack's power on kept data: [(method, seed, AUC)])."""
+    old_draw, power = [], []
+    for r in e["runs"]:
+        try:
+            with open(r["path"]) as f:
+                mia = json.load(f).get("mia") or {}
+        except (OSError, ValueError):
+            mia = {}
+        if not isinstance(mia.get("member_sampling"), dict):
+            old_draw.append(os.path.relpath(os.path.dirname(r["path"]), e["dir"]))
+        auc = c10.jpath(mia, "threshold.logit_confidence.members_vs_test.auc")
+        if c10.fin(auc):
+            power.append((r["method"], r["seed"], auc))
+    notes = [f"{label}: {', '.join(old_draw)}: no mia.member_sampling in metrics.json, so evaluated with the "
+             "first-N member draw of before issue 19: re-evaluate (`ugradsl eval`) before reading its MIA"] if old_draw else []
+    return notes, power
+
+
+def power_line(power):
+    """One sentence on the threshold attack's power on data the model kept (METRICS.md §3: near 0.5, no threshold
+    attack can show anything about D_f either)."""
+    if not power:
+        return None
+    aucs = [a for _, _, a in power]
+    orig = [a for m, _, a in power if m == "original"]
+    return (f"Threshold attack's power on kept data (logit confidence, drawn D_r members vs test, AUC): "
+            + (f"the original {orig[0]:.3f}; " if orig else "")
+            + f"{min(aucs):.3f}–{max(aucs):.3f} over the {len(aucs)} finished runs. Near 0.5 the attack cannot tell "
+            "seen from unseen data even for kept samples, and its D_f columns say nothing (docs/METRICS.md §3).")
+
+
 # ---- claims (the issue-8 page's, per experiment or class) ----
 
 def close_claim(rows, a_name, b_name):
@@ -388,6 +421,12 @@ def main():
     for c in CLASSES:
         classes[c], w = c10.load_experiment(os.path.join(a.runs, f"cifar10-classwise-c{c}"), core, "1")
         notes += w
+    power = {}
+    for key, _, label in EXPERIMENTS:
+        w, power[key] = sampling_checks(exps[key], label)
+        notes += w
+    for c in CLASSES:
+        notes += sampling_checks(classes[c], f"class {c}")[0]
     ulira = load_ulira(os.path.join(a.runs, "cifar10-random", "ulira"), ulira_methods)
     epochs = {key: c10.retrain_epochs(config_for(a.runs, name, name)) for key, name, _ in EXPERIMENTS}
     for c in CLASSES:
@@ -402,12 +441,13 @@ def main():
     n_missing = (sum(len(exps[k]["missing"]) for k in exps) + sum(len(classes[c]["missing"]) for c in CLASSES)
                  + len(ulira["missing"]))
     partial = n_missing > 0
-    md = document(a, exps, old, classes, verdicts, exp_verdicts, ulira, notes, partial)
+    md = document(a, exps, old, classes, verdicts, exp_verdicts, ulira, notes, partial, power)
     doc = {"format": "ugradsl-cifar10-mia19", "generated": now(), "runs": a.runs, "partial": partial,
            "missing": {**{k: [[m, s] for m, s in exps[k]["missing"]] for k in exps},
                        **{f"class{c}": [[m, s] for m, s in classes[c]["missing"]] for c in CLASSES},
                        "ulira": ulira["missing"]},
            "experiments": {k: {"dir": exps[k]["dir"], "rows": rows_json(exps[k], old[k]),
+                               "members_vs_test_auc": [{"method": m, "seed": sd, "auc": v} for m, sd, v in power[k]],
                                "verdicts": [{"claim": c, "verdict": v, "text": t} for c, v, t in exp_verdicts[k][0]],
                                "issue8_verdicts": [{"claim": c, "verdict": v} for c, v, _ in exp_verdicts[k][1]]
                                if exp_verdicts[k][1] else None} for k in exps},
@@ -437,7 +477,7 @@ def shown(path):
     return path if rel.startswith("..") else rel
 
 
-def document(a, exps, old, classes, verdicts, exp_verdicts, ulira, notes, partial):
+def document(a, exps, old, classes, verdicts, exp_verdicts, ulira, notes, partial, power):
     L = ["# CIFAR-10 re-measured (issue 19): unbiased MIA members, threshold attacks, classes 1/3/8, U-LiRA"
          + (" — PARTIAL" if partial else ""), ""]
     if partial:
@@ -485,6 +525,8 @@ def document(a, exps, old, classes, verdicts, exp_verdicts, ulira, notes, partia
     for key, _, label in EXPERIMENTS:
         e = exps[key]
         L += [f"## Results: {label}", "", main_table(e), "", c10.MIA_FOOTNOTE, "", THR_FOOTNOTE, ""]
+        if power_line(power[key]):
+            L += [power_line(power[key]), ""]
         if any(r["diverged"] for r in e["runs"]):
             L += ["‡ at least one run diverged (diverged_reason in its metrics.json).", ""]
         if e["missing"]:

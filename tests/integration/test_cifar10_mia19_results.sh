@@ -3,7 +3,8 @@
 # DONE markers, classes 1/3/8, U-LiRA results, issue-8 rows), no ../shared and no bin/ugradsl needed:
 #   table_values    the class-wise GA row: UA, MIA with its interval and † (1/3), threshold AUC and TPRs, Avg. Gap
 #                   (hand-computed), seeds; the same numbers in cifar10-mia19.json
-#   flips           † only on the row whose run flips, the legend under both tables
+#   flips           † only on the row whose run flips, the legend under both tables; the threshold attack's power on
+#                   kept data; a run evaluated without issue 19's member draw is named in a warning
 #   old_vs_new      issue 8's MIA (with its own †) beside the new one, Avg. Gap old and new, issue 8's verdict
 #   class_verdicts  per class: the table against that class's Retrain and VERDICT lines that follow the numbers
 #                   (class 1 holds, class 3 does not, class 8 cannot be judged: its UGradSL has not finished)
@@ -53,7 +54,8 @@ def write(exp, method, seed, v, d, flip=False):
          "mia": {"feature": "confidence", "efficacy": v[1], "members": 9000, "nonmembers": 9000,
                  "member_sampling": {"method": "stratified-random", "seed": seed},
                  "threshold": {"logit_confidence": {"forget_vs_test": {"auc": v[6], "tpr_at_fpr_1e-2": v[7],
-                                                                      "tpr_at_fpr_1e-3": v[8]}}}
+                                                                      "tpr_at_fpr_1e-3": v[8]},
+                                                   "members_vs_test": {"auc": 0.55 if method == "original" else 0.52}}}
                  if v[6] is not None else None,
                  "stability": {"bootstrap": {"lo": v[1] - 1, "hi": v[1] + 1}, "flip": flip}}}
     os.makedirs(d, exist_ok=True)
@@ -71,6 +73,8 @@ for c, table in ((1, C1), (3, C3), (8, C8)):
     for method, v in table.items():
         write(exp, method, 1, v, f"{runs}/{exp}/{method}/seed-1")
 os.makedirs(f"{runs}/cifar10-classwise-c8/ugradsl/seed-1")          # started, not finished
+p = f"{runs}/cifar10-classwise-c3/ft/seed-1/metrics.json"            # evaluated before issue 19's member draw
+m = json.load(open(p)); del m["mia"]["member_sampling"]; json.dump(m, open(p, "w"))
 
 u = f"{runs}/cifar10-random/ulira"
 os.makedirs(f"{u}/logs")
@@ -166,6 +170,11 @@ main=$(awk '/^\| Method \| UA \|/{on=1} on && !/^\|/{exit} on' <<<"$CW")
 grep "^| " <<<"$main" | grep -v "^| GA |" | grep -q "†" && why+="[† on a row without flips in the main table] "
 [ "$(grep -c '^MIA: MIA-Efficacy mean ± std over seeds.*† (k/n)' "$P")" = 2 ] || why+="[MIA legend not under both tables] "
 [ "$(grep -c '^Thr.: the threshold attack on the logit-scaled confidence' "$P")" = 2 ] || why+="[threshold legend not under both tables] "
+grep -q "^Threshold attack's power on kept data (logit confidence, drawn D_r members vs test, AUC): the original 0.550; 0.520–0.550 over the 22 finished runs\." <<<"$CW" ||
+    why+="[attack power line: $(grep "^Threshold attack's power" <<<"$CW")] "
+grep -q "^- class 3: ft/seed-1: no mia.member_sampling in metrics.json, so evaluated with the first-N member draw" "$P" ||
+    why+="[no warning for a run evaluated with the old member draw] "
+[ "$(grep -c "no mia.member_sampling" "$P")" = 1 ] || why+="[old-draw warning on runs that have the new draw] "
 [ -z "$why" ] && echo "PASS $T/flips" || echo "FAIL $T/flips: $why"
 
 # ---- old_vs_new
