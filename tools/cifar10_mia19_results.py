@@ -361,12 +361,18 @@ def ulira_section(u):
     L.append("- Cost: " + ("; ".join(cost) + " (unlearning: RTE from the shadow jobs' logs)" if cost
                            else "no shadow has finished yet") + ".")
     pairs = next((r["pairs"] for r in u["results"].values()), None)
-    neg = f"about {pairs // 2} negatives" if pairs else "K·N/2 negatives"
-    fp = f", so at most {int(0.001 * (pairs // 2))} false positives" if pairs else ""
-    L.append(f"- Caveat (docs/METRICS.md §6): the pool statistics count K·N pairs ({neg}{fp} at 0.1% FPR): TPR at "
-             "0.1% FPR rests on a couple of negatives and is noisy; read it with that caveat (AUC and TPR at 1% are "
-             "the sturdier numbers). Hayes et al. use far more shadows: compare methods by ranking, not absolute "
-             "values.")
+    if pairs:
+        # balanced design: half of the K·N pairs are negatives (never trained on)
+        fp = int(0.001 * (pairs // 2))
+        at = (f"{pairs} pairs, about {pairs // 2} negatives: 0.1% FPR allows "
+              + (f"at most {fp} false positive{'s' if fp > 1 else ''}, so TPR there rests on the {fp} "
+                 "highest-scored negative" + ("s" if fp > 1 else "") if fp else
+                 "no false positive at all, so TPR there is the share of positives scored above every negative"))
+    else:
+        at = "K·N pairs, half of them negatives"
+    L.append(f"- Caveat (docs/METRICS.md §6): {at}; it is noisy: read it with that caveat (AUC and TPR at 1% are the "
+             "sturdier numbers). The pairs are not independent (each sample once per target shadow), and Hayes et "
+             "al. use far more shadows: compare methods by ranking, not absolute values.")
     if u["done"]:
         L.append(f"- Scored {u['done']} (DONE).")
     return L

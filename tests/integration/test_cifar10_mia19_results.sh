@@ -227,7 +227,8 @@ grep -q "^| UGradSL | — | — | — | — | not finished | — |$" <<<"$U" || 
 grep -q "K = 8 shadow models, a pool of 500 samples" <<<"$U" || why+="[K and pool] "
 grep -q "Cost: 2 shadow trainings, 0.68 h in all (20.5 min each, train.json wall_s: a resumed training counts its last attempt only); FT 1 unlearnings, 5.0 min; GA 2 unlearnings, 1.1 min" <<<"$U" ||
     why+="[cost: $(grep 'Cost' <<<"$U")] "
-grep -q "about 2000 negatives, so at most 2 false positives at 0.1% FPR" <<<"$U" || why+="[0.1% FPR caveat] "
+grep -q "Caveat (docs/METRICS.md §6): 4000 pairs, about 2000 negatives: 0.1% FPR allows at most 2 false positives, so TPR there rests on the 2 highest-scored negatives;" <<<"$U" ||
+    why+="[0.1% FPR caveat: $(grep Caveat <<<"$U")] "
 [ -z "$why" ] && echo "PASS $T/ulira" || echo "FAIL $T/ulira: $why"
 
 # ---- partial
