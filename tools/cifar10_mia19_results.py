@@ -242,6 +242,14 @@ def claims(rows, key, epochs):
     return out
 
 
+def judged(verdict):
+    return verdict != "cannot be judged"
+
+
+def holds(verdict):
+    return verdict.startswith("holds")
+
+
 def old_rows(old):
     """Issue 8's JSON rows as rows that the claims read (the seed count stands in for the runs)."""
     out = []
@@ -455,7 +463,7 @@ def main():
            "experiments": {k: {"dir": exps[k]["dir"], "rows": rows_json(exps[k], old[k]),
                                "members_vs_test_auc": [{"method": m, "seed": sd, "auc": v} for m, sd, v in power[k]],
                                "verdicts": [{"claim": c, "verdict": v, "text": t} for c, v, t in exp_verdicts[k][0]],
-                               "issue8_verdicts": [{"claim": c, "verdict": v} for c, v, _ in exp_verdicts[k][1]]
+                               "issue8_verdicts": [{"claim": c, "verdict": v, "text": t} for c, v, t in exp_verdicts[k][1]]
                                if exp_verdicts[k][1] else None} for k in exps},
            "classes": {str(c): {"dir": classes[c]["dir"], "rows": rows_json(classes[c]),
                                 "verdicts": [{"claim": cl, "verdict": v, "text": t} for cl, v, t in verdicts[c]]}
@@ -549,7 +557,10 @@ def document(a, exps, old, classes, verdicts, exp_verdicts, ulira, notes, partia
         L += [f"Verdicts of the issue-8 page (computed, as there; Avg. Gap differences against the combined seed "
               f"std):", ""]
         for i, (claim, verdict, text) in enumerate(new_v):
-            was = f" (issue-8 numbers: {old_v[i][1]})" if old_v else ""
+            was = f" (issue-8 numbers: {old_v[i][1]}" if old_v else ""
+            if old_v and judged(verdict) and judged(old_v[i][1]) and holds(verdict) != holds(old_v[i][1]):
+                was += "; CHANGED"
+            was += ")" if old_v else ""
             L.append(f"- **{claim}: {verdict}.**{was} {text}.")
         L.append("")
     L += ["## Classes 1, 3 and 8 (class 0's hyper-parameters)", "",

@@ -6,6 +6,7 @@
 #   flips           † only on the row whose run flips, the legend under both tables; the threshold attack's power on
 #                   kept data; a run evaluated without issue 19's member draw is named in a warning
 #   old_vs_new      issue 8's MIA (with its own †) beside the new one, Avg. Gap old and new, issue 8's verdict
+#                   beside the new one and CHANGED where the new numbers turn it round
 #   class_verdicts  per class: the table against that class's Retrain and VERDICT lines that follow the numbers
 #                   (class 1 holds, class 3 does not, class 8 cannot be judged: its UGradSL has not finished)
 #   ulira           the U-LiRA table, `train` first, K and pool, the cost from train.json and the shadow logs, the
@@ -99,7 +100,9 @@ for key, exp in (("classwise", "cifar10-classwise"), ("random", "cifar10-random"
             {"method": "ga", "UA": 24, "MIA": 19.16, "MIA_std": 1.76, "MIA_lo": 13.06, "MIA_hi": 60.07, "RA": 81,
              "TA": 77, "avg_gap": 26.72, "avg_gap_std": 0.29, "rte_s": 30, "runs": 3, "mia_flip_runs": 3},
             {"method": "ugradsl", "UA": 100, "MIA": 100, "MIA_std": 0, "MIA_lo": 82.5, "MIA_hi": 100, "RA": 89,
-             "TA": 83, "avg_gap": 1.87, "avg_gap_std": 0.12, "rte_s": 40, "runs": 3, "mia_flip_runs": 1}]
+             "TA": 83, "avg_gap": 1.87, "avg_gap_std": 0.12, "rte_s": 40, "runs": 3, "mia_flip_runs": 1},
+            {"method": "ft", "UA": 96, "MIA": 99.9, "MIA_std": 0.1, "MIA_lo": 99.8, "MIA_hi": 100, "RA": 92.7,
+             "TA": 85.7, "avg_gap": 10.0, "avg_gap_std": 0.5, "rte_s": 400, "runs": 3, "mia_flip_runs": 0}]
     json.dump(rows, open(f"{tmp}/old-{key}.json", "w"))
 PYEOF
 
@@ -183,7 +186,11 @@ OV=$(awk '/^### class-wise \(class 0\): issue 8 vs now/{on=1} on && /^## /{exit}
 grep -qF "| GA | 19.16 ± 1.76 [13.06, 60.07] † (3/3) | 15.00 ± 5.00 [14.00, 16.00] † (1/3) | 26.72 ± 0.29 | 43.60 ± " <<<"$OV" ||
     why+="[GA old/new: $(grep '^| GA |' <<<"$OV" | head -1)] "
 grep -q "^| GA | .* | 1.00 |$" <<<"$OV" || why+="[GA max |Δ| of UA, RA, TA (|25-24|, |81-81|, |76-77|) not 1.00] "
-grep -q "^| FT | — | 99.00 ± 0.00 \[98.00, 100.00\] | — |" <<<"$OV" || why+="[a row without issue-8 numbers: $(grep '^| FT |' <<<"$OV" | head -1)] "
+grep -q "^| UGradSL+ | — | 99.00 ± 0.00 \[98.00, 100.00\] | — |" <<<"$OV" || why+="[a row without issue-8 numbers: $(grep '^| UGradSL+ |' <<<"$OV" | head -1)] "
+# a verdict that the new numbers turn round is marked (UGradSL 1.87 < FT 10.0 then; 4.40 > 2.00 now), one that
+# stays is not
+grep -q "^- \*\*UGradSL's Avg. Gap below FT's: does not hold\.\*\* (issue-8 numbers: holds; CHANGED) " <<<"$OV" || why+="[changed verdict not marked] "
+[ "$(grep -c "CHANGED" <<<"$OV")" = 1 ] || why+="[CHANGED on $(grep -c "CHANGED" <<<"$OV") verdicts, want 1] "
 grep -q "^- \*\*UGradSL's Avg. Gap below GA's: holds\.\*\* (issue-8 numbers: holds) " <<<"$OV" || why+="[issue 8's verdict beside the new one] "
 # an "issue 8" file with threshold-attack values (which issue 8 did not have) is named in a warning on the page
 $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); r[1]["thr_auc"]=0.6; json.dump(r, open(sys.argv[2], "w"))' \
