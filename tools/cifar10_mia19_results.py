@@ -579,7 +579,11 @@ def document(a, exps, old, classes, verdicts, exp_verdicts, ulira, notes, partia
     summary = []
     for i, (claim, _, _) in enumerate(verdicts[0]):
         cells = [f"class {c}: {verdicts[c][i][1]}" for c in sorted(verdicts)]
-        summary.append(f"- {claim} — " + "; ".join(cells) + ".")
+        ref = verdicts[0][i][1]
+        other = [str(c) for c in CLASSES if judged(ref) and judged(verdicts[c][i][1])
+                 and holds(verdicts[c][i][1]) != holds(ref)]
+        summary.append(f"- {claim} — " + "; ".join(cells) + "."
+                       + (f" **Not as on class 0: class {', '.join(other)}.**" if other else ""))
     L += ["Across classes:", ""] + summary + [""]
     L += ["Not re-evaluated here: the α-sign comparison (the literal self-adaptive variant is not part of the "
           "rerun) and GA's BatchNorm control (GA (bn-only) is not rerun); their issue-8 verdicts stand or fall with "

@@ -218,8 +218,9 @@ grep -q "^### Class 0 (reference: seed 1 of the class-wise experiment)" <<<"$C" 
 awk '/^### Class 0/{on=1} /^### Class 1/{on=0} on' <<<"$C" | grep -q "^| GA | 20.00 | 10.00 \[9.00, 11.00\] † (0/1)\?" &&
     why+="[class 0: a flip that is not seed 1's] "
 awk '/^### Class 0/{on=1} /^### Class 1/{on=0} on' <<<"$C" | grep -q "^| GA | 20.00 | 10.00 \[9.00, 11.00\] | 80.00 | 75.00 |" || why+="[class 0 GA row is not seed 1's] "
-grep -q "^- UGradSL's Avg. Gap below GA's — class 0: holds, but not beyond the seed spread; class 1: holds, but not beyond the seed spread; class 3: does not hold; class 8: cannot be judged\.$" <<<"$C" ||
+grep -q "^- UGradSL's Avg. Gap below GA's — class 0: holds, but not beyond the seed spread; class 1: holds, but not beyond the seed spread; class 3: does not hold; class 8: cannot be judged\. \*\*Not as on class 0: class 3\.\*\*$" <<<"$C" ||
     why+="[summary line: $(grep "^- UGradSL's Avg. Gap below GA's —" <<<"$C")] "
+grep "^- UGradSL+'s Avg. Gap below FT's —" <<<"$C" | grep -q "Not as on class 0" && why+="[a claim that holds on every class marked] "
 $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); v={x["claim"]: x["verdict"] for x in d["classes"]["3"]["verdicts"]}; assert v["UGradSL'"'"'s Avg. Gap below GA'"'"'s"] == "does not hold", v' \
     "$TMP/outp/cifar10-mia19.json" 2>/dev/null || why+="[class verdicts in the JSON] "
 [ -z "$why" ] && echo "PASS $T/class_verdicts" || echo "FAIL $T/class_verdicts: $why"
