@@ -48,16 +48,17 @@ def die(msg):
 
 
 def driver_settings(path=DRIVER):
-    """(CORE_METHODS, U-LiRA's --methods) as tools/cifar10_mia19.sh runs them: one place says what is expected."""
+    """(CORE_METHODS, U-LiRA's --methods, its (K, pool)) as tools/cifar10_mia19.sh runs them: one place says what
+    is expected."""
     try:
         text = open(path).read()
     except OSError as e:
         die(f"{path}: cannot read the driver ({e}); it says which runs to expect")
     core = re.search(r'^CORE_METHODS="([^"]+)"', text, re.M)
-    ulira = re.search(r'--methods "([^"]+)" --shadows', text)
+    ulira = re.search(r'--methods "([^"]+)" --shadows (\d+) --pool (\d+)', text)
     if not core or not ulira:
-        die(f"{path}: no CORE_METHODS=\"...\" line or U-LiRA --methods \"...\" --shadows in it")
-    return core.group(1), ulira.group(1).split()
+        die(f"{path}: no CORE_METHODS=\"...\" line or U-LiRA --methods \"...\" --shadows K --pool N in it")
+    return core.group(1), ulira.group(1).split(), (int(ulira.group(2)), int(ulira.group(3)))
 
 
 def pm3(mean, std, n):
@@ -354,8 +355,10 @@ def ulira_section(u):
               "advantage on the shadows before unlearning (0% = the unlearned samples look never trained on; "
               "100% = nothing forgotten)."]
         L.append("")
-    k, pool = u["K"], u["pool"]
-    L.append(f"- K = {k if k else '?'} shadow models, a pool of {pool if pool else '?'} samples of D_f; each pool "
+    # before the plan exists: the driver's --shadows and --pool
+    k, pool = u["K"] or u["planned"][0], u["pool"] or u["planned"][1]
+    planned = "" if u["K"] else " (planned: tools/cifar10_mia19.sh)"
+    L.append(f"- K = {k} shadow models, a pool of {pool} samples of D_f{planned}; each pool "
              "sample is trained on (then unlearned) in K/2 shadows and never seen in the others; `train` is the "
              "shadows before unlearning (the attack's power with nothing forgotten).")
     cost = []
@@ -368,16 +371,13 @@ def ulira_section(u):
             cost.append(f"{c10.display(m)} {len(ts)} unlearnings, {sum(ts) / 60:.1f} min")
     L.append("- Cost: " + ("; ".join(cost) + " (unlearning: RTE from the shadow jobs' logs)" if cost
                            else "no shadow has finished yet") + ".")
-    pairs = next((r["pairs"] for r in u["results"].values()), None)
-    if pairs:
-        # balanced design: half of the K·N pairs are negatives (never trained on)
-        fp = int(0.001 * (pairs // 2))
-        at = (f"{pairs} pairs, about {pairs // 2} negatives: 0.1% FPR allows "
-              + (f"at most {fp} false positive{'s' if fp > 1 else ''}, so TPR there rests on the {fp} "
-                 "highest-scored negative" + ("s" if fp > 1 else "") if fp else
-                 "no false positive at all, so TPR there is the share of positives scored above every negative"))
-    else:
-        at = "K·N pairs, half of them negatives"
+    pairs = next((r["pairs"] for r in u["results"].values()), k * pool)
+    # balanced design: half of the K·N pairs are negatives (never trained on)
+    fp = int(0.001 * (pairs // 2))
+    at = (f"{pairs} pairs, about {pairs // 2} negatives: 0.1% FPR allows "
+          + (f"at most {fp} false positive{'s' if fp > 1 else ''}, so TPR there rests on the {fp} "
+             "highest-scored negative" + ("s" if fp > 1 else "") if fp else
+             "no false positive at all, so TPR there is the share of positives scored above every negative"))
     L.append(f"- Caveat (docs/METRICS.md §6): {at}; it is noisy: read it with that caveat (AUC and TPR at 1% are the "
              "sturdier numbers). The pairs are not independent (each sample once per target shadow), and Hayes et "
              "al. use far more shadows: compare methods by ranking, not absolute values.")
@@ -422,7 +422,7 @@ def main():
     a = ap.parse_args()
     if not os.path.isdir(a.runs):
         die(f"--runs {a.runs}: no such directory (where tools/cifar10_mia19.sh ran)")
-    core, ulira_methods = driver_settings()
+    core, ulira_methods, ulira_planned = driver_settings()
     notes = []
     exps, old = {}, {}
     for key, name, _ in EXPERIMENTS:
@@ -442,6 +442,7 @@ def main():
     for c in CLASSES:
         notes += sampling_checks(classes[c], f"class {c}")[0]
     ulira = load_ulira(os.path.join(a.runs, "cifar10-random", "ulira"), ulira_methods)
+    ulira["planned"] = ulira_planned
     epochs = {key: c10.retrain_epochs(config_for(a.runs, name, name)) for key, name, _ in EXPERIMENTS}
     for c in CLASSES:
         epochs[c] = c10.retrain_epochs(config_for(a.runs, f"cifar10-classwise-c{c}", "cifar10-classwise"))
@@ -468,7 +469,7 @@ def main():
            "classes": {str(c): {"dir": classes[c]["dir"], "rows": rows_json(classes[c]),
                                 "verdicts": [{"claim": cl, "verdict": v, "text": t} for cl, v, t in verdicts[c]]}
                        for c in classes},
-           "ulira": {"dir": ulira["dir"], "K": ulira["K"], "pool": ulira["pool"],
+           "ulira": {"dir": ulira["dir"], "K": ulira["K"], "pool": ulira["pool"], "planned_K_pool": list(ulira_planned),
                      "rows": [{k: ulira["results"][m].get(k) for k in ("method", "accuracy", "auc", "tpr_at_fpr_1e-2",
                                                                       "tpr_at_fpr_1e-3", "pairs")}
                               for m in ulira["methods"] if m in ulira["results"]],

@@ -263,6 +263,10 @@ grep -q "^| UGradSL+ | 50.00 | 0.510 |" "$TMP/outc/cifar10-mia19.md" || why+="[U
 mkdir "$TMP/empty"
 $PY $TOOL --runs "$TMP/empty" --out "$TMP/oute" --old-classwise "" --old-random "" > "$TMP/e.log" 2>&1 || why+="[empty tree: exit $?] "
 grep -q "^- class-wise (class 0): 0 of 22 runs done; missing Retrain seed 1" "$TMP/oute/cifar10-mia19.md" 2>/dev/null || why+="[empty tree banner] "
+# no U-LiRA plan yet: K and the pool as the driver will run them
+k=$(grep -o -- '--shadows [0-9]* --pool [0-9]*' tools/cifar10_mia19.sh | awk '{print $2 " " $4}')
+grep -q "^- K = ${k% *} shadow models, a pool of ${k#* } samples of D_f (planned: tools/cifar10_mia19.sh);" "$TMP/oute/cifar10-mia19.md" 2>/dev/null ||
+    why+="[planned K and pool ($k) not shown before the plan] "
 $PY $TOOL --runs "$TMP/none" --out "$TMP/outn" > "$TMP/n.log" 2>&1; rc=$?
 [ $rc -eq 2 ] || why+="[missing --runs: exit $rc, want 2] "
 grep -q "error: --runs $TMP/none: no such directory" "$TMP/n.log" || why+="[missing --runs: message $(head -c 200 "$TMP/n.log")] "
