@@ -86,7 +86,7 @@ TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/%)
 BENCH_SRCS := $(shell find tests/bench tests/gpu -name 'bench_*.c' 2>/dev/null | sort)
 BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 
-.PHONY: all deps config test test-unit test-asan test-mpi test-integration test-slurm test-cluster demo demo-all cifar10 cifar10-results cifar10-status bench bench-data golden clean help
+.PHONY: all deps config test test-unit test-asan test-mpi test-integration test-slurm test-cluster demo demo-all cifar10 cifar10-results cifar10-status cifar10-mia19 cifar10-mia19-results bench bench-data golden clean help
 
 all: $(BIN)/ugradsl $(TEST_BINS) $(BENCH_BINS)
 
@@ -170,6 +170,8 @@ help:
 	@echo "make cifar10     issue 8: both CIFAR-10 experiments submitted to Slurm (~19 h on 2 cores; resumable)"
 	@echo "make cifar10-results  docs/results/cifar10.md from the finished runs (refuses while runs are missing)"
 	@echo "make cifar10-status   runs done, the running job and the time left (from the finished runs' durations)"
+	@echo "make cifar10-mia19    issue 19's CIFAR-10 re-measurement under the local Slurm (resumable; tools/cifar10_mia19.sh)"
+	@echo "make cifar10-mia19-results  docs/results/cifar10-mia19.md from the runs so far (PARTIAL while runs are missing)"
 	@echo "make bench       benchmarks vs PyTorch (prints 'bench: name value unit')"
 	@echo "make bench-data  loader throughput"
 	@echo "make gpu-build   compile + link the CUDA part only (GPU=1; no GPU needed)"
@@ -233,6 +235,13 @@ cifar10-results:
 
 cifar10-status:
 	@/usr/bin/python3 tools/cifar10_status.py
+
+cifar10-mia19: deps
+	@$(MAKE) --no-print-directory all
+	@bash tools/cifar10_mia19.sh --stage all
+
+cifar10-mia19-results:
+	@/usr/bin/python3 tools/cifar10_mia19_results.py
 
 bench: all
 	@bash tools/bench.sh
