@@ -40,6 +40,7 @@ double model_kl_loss_backward(Model* student, const Model* teacher, const Distil
 
 void model_place_like(Model* twin, const Model* m) {
     UG_CHECK(!model_on_device(twin), "model_place_like: the twin is already on a device");
+    UG_CHECK(model_config_equal(&twin->cfg, &m->cfg), "model_place_like: different models");
     if (m->exec->place_like) m->exec->place_like(twin, m);
 }
 

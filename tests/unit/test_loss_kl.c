@@ -182,6 +182,35 @@ static void executor_equals_forward_loss_backward(void) {
     free(x);
 }
 
+// A teacher whose last forward saw other rows, or another model, is refused (the logits would not pair up).  The
+// forwards run here; the child only makes the refused call (a child of a process with OpenMP threads must not
+// start a parallel region).
+typedef struct { Model *student, *teacher; } Pair;
+
+static void refused_call(void* arg) {
+    Pair* p = arg;
+    DistillLoss l = {.temperature = 4, .kl_weight = -1, .n_global = EN};
+    model_kl_loss_backward(p->student, p->teacher, &l, NULL);
+}
+
+static void mismatched_teacher_dies(void) {
+    float* x = oc_rand(&g_rng, EN * EH * EH, -1, 1);
+    Pair p = {small_model(3), small_model(5)};
+    model_forward_resident(p.student, EN, x, 1);
+    model_forward_resident(p.teacher, EN - 1, x, 0);
+    CHECK(th_dies_with(refused_call, &p, "the teacher's last forward had 4 rows, the student's 5"),
+          "a teacher with other rows was accepted");
+    model_destroy(p.teacher);
+    ModelConfig wider = p.student->cfg;
+    wider.width = 8;
+    p.teacher = model_create(&wider, BACKEND_REF);
+    model_init(p.teacher, 5);
+    model_forward_resident(p.teacher, EN, x, 0);
+    CHECK(th_dies_with(refused_call, &p, "different models"), "another model as teacher was accepted");
+    model_destroy(p.student); model_destroy(p.teacher);
+    free(x);
+}
+
 int main(int argc, char** argv) {
     th_begin(&argc, &argv, 0);
     rng_init(&g_rng, 17, RNG_MISC, 0, 0);
@@ -189,5 +218,6 @@ int main(int argc, char** argv) {
     TEST_CASE(gradient_against_differences);
     TEST_CASE(zero_for_the_teacher_itself);
     TEST_CASE(executor_equals_forward_loss_backward);
+    TEST_CASE(mismatched_teacher_dies);
     return th_end();
 }
