@@ -133,7 +133,7 @@ SA_BUILD ?= build-gpu-sa
 SA_CC    ?= $(if $(shell command -v mpicc 2>/dev/null),mpicc,cc)
 SA_MPI   := $(if $(filter mpicc,$(notdir $(SA_CC))),,-Itests/gpu/nompi)
 SA_SRCS  := src/common/util.c src/common/rng.c src/nn/ops_ref_conv.c src/nn/ops_ref_bn.c src/nn/ops_ref_linear.c \
-            src/nn/ops_pool.c src/nn/ops_elementwise.c src/nn/loss_gls.c src/nn/optim.c \
+            src/nn/ops_pool.c src/nn/ops_elementwise.c src/nn/loss_gls.c src/nn/loss_kl.c src/nn/optim.c \
             src/nn/adaptive_alpha.c src/nn/exec_cpu.c src/nn/model_exec.c src/dist/dist.c \
             $(if $(SA_MPI),,src/gpu/gpu_dist.c) \
             src/nn/ops.c src/nn/ops_bn_nhwc.c src/nn/model.c src/nn/model_build.c src/nn/model_resnet.c \

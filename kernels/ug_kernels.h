@@ -25,6 +25,15 @@ void ug_cast(UgDtype dst_type, void* dst, UgDtype src_type, const void* src, siz
 void ug_gls_xent(int N, int K, float* loss, float* dlogits, double* total, double* scratch, const float* logits,
                  const int32_t* labels, const float* alpha, const float* weight, float scale, cudaStream_t s);
 
+// SCRUB's fused distillation loss (mirrors kl_distill_loss, src/nn/loss_kl.c; double inside): on the student's
+// and the teacher's logits [N,K], dlogits = the gradient w.r.t. the student's of
+// ce_weight·Σ CE(labels)/n_global + kl_weight·Σ T²·KL(p_teacher(T) ‖ p_student(T))/n_global; total (may be NULL)
+// receives that loss summed in row order (scratch: 2N doubles); argmax [N] (may be NULL) the student's first largest
+// logit per row.  labels NULL: no CE term.  dlogits may be NULL.
+void ug_kl_distill(int N, int K, float* dlogits, double* total, double* scratch, int32_t* argmax,
+                   const float* student, const float* teacher, const int32_t* labels, double T, double kl_weight,
+                   float ce_weight, long long n_global, cudaStream_t s);
+
 // SGD momentum / weight decay / Nesterov with optional update mask (mirrors sgd_step, src/nn/optim.c;
 // same rounding order, no FMA contraction: bit-identical).  momentum_buf may be NULL when momentum == 0.
 void ug_sgd_step(size_t n, float* params, float* momentum_buf, const float* grads, const uint8_t* mask,

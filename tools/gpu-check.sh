@@ -7,7 +7,8 @@
 #      5. (UG_GPU_CHECK_PROFILE=1) the per-layer-kind profile of a training step, fp32 and bf16.
 #   Issue 17: the self-adaptive alpha kernel through the model executor against the CPU (test_gpu_model), and the
 #   unlearning step (UGradSL, paired batch, adaptive alpha) timed against the training step at the same global batch
-#   on ResNet-18 (bench_gpu_unlearn): `bench: unlearn_step_vs_train_step_ratio X`, goal <= 1.10.
+#   on ResNet-18 (bench_gpu_unlearn): `bench: unlearn_step_vs_train_step_ratio X`, goal <= 1.10.  SCRUB's fused
+#   distillation loss (kernel and executor op) against its CPU twin (test_gpu_kl).
 # UG_GPU_CHECK_BENCH=model (full-model benchmark only) | none | quick; UG_GPU_CHECK_ARCHIVE=FILE.tgz: the logs in one file.
 # Logs go to $OUT when set (else build-gpu-check/); the summary is printed at the end and kept as summary.txt.
 # Exit status: 0 when nothing failed (SKIPs included), 1 otherwise.
@@ -179,6 +180,16 @@ case $alpha_line in
     SKIP*) say "SKIP alpha-kernel: ${alpha_line#*: }" ;;
     *) say "FAIL alpha-kernel: no result from test_gpu_model (see test_gpu_model.log)"; fail=$((fail + 1)) ;;
 esac
+kl_lines=$(grep -E '^(PASS|FAIL|SKIP) test_gpu_kl/' "$LOG/test_gpu_kl.log" 2>/dev/null)
+if [ -z "$kl_lines" ]; then
+    say "FAIL kl-kernel: no result from test_gpu_kl (see test_gpu_kl.log)"; fail=$((fail + 1))
+elif grep -q '^FAIL' <<<"$kl_lines"; then
+    say "FAIL kl-kernel: SCRUB's distillation loss on the GPU differs from the CPU's (see test_gpu_kl.log)"
+elif grep -q '^SKIP' <<<"$kl_lines"; then
+    say "SKIP kl-kernel: $(grep -m1 '^SKIP' <<<"$kl_lines" | sed 's/^[^:]*: //')"
+else
+    say "PASS kl-kernel: SCRUB's distillation loss (kernel and executor op) on the GPU equals the CPU's"
+fi
 UNLEARN_GOAL=1.10
 if [ "${UG_GPU_CHECK_BENCH:-}" = none ]; then
     say "SKIP unlearn-vs-train: UG_GPU_CHECK_BENCH=none"; skip=$((skip + 1))

@@ -42,6 +42,8 @@ typedef struct {
     int32_t* labels;
     float *alpha, *weight, *loss;
     double *wloss, *total, *norm;
+    double* kl_scratch;      // [2·cap] the distillation loss's per-row terms (gpu_kl_loss_backward)
+    int32_t* pred;           // [cap] the student's predictions from the distillation loss
     float *host_logits, *host_features, *host_loss;   // pinned
     int last_n, last_train, want_dx;
     size_t max_slot;
@@ -145,7 +147,7 @@ static void ensure_batch(GpuNet* g, size_t N) {
     }
     gpu_free(g->acts); gpu_free(g->dacts); gpu_free(g->scratch);
     gpu_free(g->dlogits); gpu_free(g->labels); gpu_free(g->alpha); gpu_free(g->weight); gpu_free(g->loss);
-    gpu_free(g->wloss); gpu_free(g->bn_scratch); gpu_free(g->io_f32);
+    gpu_free(g->wloss); gpu_free(g->bn_scratch); gpu_free(g->io_f32); gpu_free(g->kl_scratch); gpu_free(g->pred);
     size_t bn_bytes = 8;
     for (int i = 0; i < n->num_layers; i++)
         if (n->layers[i].kind == L_BN) {
@@ -168,6 +170,8 @@ static void ensure_batch(GpuNet* g, size_t N) {
     g->weight = gpu_malloc(N * sizeof(float), "sample weights");
     g->loss = gpu_malloc(N * sizeof(float), "sample losses");
     g->wloss = gpu_malloc(N * sizeof(double), "loss scratch");
+    g->kl_scratch = gpu_malloc(2 * N * sizeof(double), "distillation loss scratch");
+    g->pred = gpu_malloc(N * sizeof(int32_t), "predictions");
     CUDA_CHECK(cudaMallocHost((void**)&g->host_logits, N * K * sizeof(float)));
     CUDA_CHECK(cudaMallocHost((void**)&g->host_features, N * (size_t)g->m->feature_dim * sizeof(float)));
     CUDA_CHECK(cudaMallocHost((void**)&g->host_loss, N * sizeof(float)));
@@ -320,7 +324,7 @@ void gpu_model_detach(Model* m) {
     free(g->conv); free(g->bn); free(g->pool); free(g->slot_off); free(g->written); free(g->slot_dt);
     void* dev[] = {g->alpha_retain, g->alpha_forget, g->alpha_out, g->wbf, g->dwbf, g->io_f32, g->params, g->grads, g->buffers, g->momentum, g->saved, g->stage, g->mask, g->acts, g->dacts,
                    g->scratch, g->aux, g->dlogits, g->labels, g->alpha, g->weight, g->loss, g->wloss, g->total,
-                   g->norm, g->bn_scratch};
+                   g->norm, g->bn_scratch, g->kl_scratch, g->pred};
     for (size_t i = 0; i < sizeof dev / sizeof dev[0]; i++) gpu_free(dev[i]);
     CUDA_CHECK(cudaFreeHost(g->host_logits)); CUDA_CHECK(cudaFreeHost(g->host_features));
     CUDA_CHECK(cudaFreeHost(g->host_loss));
@@ -621,6 +625,41 @@ static double gpu_compute(Model* m, int n, const float* x, const int32_t* y, con
     return loss_backward_dev(g, 1, y, alpha, weight, scale, sample_loss, logits);
 }
 
+// SCRUB's fused distillation loss on the device-resident logits of the student's and the teacher's last forwards
+// (one stream: the teacher's forward is done before the kernel reads it), written where backward reads the logit
+// gradient; then backward.  Only the loss and the N predictions come back.
+static double gpu_kl_loss_backward(Model* m, const Model* teacher, const DistillLoss* l, int32_t* argmax) {
+    GpuNet* g = G(m);
+    int n = g->last_n, K = m->cfg.num_classes;
+    if (n == 0) {
+        backward_dev(g, NULL);
+        return 0.0;
+    }
+    GpuNet* gt = G(teacher);
+    UG_CHECK(gt->last_n == n, "kl loss: the teacher's last forward had %d rows, the student's %d", gt->last_n, n);
+    UG_CHECK(gt->s == g->s, "kl loss: the teacher and the student must share the GPU's stream");
+    UG_CHECK(l->n_global > 0, "kl loss: the global batch must be > 0 (got %lld)", (long long)l->n_global);
+    if (l->labels) gpu_upload(g->labels, l->labels, (size_t)n * sizeof(int32_t), g->s);
+    float* z = actf(g, N_(m)->logits_slot);
+    float* dl = dactf(g, N_(m)->logits_slot);
+    ug_kl_distill(n, K, dl, g->total, g->kl_scratch, argmax ? g->pred : NULL, z, actf(gt, N_(teacher)->logits_slot),
+                  l->labels ? g->labels : NULL, l->temperature, l->kl_weight, l->ce_weight, (long long)l->n_global,
+                  g->s);
+    backward_dev(g, dl);
+    double total = 0;
+    if (argmax) gpu_download(argmax, g->pred, (size_t)n * sizeof(int32_t), g->s);
+    gpu_download(&total, g->total, sizeof(double), g->s);
+    return total;
+}
+
+// A twin on the same GPU with m's precision; no communicator (a teacher never all-reduces).
+static void gpu_place_like(Model* twin, const Model* m) {
+    GpuNet* g = G(m);
+    GpuModelOptions o = {.device = g->ctx->device, .tf32 = g->ctx->tf32, .deterministic = g->ctx->deterministic,
+                         .bf16 = g->bf16};
+    gpu_model_attach(twin, &o, NULL);
+}
+
 static float* grow_dev(float* p, size_t* cap, size_t need, const char* what) {
     if (need <= *cap && p) return p;
     gpu_free(p);
@@ -810,6 +849,8 @@ static const ModelExec GPU_EXEC = {
     .backward = gpu_backward,
     .loss_backward = gpu_loss_backward,
     .compute = gpu_compute,
+    .kl_loss_backward = gpu_kl_loss_backward,
+    .place_like = gpu_place_like,
     .grad_save = gpu_grad_save,
     .grad_add_saved = gpu_grad_add_saved,
     .grad_zero = gpu_grad_zero,

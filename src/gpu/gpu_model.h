@@ -1,8 +1,9 @@
 // gpu_model.h — the network on one GPU: a device mirror of a Model's layer list (src/nn/model_impl.h) run through
 // the cuDNN / cuBLAS wrappers and our kernels (kernels/).  gpu_model_attach installs the GPU executor
-// (src/nn/executor.h) on the Model: every model_* operation — forward, the fused loss + backward, gradient
-// arithmetic, NCCL all-reduce, norm, SGD, the self-adaptive alpha — then runs on the device, so a training or
-// unlearning step moves only the batch in and the per-sample losses / logits out.
+// (src/nn/executor.h) on the Model: every model_* operation — forward, the fused loss + backward, SCRUB's fused
+// distillation loss (student and teacher both on the device: model_place_like), gradient arithmetic, NCCL
+// all-reduce, norm, SGD, the self-adaptive alpha — then runs on the device, so a training or unlearning step moves
+// only the batch in and the per-sample losses / logits (or predictions) out.
 //
 // Residency: after gpu_model_attach the DEVICE holds the authoritative parameters, BN buffers, gradients and
 // momentum.  The host copies (m->params, m->buffers, m->grads, the Sgd buffer) are refreshed on request

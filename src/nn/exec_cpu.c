@@ -16,17 +16,24 @@ static const float* cpu_forward(Model* m, int N, const float* x, int train, int 
 static const float* cpu_features(Model* m) { return net_features(m); }
 static void cpu_backward(Model* m, const float* dlogits, float* dx) { net_backward(m, dlogits, dx); }
 
+// The logit gradient buffer for the last forward's N rows.
+static float* cpu_dlogits(Model* m) {
+    Net* n = m->impl;
+    size_t need = n->last_n > 0 ? (size_t)n->last_n : 1;
+    if (need > n->cap_dlogits || !n->dlogits) {
+        free(n->dlogits);
+        n->dlogits = ug_aligned_alloc(need * (size_t)m->cfg.num_classes * sizeof(float));
+        n->cap_dlogits = need;
+    }
+    return n->dlogits;
+}
+
 // The trainer's CPU step as it always was: gls_xent into a logit gradient, then backward from it.
 static double cpu_loss_backward(Model* m, const int32_t* y, const float* alpha, const float* weight, float scale,
                                 float* sample_loss, float* logits) {
     Net* n = m->impl;
     int N = n->last_n, K = m->cfg.num_classes;
-    size_t need = N > 0 ? (size_t)N : 1;
-    if (need > n->cap_dlogits || !n->dlogits) {
-        free(n->dlogits);
-        n->dlogits = ug_aligned_alloc(need * (size_t)K * sizeof(float));
-        n->cap_dlogits = need;
-    }
+    cpu_dlogits(m);
     double total = 0.0;
     if (N > 0) {
         const float* z = net_logits(m);
@@ -34,6 +41,24 @@ static double cpu_loss_backward(Model* m, const int32_t* y, const float* alpha, 
         if (logits) memcpy(logits, z, (size_t)N * K * sizeof(float));
     }
     net_backward(m, n->dlogits, NULL);   // N = 0: zero gradients
+    return total;
+}
+
+// SCRUB's step as it always was: kl_distill_loss (scrub_kl + gls_xent) into a logit gradient, then backward.
+static double cpu_kl_loss_backward(Model* m, const Model* teacher, const DistillLoss* loss, int32_t* argmax) {
+    Net* n = m->impl;
+    int N = n->last_n, K = m->cfg.num_classes;
+    float* dl = cpu_dlogits(m);
+    double total = 0.0;
+    if (N > 0) {
+        const Net* tn = teacher->impl;
+        UG_CHECK(tn->last_n == N, "kl loss: the teacher's last forward had %d rows, the student's %d", tn->last_n, N);
+        const float* z = net_logits(m);
+        total = kl_distill_loss(N, K, z, net_logits(teacher), loss, dl);
+        if (argmax)
+            for (int i = 0; i < N; i++) argmax[i] = ug_argmax(z + (size_t)i * K, K);
+    }
+    net_backward(m, dl, NULL);   // N = 0: zero gradients
     return total;
 }
 
@@ -87,6 +112,8 @@ const ModelExec model_exec_cpu = {
     .backward = cpu_backward,
     .loss_backward = cpu_loss_backward,
     .compute = cpu_compute,
+    .kl_loss_backward = cpu_kl_loss_backward,
+    .place_like = NULL,
     .grad_save = cpu_grad_save,
     .grad_add_saved = cpu_grad_add_saved,
     .grad_zero = cpu_grad_zero,

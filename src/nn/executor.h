@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "nn/adaptive_alpha.h"
+#include "nn/loss_kl.h"
 #include "nn/model.h"
 #include "nn/optim.h"
 
@@ -42,6 +43,13 @@ struct ModelExec {
     // forward (train mode) + loss_backward in one call (the training step; a GPU sends the labels up first)
     double (*compute)(Model* m, int N, const float* x, const int32_t* y, const float* alpha, const float* weight,
                       float scale, float* sample_loss, float* logits);
+    // Fused distillation loss (kl_distill_loss, nn/loss_kl.h) on the last forwards' logits of m (the student) and
+    // teacher (same rows, same executor) + backward of m: returns the loss, fills argmax [N] (host, the student's
+    // predictions as ug_argmax) when not NULL.  N = 0: zero gradients, returns 0, the teacher is not read.
+    double (*kl_loss_backward)(Model* m, const Model* teacher, const DistillLoss* loss, int32_t* argmax);
+    // Puts twin (a fresh model of the same config, on the CPU) where m is, as m's executor runs it (NULL: nothing
+    // to do, the CPU).  Its state is pushed from the host.
+    void (*place_like)(Model* twin, const Model* m);
     void (*grad_save)(Model* m);
     void (*grad_add_saved)(Model* m);
     void (*grad_zero)(Model* m);
@@ -69,6 +77,11 @@ double model_loss_backward(Model* m, const int32_t* y, const float* alpha, const
 // Forward (train mode) + model_loss_backward: the training step's compute.  Only losses and logits come back.
 double model_compute(Model* m, int N, const float* x, const int32_t* y, const float* alpha, const float* weight,
                      float scale, float* sample_loss, float* logits);
+// SCRUB's step: model_forward_resident of the student (train) and of the teacher (eval) on the same rows, then
+// this.  Only the loss and the N predictions come back from a GPU.
+double model_kl_loss_backward(Model* student, const Model* teacher, const DistillLoss* loss, int32_t* argmax);
+// A second model (a teacher, a frozen copy) on the same executor as m: call before writing its state.
+void model_place_like(Model* twin, const Model* m);
 void model_grads_to_device(Model* m);
 void model_allreduce_grads(Model* m);
 double model_grad_norm(Model* m);

@@ -31,6 +31,19 @@ double model_loss_backward(Model* m, const int32_t* y, const float* alpha, const
     return m->exec->loss_backward(m, y, alpha, weight, scale, sample_loss, logits);
 }
 
+double model_kl_loss_backward(Model* student, const Model* teacher, const DistillLoss* loss, int32_t* argmax) {
+    UG_CHECK(teacher->exec == student->exec, "model_kl_loss_backward: the teacher runs on %s, the student on %s "
+             "(model_place_like)", teacher->exec->name, student->exec->name);
+    UG_CHECK(model_config_equal(&student->cfg, &teacher->cfg), "model_kl_loss_backward: different models");
+    return student->exec->kl_loss_backward(student, teacher, loss, argmax);
+}
+
+void model_place_like(Model* twin, const Model* m) {
+    UG_CHECK(!model_on_device(twin), "model_place_like: the twin is already on a device");
+    UG_CHECK(model_config_equal(&twin->cfg, &m->cfg), "model_place_like: different models");
+    if (m->exec->place_like) m->exec->place_like(twin, m);
+}
+
 double model_compute(Model* m, int N, const float* x, const int32_t* y, const float* alpha, const float* weight,
                      float scale, float* sample_loss, float* logits) {
     UG_CHECK(N >= 0, "model_compute: negative batch");

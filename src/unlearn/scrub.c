@@ -10,76 +10,49 @@
 #include "common/progress.h"
 #include "common/util.h"
 #include "dist/dist.h"
-#include "nn/ops.h"
+#include "nn/executor.h"
+#include "nn/loss_kl.h"
 #include "unlearn/baselines.h"
 #include "unlearn/loop.h"
 
+// The KL part of the distillation loss, kept for the tests (the math is nn's: kl_distill_add, nn/loss_kl.c).
 double scrub_kl(int n, int K, const float* student, const float* teacher, double T, double weight,
                 int64_t n_global, float* dlogits) {
-    double total = 0;
-    double* q = ug_malloc((size_t)K * 2 * sizeof(double));
-    double* pt = q + K;
-    for (int i = 0; i < n; i++) {
-        const float *zs = student + (size_t)i * K, *zt = teacher + (size_t)i * K;
-        double ms = -INFINITY, mt = -INFINITY, ss = 0, st = 0;
-        for (int k = 0; k < K; k++) ms = fmax(ms, zs[k] / T), mt = fmax(mt, zt[k] / T);
-        for (int k = 0; k < K; k++) ss += exp(zs[k] / T - ms), st += exp(zt[k] / T - mt);
-        double kl = 0;
-        for (int k = 0; k < K; k++) {
-            double log_q = zs[k] / T - ms - log(ss), log_p = zt[k] / T - mt - log(st);
-            q[k] = exp(log_q);
-            pt[k] = exp(log_p);
-            kl += pt[k] * (log_p - log_q);
-        }
-        total += kl * T * T / (double)n_global;
-        if (dlogits)
-            for (int k = 0; k < K; k++) dlogits[(size_t)i * K + k] += (float)(weight * (q[k] - pt[k]) * T / (double)n_global);
-    }
-    free(q);
-    return total;
+    return kl_distill_add(n, K, student, teacher, T, weight, n_global, dlogits);
 }
 
-static struct { float* dl; size_t cap; } S;
+static struct { int32_t* pred; size_t cap; } S;
 
-static float* dlogits_for(int n, int K) {
-    size_t need = (size_t)(n > 0 ? n : 1) * K;
-    if (need > S.cap) free(S.dl), S.cap = need, S.dl = ug_aligned_alloc(need * sizeof(float));
-    memset(S.dl, 0, need * sizeof(float));
-    return S.dl;
+static int32_t* predictions_for(int n) {
+    size_t need = n > 0 ? (size_t)n : 1;
+    if (need > S.cap) free(S.pred), S.cap = need, S.pred = ug_malloc(need * sizeof(int32_t));
+    return S.pred;
 }
 
-// One step; max = 1: ascent on the KL over a forget batch; max = 0: γ·CE + α·KL over a retain batch.
+// One step; max = 1: ascent on the KL over a forget batch; max = 0: γ·CE + α·KL over a retain batch.  Both
+// forwards leave their logits where the executor runs (the device on a GPU); the fused distillation loss
+// (model_kl_loss_backward) returns only the objective and the student's predictions.
 // stats[0] += the global objective, stats[1] += correct predictions, stats[2] += global batch size,
 // stats[3] = 1 when a rank received SIGTERM/SIGUSR1.  Returns 0 when the loss or gradient was non-finite.
 static int scrub_step(const UnlearnConfig* c, Trainer* t, Model* teacher, const Batch* b, int max, double* stats) {
     Model* m = t->model;
-    const int K = m->cfg.num_classes;
     int64_t G = trainer_global_count(t, b->n);
     UG_CHECK(G > 0, "scrub step %lld: the global batch is empty", (long long)t->step);
     double t0 = ug_now();
-    float* dl = dlogits_for(b->n, K);
-    double local[2] = {0, 0};
-    const float* zs = model_forward(m, b->n, b->x, 1);
-    if (b->n > 0) {
-        const float* zt = model_forward(teacher, b->n, b->x, 0);
-        if (max) {
-            local[0] = -scrub_kl(b->n, K, zs, zt, c->scrub_t, -1.0, G, dl);
-        } else {
-            float* w = ug_malloc((size_t)b->n * sizeof(float));
-            for (int i = 0; i < b->n; i++) w[i] = (float)c->scrub_gamma;
-            local[0] = gls_xent(b->n, K, NULL, dl, zs, b->y, NULL, w, 1.0f / (float)G) / (double)G;
-            free(w);
-            local[0] += c->scrub_alpha * scrub_kl(b->n, K, zs, zt, c->scrub_t, c->scrub_alpha, G, dl);
-        }
-        for (int i = 0; i < b->n; i++) {
-            const float* z = zs + (size_t)i * K;
-            int best = 0;
-            for (int k = 1; k < K; k++)
-                if (z[k] > z[best]) best = k;
-            local[1] += best == b->y[i];
-        }
+    int32_t* pred = predictions_for(b->n);
+    DistillLoss loss = {.temperature = c->scrub_t, .n_global = G};
+    if (max) {
+        loss.kl_weight = -1.0;   // ascent on the KL; no CE
+    } else {
+        loss.kl_weight = c->scrub_alpha;
+        loss.labels = b->y;
+        loss.ce_weight = (float)c->scrub_gamma;
     }
-    model_backward(m, dl);
+    double local[2] = {0, 0};
+    model_forward_resident(m, b->n, b->x, 1);
+    if (b->n > 0) model_forward_resident(teacher, b->n, b->x, 0);
+    local[0] = model_kl_loss_backward(m, teacher, &loss, pred);
+    for (int i = 0; i < b->n; i++) local[1] += pred[i] == b->y[i];
     t->timers.compute += ug_now() - t0;
     trainer_allreduce_grads(t);
     double red[3] = {local[0], local[1], (double)trainer_signal_received()};
@@ -153,6 +126,7 @@ void scrub_run(const UnlearnConfig* c, Trainer* t, Dataset* ds, const Split* sp,
     double t_start = ug_now();
     out->setup_s = dist_max_f64(t_start - t_setup);
     Model* teacher = model_create(&t->model->cfg, t->model->backend);
+    model_place_like(teacher, t->model);   // on the student's device: its logits stay there too
     model_copy_state(teacher, t->model);
     DivergenceGuard guard;
     RetainProbe probe;
