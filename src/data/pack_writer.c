@@ -56,6 +56,7 @@ void parw_begin(ParWriter* w, const char* path, MPI_Comm comm) {
     snprintf(w->path, sizeof w->path, "%s", path);
     if (w->rank == 0) atomic_tmp_name(path, w->tmp, sizeof w->tmp);   // rank 0's pid names the temp file
     par_bcast(comm, w->tmp, sizeof w->tmp, 0);
+    if (w->rank != 0) atomic_tmp_track(w->tmp);   // whichever rank dies first removes the shared temp file
     hid_t fapl = dataset_fapl(comm);
     w->file = H5Fcreate(w->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     if (w->file < 0) ug_die("cannot create '%s' (is the directory there and writable on every rank?)", w->tmp);
@@ -70,9 +71,7 @@ static hid_t create_growing(hid_t group, const char* name, hid_t type, int rank,
     for (int k = 1; k < rank; k++) dims[k] = maxdims[k] = chunk[k] = inner[k - 1];
     hid_t space = H5Screate_simple(rank, dims, maxdims);
     H5_CHECK(space);
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    H5_CHECK(dcpl);
-    H5_CHECK(H5Pset_chunk(dcpl, rank, chunk));
+    hid_t dcpl = dataset_column_dcpl(rank, chunk);   // checksummed chunks (parallel: collective writes, HDF5 >= 1.10.2)
     H5_CHECK(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER));   // every row is written: no fill pass
     hid_t d = H5Dcreate2(group, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     H5_CHECK(d);
@@ -209,4 +208,5 @@ void parw_finish(ParWriter* w, const DatasetInfo* info) {
     H5_CHECK(H5Fclose(w->file));
     if (w->rank == 0) atomic_rename(w->tmp, w->path);
     par_barrier(w->comm);
+    if (w->rank != 0) atomic_tmp_untrack(w->tmp);   // after the barrier: rank 0 has renamed it
 }
