@@ -93,8 +93,12 @@ hid_t dataset_column_dcpl(int rank, const hsize_t* chunk);
 // A failed H5Dread of `column` of `split`: dies with one line naming the file and what to do (re-pack when the
 // chunk fails its checksum: the bytes changed after pack wrote them).  Call it right after the failed read.
 void dataset_read_failed(const char* path, const char* split, const char* column) __attribute__((noreturn));
-// Rows per chunk of an images dataset: ~512 KiB chunks along N (at least 1 row, at most n).
+// Rows per chunk of an images dataset: ~16 KiB chunks along N (at least 1 row, at most n).  Small, because a
+// checksummed chunk is read and verified whole: a random row costs its chunk (bench-data: 512 KiB chunks made
+// streaming 4.5x slower with the checksum, 16 KiB ones 2x faster than 512 KiB chunks without it).
 int64_t dataset_chunk_rows(int64_t row_bytes, int64_t n);
+#define DATASET_JPEG_CHUNK_BYTES (64 * 1024)   // JPEG mode's byte blob: a ~110 KB image reads 2-3 chunks
+#define DATASET_COLUMN_CHUNK_ROWS (1 << 16)    // labels, offsets, groups: read whole when a split is opened
 // File-access property list: MPI-IO on comm, or sec2 when comm == MPI_COMM_NULL; file format >= 1.8
 // (attributes over 64 KiB, e.g. many class names, need it).
 hid_t dataset_fapl(MPI_Comm comm);

@@ -47,7 +47,7 @@ void dataset_read_failed(const char* path, const char* split, const char* column
 }
 
 int64_t dataset_chunk_rows(int64_t row_bytes, int64_t n) {
-    const int64_t target = 512 * 1024;
+    const int64_t target = 16 * 1024;
     int64_t rows = row_bytes > 0 ? target / row_bytes : 1;
     if (rows < 1) rows = 1;
     if (rows > n) rows = n;
@@ -500,13 +500,12 @@ static hid_t column_dcpl_1d(int64_t n, int64_t max_chunk) {
     return dataset_column_dcpl(1, &chunk);
 }
 
-#define LABEL_CHUNK_ROWS (1 << 16)   // as pack's parallel writer
 
 static void write_column(hid_t group, const char* name, hid_t file_type, hid_t mem_type, int64_t n, const void* v) {
     hsize_t dims = (hsize_t)n;
     hid_t space = H5Screate_simple(1, &dims, NULL);
     H5_CHECK(space);
-    hid_t dcpl = column_dcpl_1d(n, LABEL_CHUNK_ROWS);
+    hid_t dcpl = column_dcpl_1d(n, DATASET_COLUMN_CHUNK_ROWS);
     hid_t d = H5Dcreate2(group, name, file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     H5_CHECK(d);
     if (n > 0) H5_CHECK(H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v));
@@ -564,7 +563,7 @@ void dataset_write_split_jpeg(DatasetWriter* w, const char* split, int64_t n, co
     hsize_t total = (hsize_t)offsets[n];
     hid_t space = H5Screate_simple(1, &total, NULL);
     H5_CHECK(space);
-    hid_t dcpl = column_dcpl_1d((int64_t)total, 1 << 20);   // 1 MiB chunks
+    hid_t dcpl = column_dcpl_1d((int64_t)total, DATASET_JPEG_CHUNK_BYTES);
     hid_t d = H5Dcreate2(g, "jpeg", H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     H5_CHECK(d);
     if (total > 0) H5_CHECK(H5Dwrite(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes));

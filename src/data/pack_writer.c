@@ -93,11 +93,11 @@ void parw_split_create(ParWriter* w, ParSplit* s, const char* name, DatasetMode 
         hsize_t inner[3] = {(hsize_t)h, (hsize_t)w_, (hsize_t)c};
         s->data = create_growing(s->group, "images", H5T_STD_U8LE, 4, inner, (hsize_t)(chunk_rows > 0 ? chunk_rows : 1));
     } else {
-        s->data = create_growing(s->group, "jpeg", H5T_STD_U8LE, 1, NULL, 1 << 20);
-        s->offsets = create_growing(s->group, "offsets", H5T_STD_I64LE, 1, NULL, 1 << 16);
+        s->data = create_growing(s->group, "jpeg", H5T_STD_U8LE, 1, NULL, DATASET_JPEG_CHUNK_BYTES);
+        s->offsets = create_growing(s->group, "offsets", H5T_STD_I64LE, 1, NULL, DATASET_COLUMN_CHUNK_ROWS);
     }
-    s->labels = create_growing(s->group, "labels", H5T_STD_I32LE, 1, NULL, 1 << 16);
-    if (with_groups) s->groups = create_growing(s->group, "groups", H5T_STD_I32LE, 1, NULL, 1 << 16);
+    s->labels = create_growing(s->group, "labels", H5T_STD_I32LE, 1, NULL, DATASET_COLUMN_CHUNK_ROWS);
+    if (with_groups) s->groups = create_growing(s->group, "groups", H5T_STD_I32LE, 1, NULL, DATASET_COLUMN_CHUNK_ROWS);
 }
 
 // Grows d to `new_len` rows and writes n_local rows at `start` from buf (mem_type elements of row_elems each).
