@@ -1,7 +1,7 @@
 // dataset.h — the HDF5 dataset format (docs/DATA.md) and its reader/writer.
 //
 // One file per dataset; one group per split: /train, /val (optional), /test.
-//   decoded mode: images uint8 [N,H,W,C] chunked along N (~0.25-1 MiB chunks), labels int32 [N]
+//   decoded mode: images uint8 [N,H,W,C] chunked along N (~16 KiB chunks, at least one row), labels int32 [N]
 //   JPEG mode:    jpeg uint8 [total_bytes] (all encoded images back to back), offsets int64 [N+1], labels int32 [N]
 //   optional:     coarse_labels int32 [N], groups int32 [N]
 // Every column is chunked with HDF5's Fletcher-32 checksum per chunk (files packed before issue 18 have none
