@@ -268,7 +268,9 @@ static void show_dataset(InspectCtx* c, const char* path) {
                (long long)present, in->num_classes, (long long)lo, (long long)hi, sp.coarse_labels ? ", coarse labels" : "",
                sp.groups ? ", groups" : "");
         if (sp.offsets) printf(", %.1f MB of JPEG (%.0f bytes/image)", sp.offsets[sp.n] / 1e6, sp.n ? (double)sp.offsets[sp.n] / sp.n : 0.0);
-        printf("\n");
+        // files packed before the checksums stay readable: say that a damaged byte in them would go unnoticed
+        printf("\n      checksum: %s\n", sp.checksummed ? "Fletcher-32 per chunk (verified on every read)"
+                                                        : "none (packed before checksums; re-pack to add them)");
         for (int k = 0; k < in->num_classes && k < c->show_classes; k++)
             printf("      %5d %-24s %lld\n", k, in->class_names[k], (long long)hist[k]);
         if (in->num_classes > c->show_classes) printf("      ... (%d classes; --classes N shows more)\n", in->num_classes);
@@ -280,6 +282,7 @@ static void show_dataset(InspectCtx* c, const char* path) {
             json_arr_close(c->j);
             json_bool(c->j, "coarse_labels", sp.coarse_labels != NULL);
             json_bool(c->j, "groups", sp.groups != NULL);
+            json_str(c->j, "checksum", sp.checksummed ? "fletcher32" : "none");
             if (sp.offsets) json_int(c->j, "jpeg_bytes", sp.offsets[sp.n]);
             json_obj_close(c->j);
         }

@@ -3,14 +3,67 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/util.h"
 
+// ---------------------------------------------------------------- temp files still being written (rank-local)
+
+static char** g_pending;   // malloc'd names; removed by remove_pending_tmps when the run dies
+static int g_n_pending, g_cap_pending;
+static pthread_mutex_t g_pending_lock = PTHREAD_MUTEX_INITIALIZER;
+
+// ug_die hook: the run is ending, so nothing tracked will be renamed.  trylock: a die while the lock is held
+// (cannot happen in the code below, but a hook must never block) still removes what it can see.
+static void remove_pending_tmps(void) {
+    int locked = pthread_mutex_trylock(&g_pending_lock) == 0;
+    for (int k = 0; k < g_n_pending; k++) unlink(g_pending[k]);
+    if (locked) pthread_mutex_unlock(&g_pending_lock);
+}
+
+void atomic_tmp_track(const char* tmp) {
+    ug_at_die(remove_pending_tmps);
+    char* copy = ug_strdup(tmp);
+    pthread_mutex_lock(&g_pending_lock);
+    for (int k = 0; k < g_n_pending; k++)
+        if (!strcmp(g_pending[k], tmp)) { pthread_mutex_unlock(&g_pending_lock); free(copy); return; }
+    if (g_n_pending == g_cap_pending) {
+        char** grown = realloc(g_pending, (size_t)(g_cap_pending ? 2 * g_cap_pending : 8) * sizeof *grown);
+        if (!grown) { pthread_mutex_unlock(&g_pending_lock); ug_die("out of memory tracking the temp file '%s'", tmp); }
+        g_pending = grown;
+        g_cap_pending = g_cap_pending ? 2 * g_cap_pending : 8;
+    }
+    g_pending[g_n_pending++] = copy;
+    pthread_mutex_unlock(&g_pending_lock);
+}
+
+void atomic_tmp_untrack(const char* tmp) {
+    pthread_mutex_lock(&g_pending_lock);
+    for (int k = 0; k < g_n_pending; k++)
+        if (!strcmp(g_pending[k], tmp)) {
+            free(g_pending[k]);
+            g_pending[k] = g_pending[--g_n_pending];
+            break;
+        }
+    pthread_mutex_unlock(&g_pending_lock);
+}
+
+int atomic_tmp_tracked_count(void) {
+    pthread_mutex_lock(&g_pending_lock);
+    int n = g_n_pending;
+    pthread_mutex_unlock(&g_pending_lock);
+    return n;
+}
+
+// ---------------------------------------------------------------- atomic writes
+
 void atomic_tmp_name(const char* path, char* tmp, size_t cap) {
     snprintf(tmp, cap, "%s.tmp.%d", path, (int)getpid());
+    atomic_tmp_track(tmp);
 }
 
 // A failed write never leaves its temp file behind: it is removed before the error ends the run.
@@ -37,6 +90,7 @@ void atomic_rename(const char* tmp, const char* path) {
         unlink(tmp);
         ug_die("cannot rename '%s' to '%s': %s", tmp, path, strerror(err));
     }
+    atomic_tmp_untrack(tmp);   // renamed: nothing left for a later die to remove
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
     fsync_path(dirname(dir), 1);
@@ -66,4 +120,5 @@ void atomic_abort(AtomicFile* af) {
     if (af->f) fclose(af->f);
     af->f = NULL;
     unlink(af->tmp);
+    atomic_tmp_untrack(af->tmp);
 }

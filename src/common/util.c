@@ -39,12 +39,32 @@ jmp_buf* ug_die_jump = NULL;
 char ug_die_last_message[2048];
 #endif
 
+#define MAX_DIE_HOOKS 8
+static void (*g_die_hooks[MAX_DIE_HOOKS])(void);
+static int g_n_die_hooks;
+static int g_in_die_hooks;   // a hook that dies must not run the hooks again
+
+void ug_at_die(void (*hook)(void)) {
+    for (int k = 0; k < g_n_die_hooks; k++)
+        if (g_die_hooks[k] == hook) return;
+    UG_CHECK(g_n_die_hooks < MAX_DIE_HOOKS, "ug_at_die: more than %d cleanup hooks", MAX_DIE_HOOKS);
+    g_die_hooks[g_n_die_hooks++] = hook;
+}
+
+static void run_die_hooks(void) {
+    if (g_in_die_hooks) return;
+    g_in_die_hooks = 1;
+    for (int k = g_n_die_hooks - 1; k >= 0; k--) g_die_hooks[k]();
+    g_in_die_hooks = 0;
+}
+
 void ug_die_at(const char* file, int line, const char* fmt, ...) {
     char msg[2048];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    run_die_hooks();
 #ifdef UG_FUZZ_BUILD
     if (ug_die_jump) {   // a fuzz harness counts a clean die as "input rejected"
         snprintf(ug_die_last_message, sizeof ug_die_last_message, "%s:%d: %s", file, line, msg);

@@ -19,6 +19,11 @@ extern jmp_buf* ug_die_jump;
 extern char ug_die_last_message[2048];   // the message of the last die that jumped
 #endif
 
+// Cleanup that ug_die runs (on the dying rank only, before MPI_Abort / exit): e.g. removing this rank's
+// half-written temp files.  At most 8 hooks, run last-registered first; a hook that
+// dies ends the run without the remaining hooks.
+void ug_at_die(void (*hook)(void));
+
 // Checks an expression; on failure dies with the expression text and a hint.
 #define UG_CHECK(cond, ...) do { if (!(cond)) ug_die(__VA_ARGS__); } while (0)
 // HDF5 calls return negative on error.  The message is one line: the call, the innermost HDF5 error and the

@@ -20,8 +20,34 @@ hid_t dataset_fapl(MPI_Comm comm) {
     return fapl;
 }
 
+hid_t dataset_column_dcpl(int rank, const hsize_t* chunk) {
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5_CHECK(dcpl);
+    H5_CHECK(H5Pset_chunk(dcpl, rank, chunk));
+    H5_CHECK(H5Pset_fletcher32(dcpl));   // readers verify it by default (H5Pset_edc_check is on)
+    return dcpl;
+}
+
+// H5Ewalk2 callback: is there a Fletcher-32 mismatch on the stack?  (1.10's text: "data error detected by
+// Fletcher32 checksum", raised under the pipeline's read error.)
+static herr_t find_checksum_error(unsigned n, const H5E_error2_t* e, void* found) {
+    (void)n;
+    if (e->desc && strstr(e->desc, "Fletcher32")) *(int*)found = 1;
+    return 0;
+}
+
+void dataset_read_failed(const char* path, const char* split, const char* column) {
+    int checksum = 0;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, find_checksum_error, &checksum);
+    if (checksum)
+        ug_die("dataset '%s' is damaged: /%s/%s fails its checksum (its bytes changed after pack wrote them); "
+               "re-pack it with ugradsl pack (or copy it again from its source)", path, split, column);
+    ug_die("cannot read /%s/%s of dataset '%s' (damaged file or I/O error; re-pack it with ugradsl pack if it persists)",
+           split, column, path);
+}
+
 int64_t dataset_chunk_rows(int64_t row_bytes, int64_t n) {
-    const int64_t target = 512 * 1024;
+    const int64_t target = 16 * 1024;
     int64_t rows = row_bytes > 0 ? target / row_bytes : 1;
     if (rows < 1) rows = 1;
     if (rows > n) rows = n;
@@ -216,9 +242,27 @@ static int32_t* read_i32_column(hid_t group, const char* path, const char* split
     if (len != n) ug_die("'%s': /%s/%s has %lld rows, the split has %lld (corrupt file)", path, split, name, (long long)len, (long long)n);
     check_int_column(d, path, split, name, sizeof(int32_t), n);
     int32_t* v = ug_malloc((size_t)(n > 0 ? n : 1) * sizeof(int32_t));
-    if (n > 0) H5_CHECK(H5Dread(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, v));
+    if (n > 0 && H5Dread(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) dataset_read_failed(path, split, name);
     H5_CHECK(H5Dclose(d));
     return v;
+}
+
+// 1 when the column is stored with the Fletcher-32 filter (a loop over the filters: asking for an absent filter by
+// id would leave an error on HDF5's stack, printed under UG_DEBUG_HDF5=1).
+static int has_fletcher32(hid_t d) {
+    hid_t dcpl = H5Dget_create_plist(d);
+    H5_CHECK(dcpl);
+    int n = H5Pget_nfilters(dcpl), found = 0;
+    H5_CHECK(n);
+    for (int k = 0; k < n; k++) {
+        unsigned flags = 0, config = 0;
+        size_t nvals = 0;
+        H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)k, &flags, &nvals, NULL, 0, NULL, &config);
+        H5_CHECK(id);
+        found |= id == H5Z_FILTER_FLETCHER32;
+    }
+    H5_CHECK(H5Pclose(dcpl));
+    return found;
 }
 
 void dataset_split_open(Dataset* ds, const char* split, DatasetSplit* s) {
@@ -243,6 +287,7 @@ void dataset_split_open(Dataset* ds, const char* split, DatasetSplit* s) {
     s->images = H5Dopen2(s->group, data_name, H5P_DEFAULT);
     if (s->images < 0) ug_die("'%s': split /%s has no '%s' dataset (corrupt file)", ds->path, split, data_name);
     check_int_column(s->images, ds->path, split, data_name, 1, 0);   // uint8 pixels / JPEG bytes
+    s->checksummed = has_fletcher32(s->images);
     if (ds->info.mode == DS_DECODED) {
         hid_t space = H5Dget_space(s->images);
         H5_CHECK(space);
@@ -261,7 +306,8 @@ void dataset_split_open(Dataset* ds, const char* split, DatasetSplit* s) {
         if (dataset_length(d) != s->n + 1) ug_die("'%s': /%s/offsets must have N+1 = %lld rows (corrupt file)", ds->path, split, (long long)s->n + 1);
         check_int_column(d, ds->path, split, "offsets", sizeof(int64_t), s->n + 1);
         s->offsets = ug_malloc((size_t)(s->n + 1) * sizeof(int64_t));
-        H5_CHECK(H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->offsets));
+        if (H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->offsets) < 0)
+            dataset_read_failed(ds->path, split, "offsets");
         H5_CHECK(H5Dclose(d));
         int64_t total = dataset_length(s->images);
         if (s->offsets[0] != 0 || s->offsets[s->n] != total)
@@ -330,7 +376,7 @@ void dataset_read_decoded(const Dataset* ds, const DatasetSplit* s, const int64_
     H5_CHECK(mspace);
     uint8_t* buf = nunique == n ? NULL : ug_malloc((size_t)nunique * row_bytes);
     uint8_t* dst = buf ? buf : ug_malloc((size_t)n * row_bytes);
-    H5_CHECK(H5Dread(s->images, H5T_NATIVE_UINT8, mspace, fspace, H5P_DEFAULT, dst));
+    if (H5Dread(s->images, H5T_NATIVE_UINT8, mspace, fspace, H5P_DEFAULT, dst) < 0) dataset_read_failed(ds->path, s->name, "images");
     H5_CHECK(H5Sclose(mspace));
     H5_CHECK(H5Sclose(fspace));
     // scatter the unique rows (in sorted order) to their requested positions
@@ -344,7 +390,7 @@ void dataset_read_decoded(const Dataset* ds, const DatasetSplit* s, const int64_
 }
 
 // Reads bytes [start, end) of the JPEG byte dataset into dst.
-static void read_jpeg_bytes(const DatasetSplit* s, int64_t start, int64_t end, uint8_t* dst) {
+static void read_jpeg_bytes(const Dataset* ds, const DatasetSplit* s, int64_t start, int64_t end, uint8_t* dst) {
     if (end <= start) return;
     hid_t fspace = H5Dget_space(s->images);
     H5_CHECK(fspace);
@@ -352,7 +398,7 @@ static void read_jpeg_bytes(const DatasetSplit* s, int64_t start, int64_t end, u
     H5_CHECK(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &off, NULL, &cnt, NULL));
     hid_t mspace = H5Screate_simple(1, &cnt, NULL);
     H5_CHECK(mspace);
-    H5_CHECK(H5Dread(s->images, H5T_NATIVE_UINT8, mspace, fspace, H5P_DEFAULT, dst));
+    if (H5Dread(s->images, H5T_NATIVE_UINT8, mspace, fspace, H5P_DEFAULT, dst) < 0) dataset_read_failed(ds->path, s->name, "jpeg");
     H5_CHECK(H5Sclose(mspace));
     H5_CHECK(H5Sclose(fspace));
 }
@@ -362,7 +408,7 @@ uint8_t* dataset_read_jpeg(const Dataset* ds, const DatasetSplit* s, int64_t i, 
     if (i < 0 || i >= s->n) ug_die("'%s': row %lld requested from /%s which has %lld rows", ds->path, (long long)i, s->name, (long long)s->n);
     int64_t len = s->offsets[i + 1] - s->offsets[i];
     uint8_t* buf = ug_malloc((size_t)(len > 0 ? len : 1));
-    read_jpeg_bytes(s, s->offsets[i], s->offsets[i + 1], buf);
+    read_jpeg_bytes(ds, s, s->offsets[i], s->offsets[i + 1], buf);
     *bytes = len;
     return buf;
 }
@@ -389,7 +435,7 @@ uint8_t* dataset_read_jpeg_many(const Dataset* ds, const DatasetSplit* s, const 
     for (int64_t k = 0; k < n;) {
         int64_t first = k, a = rp[k].row, b = a + 1;
         while (k < n && rp[k].row <= b) { if (rp[k].row == b) b++; k++; }
-        read_jpeg_bytes(s, s->offsets[a], s->offsets[b], stage);
+        read_jpeg_bytes(ds, s, s->offsets[a], s->offsets[b], stage);
         for (int64_t q = first; q < k; q++) {
             int64_t row = rp[q].row, pos = rp[q].pos;
             memcpy(out + offs[pos], stage + (s->offsets[row] - s->offsets[a]), (size_t)(offs[pos + 1] - offs[pos]));
@@ -455,15 +501,33 @@ static void check_split_name(const char* split) {
         ug_die("split name '%s' is not one of train, val, test", split);
 }
 
-static void write_i32(hid_t group, const char* name, int64_t n, const int32_t* v) {
+// Creation properties of a 1-D column of n rows: checksummed chunks of up to max_chunk rows (an empty column
+// has no chunk to checksum: contiguous).
+static hid_t column_dcpl_1d(int64_t n, int64_t max_chunk) {
+    if (n <= 0) {
+        hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        H5_CHECK(dcpl);
+        return dcpl;
+    }
+    hsize_t chunk = (hsize_t)(n < max_chunk ? n : max_chunk);
+    return dataset_column_dcpl(1, &chunk);
+}
+
+static void write_column(hid_t group, const char* name, hid_t file_type, hid_t mem_type, int64_t n, const void* v) {
     hsize_t dims = (hsize_t)n;
     hid_t space = H5Screate_simple(1, &dims, NULL);
     H5_CHECK(space);
-    hid_t d = H5Dcreate2(group, name, H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t dcpl = column_dcpl_1d(n, DATASET_COLUMN_CHUNK_ROWS);
+    hid_t d = H5Dcreate2(group, name, file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     H5_CHECK(d);
-    if (n > 0) H5_CHECK(H5Dwrite(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, v));
+    if (n > 0) H5_CHECK(H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v));
     H5_CHECK(H5Dclose(d));
+    H5_CHECK(H5Pclose(dcpl));
     H5_CHECK(H5Sclose(space));
+}
+
+static void write_i32(hid_t group, const char* name, int64_t n, const int32_t* v) {
+    write_column(group, name, H5T_STD_I32LE, H5T_NATIVE_INT32, n, v);
 }
 
 static void check_labels(const DatasetWriter* w, const char* split, int64_t n, const int32_t* labels) {
@@ -484,12 +548,9 @@ void dataset_write_split_decoded(DatasetWriter* w, const char* split, int64_t n,
     hsize_t dims[4] = {(hsize_t)n, (hsize_t)info->height, (hsize_t)info->width, (hsize_t)info->channels};
     hid_t space = H5Screate_simple(4, dims, NULL);
     H5_CHECK(space);
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hsize_t chunk[4] = {(hsize_t)dataset_chunk_rows((int64_t)(dims[1] * dims[2] * dims[3]), n), dims[1], dims[2], dims[3]};
+    hid_t dcpl = n > 0 ? dataset_column_dcpl(4, chunk) : H5Pcreate(H5P_DATASET_CREATE);
     H5_CHECK(dcpl);
-    if (n > 0) {
-        hsize_t chunk[4] = {(hsize_t)dataset_chunk_rows((int64_t)(dims[1] * dims[2] * dims[3]), n), dims[1], dims[2], dims[3]};
-        H5_CHECK(H5Pset_chunk(dcpl, 4, chunk));
-    }
     hid_t d = H5Dcreate2(g, "images", H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     H5_CHECK(d);
     if (n > 0) H5_CHECK(H5Dwrite(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, images));
@@ -514,26 +575,14 @@ void dataset_write_split_jpeg(DatasetWriter* w, const char* split, int64_t n, co
     hsize_t total = (hsize_t)offsets[n];
     hid_t space = H5Screate_simple(1, &total, NULL);
     H5_CHECK(space);
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    H5_CHECK(dcpl);
-    if (total > 0) {
-        hsize_t chunk = total < (1u << 20) ? total : (1u << 20);
-        H5_CHECK(H5Pset_chunk(dcpl, 1, &chunk));
-    }
+    hid_t dcpl = column_dcpl_1d((int64_t)total, DATASET_JPEG_CHUNK_BYTES);
     hid_t d = H5Dcreate2(g, "jpeg", H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     H5_CHECK(d);
     if (total > 0) H5_CHECK(H5Dwrite(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes));
     H5_CHECK(H5Dclose(d));
     H5_CHECK(H5Pclose(dcpl));
     H5_CHECK(H5Sclose(space));
-    hsize_t on = (hsize_t)n + 1;
-    space = H5Screate_simple(1, &on, NULL);
-    H5_CHECK(space);
-    d = H5Dcreate2(g, "offsets", H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    H5_CHECK(d);
-    H5_CHECK(H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, offsets));
-    H5_CHECK(H5Dclose(d));
-    H5_CHECK(H5Sclose(space));
+    write_column(g, "offsets", H5T_STD_I64LE, H5T_NATIVE_INT64, n + 1, offsets);
     write_i32(g, "labels", n, labels);
     if (coarse) write_i32(g, "coarse_labels", n, coarse);
     if (groups) write_i32(g, "groups", n, groups);

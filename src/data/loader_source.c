@@ -75,8 +75,7 @@ static void read_runs(const Source* s, const int64_t* uniq, int nu, uint8_t* dst
             if (!jpeg) { mdims[0] = (hsize_t)(b - a); mdims[1] = (hsize_t)s->in_h; mdims[2] = (hsize_t)s->in_w; mdims[3] = (hsize_t)s->c; }
             H5_CHECK(H5Sset_extent_simple(mspace, jpeg ? 1 : 4, mdims, NULL));
             if (H5Dread(s->split.images, H5T_NATIVE_UINT8, mspace, fspace, H5P_DEFAULT, dst + at) < 0)
-                ug_die("reading rows %lld..%lld of split '%s' from '%s' failed (file damaged or unreachable?)",
-                       (long long)uniq[a], (long long)uniq[b - 1], s->split.name, s->ds->path);
+                dataset_read_failed(s->ds->path, s->split.name, jpeg ? "jpeg" : "images");   // checksum or I/O
         }
         at += bytes;
         a = b;

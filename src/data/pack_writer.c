@@ -56,6 +56,7 @@ void parw_begin(ParWriter* w, const char* path, MPI_Comm comm) {
     snprintf(w->path, sizeof w->path, "%s", path);
     if (w->rank == 0) atomic_tmp_name(path, w->tmp, sizeof w->tmp);   // rank 0's pid names the temp file
     par_bcast(comm, w->tmp, sizeof w->tmp, 0);
+    if (w->rank != 0) atomic_tmp_track(w->tmp);   // whichever rank dies first removes the shared temp file
     hid_t fapl = dataset_fapl(comm);
     w->file = H5Fcreate(w->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     if (w->file < 0) ug_die("cannot create '%s' (is the directory there and writable on every rank?)", w->tmp);
@@ -70,9 +71,7 @@ static hid_t create_growing(hid_t group, const char* name, hid_t type, int rank,
     for (int k = 1; k < rank; k++) dims[k] = maxdims[k] = chunk[k] = inner[k - 1];
     hid_t space = H5Screate_simple(rank, dims, maxdims);
     H5_CHECK(space);
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    H5_CHECK(dcpl);
-    H5_CHECK(H5Pset_chunk(dcpl, rank, chunk));
+    hid_t dcpl = dataset_column_dcpl(rank, chunk);   // checksummed chunks (parallel: collective writes, HDF5 >= 1.10.2)
     H5_CHECK(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER));   // every row is written: no fill pass
     hid_t d = H5Dcreate2(group, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     H5_CHECK(d);
@@ -94,11 +93,11 @@ void parw_split_create(ParWriter* w, ParSplit* s, const char* name, DatasetMode 
         hsize_t inner[3] = {(hsize_t)h, (hsize_t)w_, (hsize_t)c};
         s->data = create_growing(s->group, "images", H5T_STD_U8LE, 4, inner, (hsize_t)(chunk_rows > 0 ? chunk_rows : 1));
     } else {
-        s->data = create_growing(s->group, "jpeg", H5T_STD_U8LE, 1, NULL, 1 << 20);
-        s->offsets = create_growing(s->group, "offsets", H5T_STD_I64LE, 1, NULL, 1 << 16);
+        s->data = create_growing(s->group, "jpeg", H5T_STD_U8LE, 1, NULL, DATASET_JPEG_CHUNK_BYTES);
+        s->offsets = create_growing(s->group, "offsets", H5T_STD_I64LE, 1, NULL, DATASET_COLUMN_CHUNK_ROWS);
     }
-    s->labels = create_growing(s->group, "labels", H5T_STD_I32LE, 1, NULL, 1 << 16);
-    if (with_groups) s->groups = create_growing(s->group, "groups", H5T_STD_I32LE, 1, NULL, 1 << 16);
+    s->labels = create_growing(s->group, "labels", H5T_STD_I32LE, 1, NULL, DATASET_COLUMN_CHUNK_ROWS);
+    if (with_groups) s->groups = create_growing(s->group, "groups", H5T_STD_I32LE, 1, NULL, DATASET_COLUMN_CHUNK_ROWS);
 }
 
 // Grows d to `new_len` rows and writes n_local rows at `start` from buf (mem_type elements of row_elems each).
@@ -209,4 +208,5 @@ void parw_finish(ParWriter* w, const DatasetInfo* info) {
     H5_CHECK(H5Fclose(w->file));
     if (w->rank == 0) atomic_rename(w->tmp, w->path);
     par_barrier(w->comm);
+    if (w->rank != 0) atomic_tmp_untrack(w->tmp);   // after the barrier: rank 0 has renamed it
 }

@@ -36,7 +36,8 @@ void par_barrier(MPI_Comm comm);
 
 void parw_begin(ParWriter* w, const char* path, MPI_Comm comm);   // creates the temp file
 // Creates /name.  Decoded mode: images [0,h,w,c] growing along N, chunks of chunk_rows rows; JPEG mode: jpeg
-// bytes (1 MiB chunks) and offsets.  with_groups: also a `groups` int32 dataset.
+// bytes (DATASET_JPEG_CHUNK_BYTES chunks) and offsets.  with_groups: also a `groups` int32 dataset.  Every column
+// is checksummed (dataset_column_dcpl).
 void parw_split_create(ParWriter* w, ParSplit* s, const char* name, DatasetMode mode, int h, int w_, int c,
                        int64_t chunk_rows, int with_groups);
 // groups: [n_local] when the split was created with groups, else ignored (may be NULL).

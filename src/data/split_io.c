@@ -210,7 +210,8 @@ static int32_t* read_split_labels(const Dataset* ds, const char* split, int64_t*
     hssize_t n = H5Sget_simple_extent_npoints(space);
     H5_CHECK(n);
     int32_t* labels = ug_malloc((size_t)(n > 0 ? n : 1) * sizeof *labels);
-    if (n > 0) H5_CHECK(H5Dread(dset, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, labels));
+    if (n > 0 && H5Dread(dset, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, labels) < 0)
+        dataset_read_failed(ds->path, split, "labels");   // e.g. the labels' checksum fails: names the file, re-pack
     H5_CHECK(H5Sclose(space));
     H5_CHECK(H5Dclose(dset));
     *n_out = (int64_t)n;

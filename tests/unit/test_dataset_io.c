@@ -147,11 +147,12 @@ static void test_empty_split(void) {
 }
 
 static void test_chunking(void) {
-    CHECK_EQ_INT(dataset_chunk_rows(32 * 32 * 3, 50000), 170);   // 512 KiB / 3 KiB
-    CHECK_EQ_INT(dataset_chunk_rows(32 * 32 * 3, 100), 100);     // never more than N
+    CHECK_EQ_INT(dataset_chunk_rows(32 * 32 * 3, 50000), 5);     // 16 KiB / 3 KiB
+    CHECK_EQ_INT(dataset_chunk_rows(32 * 32 * 3, 3), 3);         // never more than N
     CHECK_EQ_INT(dataset_chunk_rows(4000 * 4000 * 3, 10), 1);    // at least one row
     int64_t r = dataset_chunk_rows(224 * 224 * 3, 1000000);
-    CHECK(r * 224 * 224 * 3 >= 256 * 1024 && r * 224 * 224 * 3 <= 1024 * 1024, "224px chunk %lld rows", (long long)r);
+    CHECK_EQ_INT(r, 1);                                           // 147 KiB rows: one per chunk
+    CHECK_EQ_INT(dataset_chunk_rows(8 * 8, 1438), 256);           // digits
 }
 
 static void test_jpeg_round_trip(void) {
