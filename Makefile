@@ -122,7 +122,7 @@ $(GPU_LIB): $(KERNEL_OBJS)
 	ar rcs $@ $^
 
 # Compile and link the CUDA build only (CI: `make GPU=1 BUILD=build-gpu gpu-build`; no GPU needed).
-.PHONY: gpu-build gpu-standalone bench-gpu
+.PHONY: gpu-build gpu-standalone gpu-standalone-link-check bench-gpu
 gpu-build:
 	@[ "$(BUILD_GPU)" = 1 ] || { echo "gpu-build: no CUDA build here (nvcc $(HAVE_NVCC), cudnn.h $(HAVE_CUDNN), nccl.h $(HAVE_NCCL)); see make config" >&2; exit 1; }
 	@$(MAKE) --no-print-directory $(GPU_LIB) $(GPU_TEST_BINS)
@@ -139,16 +139,26 @@ SA_SRCS  := src/common/util.c src/common/rng.c src/nn/ops_ref_conv.c src/nn/ops_
             src/nn/ops.c src/nn/ops_bn_nhwc.c src/nn/model.c src/nn/model_build.c src/nn/model_resnet.c \
             src/nn/model_vgg.c src/nn/model_small_cnn.c src/nn/model_bf16.c src/nn/grad_buckets.c src/gpu/gpu_model.c \
             tests/gpu/standalone/no_cpu_fast_path.c
+SA_CFLAGS := $(OPT) -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fopenmp -pthread $(SA_MPI) \
+             -DUG_HAVE_CUDA $(GPU_INC) -Isrc -Itests
+SA_OBJS   := $(SA_SRCS:%.c=$(SA_BUILD)/sa/%.o)
+SA_LIB    ?= $(SA_BUILD)/libugcuda.a
+SA_BINS   := $(GPU_TEST_SRCS:%.c=$(SA_BUILD)/%)
+$(SA_BUILD)/sa/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(SA_CC) $(SA_CFLAGS) -c $< -o $@
+$(SA_BINS): $(SA_BUILD)/%: %.c $(SA_OBJS) $(SA_LIB)
+	@mkdir -p $(dir $@)
+	$(SA_CC) $(SA_CFLAGS) -o $@ $< $(SA_OBJS) $(SA_LIB) $(foreach d,$(GPU_LIBDIRS),-L$(d) -Wl,-rpath,$(d)) \
+	  -lcudnn -lcublas -lnccl -lcudart -lstdc++ -lm
 gpu-standalone:
-	@mkdir -p $(SA_BUILD)/tests/gpu
 	@$(MAKE) --no-print-directory BUILD=$(SA_BUILD) GPU=1 $(SA_BUILD)/libugcuda.a
-	@set -e; for t in $(GPU_TEST_SRCS); do \
-	  echo "$(SA_CC) $$t -> $(SA_BUILD)/tests/gpu/$$(basename $$t .c)"; \
-	  $(SA_CC) $(OPT) -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fopenmp -pthread $(SA_MPI) \
-	    -DUG_HAVE_CUDA $(GPU_INC) -Isrc -Itests -o $(SA_BUILD)/tests/gpu/$$(basename $$t .c) $$t $(SA_SRCS) \
-	    $(SA_BUILD)/libugcuda.a $(foreach d,$(GPU_LIBDIRS),-L$(d) -Wl,-rpath,$(d)) \
-	    -lcudnn -lcublas -lnccl -lcudart -lstdc++ -lm; \
-	done
+	@$(MAKE) --no-print-directory $(SA_BINS)
+# The same link against this build's kernel library (no nvcc run; -O0): that the standalone sources still build
+# and link without HDF5 / oneDNN / OpenBLAS (tests/integration/test_gpu_standalone_link.sh).
+gpu-standalone-link-check:
+	@$(MAKE) --no-print-directory SA_BUILD=$(BUILD)/gpu-sa-check SA_LIB=$(GPU_LIB) OPT=-O0 \
+	  $(GPU_TEST_SRCS:%.c=$(BUILD)/gpu-sa-check/%)
 
 # Ours vs PyTorch on this machine's GPU (SKIP lines without one): the full ResNet-18 training step, then the
 # conv + BN layers.  BENCH_GPU_ARGS: see tools/bench_gpu_torch.py --help.

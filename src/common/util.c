@@ -1,7 +1,6 @@
 #include "common/util.h"
 
 #include <errno.h>
-#include <hdf5.h>
 #include <mpi.h>
 #ifdef UG_FUZZ_BUILD
 #include <setjmp.h>
@@ -83,35 +82,6 @@ void ug_die_errno_at(const char* file, int line, const char* fmt, ...) {
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     ug_die_at(file, line, "%s: %s", msg, err ? strerror(err) : "unknown cause (errno not set)");
-}
-
-static int hdf5_debug(void) {
-    const char* v = getenv("UG_DEBUG_HDF5");
-    return v && *v && strcmp(v, "0") != 0;
-}
-
-void ug_hdf5_errors_init(void) {
-    if (!hdf5_debug()) H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-// The innermost error of the HDF5 stack (the one nearest the system call): its text often carries the errno.
-static herr_t innermost_error(unsigned n, const H5E_error2_t* e, void* out) {
-    if (n == 0 && e->desc) snprintf(out, 256, "%s", e->desc);
-    return 0;
-}
-
-void ug_h5_die(const char* file, int line, const char* expr) {
-    int err = errno;   // H5_CHECK cleared it before the call: set now, it is this call's system cause
-    char inner[256] = "";
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, innermost_error, inner);
-    if (hdf5_debug()) H5Eprint2(H5E_DEFAULT, stderr);
-    char cause[400] = "";
-    if (err && !strstr(inner, strerror(err)))
-        snprintf(cause, sizeof cause, "%s%s%s", inner, *inner ? ": " : "", strerror(err));
-    else
-        snprintf(cause, sizeof cause, "%s", *inner ? inner : "no detail");
-    ug_die_at(file, line, "HDF5 call failed: %s: %s%s", expr, cause,
-              hdf5_debug() ? " (HDF5 error stack above)" : " (UG_DEBUG_HDF5=1 prints the HDF5 error stack)");
 }
 
 void ug_mpi_die(const char* file, int line, const char* expr, int rc) {
