@@ -20,8 +20,8 @@ static int argmax_except(const float* z, int K, int skip) {
 void bs_targets(Model* frozen, const Batch* b, double step, int32_t* out) {
     const int K = frozen->cfg.num_classes;
     const size_t per = (size_t)b->h * b->w * b->c, nx = (size_t)b->n * per;
-    float* dx = ug_aligned_alloc((nx ? nx : 1) * sizeof(float));
-    float* adv = ug_aligned_alloc((nx ? nx : 1) * sizeof(float));
+    float* dx = ug_aligned_alloc(nx * sizeof(float));
+    float* adv = ug_aligned_alloc(nx * sizeof(float));
     // FGSM on the frozen original in eval mode: one step of size `step` along sign(∇x CE(x, y)); the logits and
     // their gradient stay where the model runs, only the input gradient comes back.
     model_forward_resident(frozen, b->n, b->x, 0);
