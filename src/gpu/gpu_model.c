@@ -580,9 +580,10 @@ static void upload_loss_inputs(GpuNet* g, int n, const int32_t* y, const float* 
 }
 
 // Fused GLS loss on the device-resident logits of the last forward, written straight where backward reads the
-// logit gradient; then backward.  Only the per-sample losses, Σ w·loss and (when asked) the logits come back.
+// logit gradient; then backward.  Only the per-sample losses, Σ w·loss and (when asked) the logits and the input
+// gradient dx come back.
 static double loss_backward_dev(GpuNet* g, int have_inputs, const int32_t* y, const float* alpha, const float* weight,
-                                float scale, float* sample_loss, float* logits) {
+                                float scale, float* sample_loss, float* logits, float* dx) {
     Model* m = g->m;
     int n = g->last_n, K = m->cfg.num_classes;
     if (n == 0) {
@@ -595,7 +596,10 @@ static double loss_backward_dev(GpuNet* g, int have_inputs, const int32_t* y, co
     ug_gls_xent(n, K, g->loss, dl, g->total, g->wloss, z, g->labels, alpha ? g->alpha : NULL,
                 weight ? g->weight : NULL, scale, g->s);
     if (logits) CUDA_CHECK(cudaMemcpyAsync(g->host_logits, z, (size_t)n * K * sizeof(float), cudaMemcpyDeviceToHost, g->s));
+    g->want_dx = dx != NULL;
     backward_dev(g, dl);
+    g->want_dx = 0;
+    if (dx) slot_to_host(g, dx, DT(g, 0), dact(g, 0), (size_t)n * N_(m)->slots[0].per);
     double total = 0;
     CUDA_CHECK(cudaMemcpyAsync(g->host_loss, g->loss, (size_t)n * sizeof(float), cudaMemcpyDeviceToHost, g->s));
     gpu_download(&total, g->total, sizeof(double), g->s);
@@ -605,8 +609,8 @@ static double loss_backward_dev(GpuNet* g, int have_inputs, const int32_t* y, co
 }
 
 static double gpu_loss_backward(Model* m, const int32_t* y, const float* alpha, const float* weight, float scale,
-                                float* sample_loss, float* logits) {
-    return loss_backward_dev(G(m), 0, y, alpha, weight, scale, sample_loss, logits);
+                                float* sample_loss, float* logits, float* dx) {
+    return loss_backward_dev(G(m), 0, y, alpha, weight, scale, sample_loss, logits, dx);
 }
 
 // The training step's compute: the loss inputs go up before the forward, so that nothing waits between the
@@ -618,11 +622,11 @@ static double gpu_compute(Model* m, int n, const float* x, const int32_t* y, con
     if (n == 0) {
         g->last_n = 0;
         g->last_train = 1;
-        return loss_backward_dev(g, 1, y, alpha, weight, scale, sample_loss, logits);
+        return loss_backward_dev(g, 1, y, alpha, weight, scale, sample_loss, logits, NULL);
     }
     upload_loss_inputs(g, n, y, alpha, weight);
     forward_dev(g, n, 1);
-    return loss_backward_dev(g, 1, y, alpha, weight, scale, sample_loss, logits);
+    return loss_backward_dev(g, 1, y, alpha, weight, scale, sample_loss, logits, NULL);
 }
 
 // SCRUB's fused distillation loss on the device-resident logits of the student's and the teacher's last forwards

@@ -28,9 +28,10 @@ static float* cpu_dlogits(Model* m) {
     return n->dlogits;
 }
 
-// The trainer's CPU step as it always was: gls_xent into a logit gradient, then backward from it.
+// The trainer's CPU step as it always was: gls_xent into a logit gradient, then backward from it (with the input
+// gradient when dx is not NULL, as model_backward_input).
 static double cpu_loss_backward(Model* m, const int32_t* y, const float* alpha, const float* weight, float scale,
-                                float* sample_loss, float* logits) {
+                                float* sample_loss, float* logits, float* dx) {
     Net* n = m->impl;
     int N = n->last_n, K = m->cfg.num_classes;
     cpu_dlogits(m);
@@ -40,7 +41,7 @@ static double cpu_loss_backward(Model* m, const int32_t* y, const float* alpha, 
         total = gls_xent(N, K, sample_loss, n->dlogits, z, y, alpha, weight, scale);
         if (logits) memcpy(logits, z, (size_t)N * K * sizeof(float));
     }
-    net_backward(m, n->dlogits, NULL);   // N = 0: zero gradients
+    net_backward(m, n->dlogits, N > 0 ? dx : NULL);   // N = 0: zero gradients
     return total;
 }
 
@@ -65,7 +66,7 @@ static double cpu_kl_loss_backward(Model* m, const Model* teacher, const Distill
 static double cpu_compute(Model* m, int N, const float* x, const int32_t* y, const float* alpha, const float* weight,
                           float scale, float* sample_loss, float* logits) {
     net_forward(m, N, x, 1);
-    return cpu_loss_backward(m, y, alpha, weight, scale, sample_loss, logits);
+    return cpu_loss_backward(m, y, alpha, weight, scale, sample_loss, logits, NULL);
 }
 
 static void cpu_grad_save(Model* m) {

@@ -37,9 +37,10 @@ struct ModelExec {
     const float* (*features)(Model* m);   // host
     void (*backward)(Model* m, const float* dlogits, float* dx);   // dlogits host; dx host or NULL
     // Fused GLS loss (gls_xent) on the last forward's logits + backward: returns Σ w_i·loss_i, fills sample_loss
-    // [N] and logits [N,K] (host) when not NULL.  N = 0: zero gradients, returns 0.
+    // [N] and logits [N,K] (host) when not NULL, and dx [N, input] (host: the gradient of the input, as the
+    // backward's dx) when not NULL.  N = 0: zero gradients, returns 0, dx untouched.
     double (*loss_backward)(Model* m, const int32_t* y, const float* alpha, const float* weight, float scale,
-                            float* sample_loss, float* logits);
+                            float* sample_loss, float* logits, float* dx);
     // forward (train mode) + loss_backward in one call (the training step; a GPU sends the labels up first)
     double (*compute)(Model* m, int N, const float* x, const int32_t* y, const float* alpha, const float* weight,
                       float scale, float* sample_loss, float* logits);
@@ -72,8 +73,9 @@ extern const ModelExec model_exec_cpu;
 // ---- the operations (dispatch through m->exec) ----
 // Forward whose logits stay where they are computed (the next call is model_loss_backward or model_adaptive_alpha).
 void model_forward_resident(Model* m, int N, const float* x, int train);
+// dx: NULL, or host [N, input] for the input gradient (Boundary Shrink's FGSM); costs the input layer's backward.
 double model_loss_backward(Model* m, const int32_t* y, const float* alpha, const float* weight, float scale,
-                           float* sample_loss, float* logits);
+                           float* sample_loss, float* logits, float* dx);
 // Forward (train mode) + model_loss_backward: the training step's compute.  Only losses and logits come back.
 double model_compute(Model* m, int N, const float* x, const int32_t* y, const float* alpha, const float* weight,
                      float scale, float* sample_loss, float* logits);

@@ -27,8 +27,8 @@ void model_backward(Model* m, const float* dlogits) { m->exec->backward(m, dlogi
 void model_backward_input(Model* m, const float* dlogits, float* dx) { m->exec->backward(m, dlogits, dx); }
 
 double model_loss_backward(Model* m, const int32_t* y, const float* alpha, const float* weight, float scale,
-                           float* sample_loss, float* logits) {
-    return m->exec->loss_backward(m, y, alpha, weight, scale, sample_loss, logits);
+                           float* sample_loss, float* logits, float* dx) {
+    return m->exec->loss_backward(m, y, alpha, weight, scale, sample_loss, logits, dx);
 }
 
 double model_kl_loss_backward(Model* student, const Model* teacher, const DistillLoss* loss, int32_t* argmax) {

@@ -89,7 +89,8 @@ void trainer_loss_backward(Trainer* t, int n, const int32_t* y, const float* alp
     Model* m = t->model;
     ensure_cap(t, n > 0 ? (size_t)n : 1);
     check_labels(t, n, y);
-    t->local_loss_sum = model_loss_backward(m, y, alpha, weight, loss_scale(n_global), t->sample_loss, t->logits);
+    t->local_loss_sum = model_loss_backward(m, y, alpha, weight, loss_scale(n_global), t->sample_loss, t->logits,
+                                            NULL);
     count_correct(t, n, y, m->cfg.num_classes);
     t->timers.compute += ug_now() - t0;
 }
@@ -104,12 +105,6 @@ void trainer_compute(Trainer* t, int n, const float* x, const int32_t* y, const 
     // forward, loss and backward where the model runs: only the per-sample losses and the logits come back
     t->local_loss_sum = model_compute(m, n, x, y, alpha, weight, loss_scale(n_global), t->sample_loss, t->logits);
     count_correct(t, n, y, K);
-    t->timers.compute += ug_now() - t0;
-}
-
-void trainer_backward(Trainer* t, const float* dlogits) {
-    double t0 = ug_now();
-    model_backward(t->model, dlogits);
     t->timers.compute += ug_now() - t0;
 }
 

@@ -8,8 +8,9 @@
 //   4. ONE MPI_Allreduce (sum) of the flat gradient buffer; then one small one for loss/accuracy/stop flag
 //   5. optional gradient hook (ℓ1 term, masks, ...), NaN/Inf check naming the step, optional clipping
 //   6. SGD update (optionally masked: masked-out parameters and their momentum do not move).
-// trainer_step does all of it; the pieces are public for methods with their own loss (e.g. SCRUB's KL):
-//   forward → own dlogits (already scaled by 1/|B|) → trainer_backward → trainer_allreduce_grads → trainer_apply.
+// trainer_step does all of it; the pieces are public for methods with their own loss (e.g. SCRUB's KL): a fused
+// loss + backward of the executor (model_kl_loss_backward, already scaled by 1/|B|) → trainer_allreduce_grads →
+// trainer_apply.
 // Every piece runs through the model's executor (src/nn/executor.h): one code path for the CPU and the GPU; on a
 // GPU steps 1-6 stay on the device and only per-sample losses and logits come back.
 #pragma once
@@ -74,8 +75,6 @@ void trainer_compute(Trainer* t, int n, const float* x, const int32_t* y, const 
 void trainer_forward(Trainer* t, int n, const float* x);
 void trainer_loss_backward(Trainer* t, int n, const int32_t* y, const float* alpha, const float* weight,
                            int64_t n_global);
-// Backward from caller-made dlogits [n,K] of the last forward (for custom losses).
-void trainer_backward(Trainer* t, const float* dlogits);
 // Sums the gradients over ranks (one MPI_Allreduce on the CPU, NCCL on GPUs; nothing on one rank).
 void trainer_allreduce_grads(Trainer* t);
 // Hook, non-finite check, clipping, SGD update, step++.  Returns the gradient norm (NaN when non-finite

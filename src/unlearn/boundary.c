@@ -6,7 +6,7 @@
 
 #include "common/util.h"
 #include "dist/dist.h"
-#include "nn/ops.h"
+#include "nn/executor.h"
 #include "unlearn/baselines.h"
 #include "unlearn/loop.h"
 
@@ -20,23 +20,22 @@ static int argmax_except(const float* z, int K, int skip) {
 void bs_targets(Model* frozen, const Batch* b, double step, int32_t* out) {
     const int K = frozen->cfg.num_classes;
     const size_t per = (size_t)b->h * b->w * b->c, nx = (size_t)b->n * per;
-    float* dl = ug_aligned_alloc((size_t)b->n * K * sizeof(float));
     float* dx = ug_aligned_alloc(nx * sizeof(float));
     float* adv = ug_aligned_alloc(nx * sizeof(float));
-    // FGSM on the frozen original in eval mode: one step of size `step` along sign(∇x CE(x, y)).
-    const float* z = model_forward(frozen, b->n, b->x, 0);
-    gls_xent(b->n, K, NULL, dl, z, b->y, NULL, NULL, 1.0f);
-    model_backward_input(frozen, dl, dx);
+    // FGSM on the frozen original in eval mode: one step of size `step` along sign(∇x CE(x, y)); the logits and
+    // their gradient stay where the model runs, only the input gradient comes back.
+    model_forward_resident(frozen, b->n, b->x, 0);
+    model_loss_backward(frozen, b->y, NULL, NULL, 1.0f, NULL, NULL, dx);
     const float s = (float)step;
     for (size_t i = 0; i < nx; i++) adv[i] = b->x[i] + (dx[i] > 0 ? s : (dx[i] < 0 ? -s : 0.0f));
-    z = model_forward(frozen, b->n, adv, 0);
+    const float* z = model_forward(frozen, b->n, adv, 0);   // the adversarial labels are needed on the host
     for (int i = 0; i < b->n; i++) {
         const float* zi = z + (size_t)i * K;
         int a = argmax_except(zi, K, -1);
         // [ours] a step that does not cross the boundary gives the runner-up class: never the true label.
         out[i] = a != b->y[i] ? a : argmax_except(zi, K, b->y[i]);
     }
-    free(dl); free(dx); free(adv);
+    free(dx); free(adv);
 }
 
 void model_copy_common(Model* dst, const Model* src) {

@@ -15,6 +15,7 @@
 
 #include "common/util.h"
 #include "dist/dist.h"
+#include "nn/executor.h"
 #include "nn/ops.h"
 #include "nn/optim.h"
 #include "unlearn/baselines.h"
@@ -73,31 +74,26 @@ void woodfisher_ihvp(const float* G, int N, size_t P, double damping, const floa
 
 // Σ over the subset of per-sample CE gradients (eval mode), summed over ranks into acc.  Collective.
 static void gradient_sum(const UnlearnConfig* c, Model* m, Dataset* ds, const int64_t* subset, int64_t n, float* acc) {
-    const int K = m->cfg.num_classes;
     LoaderConfig lc = unlearn_loader_config(c, subset, n, 0);
     lc.shuffle = 0;
     lc.augment = AUG_NONE;
     Loader* l = loader_create(ds, &lc, g_dist.rank, g_dist.world);
     memset(acc, 0, m->num_params * sizeof(float));
-    float* dl = ug_aligned_alloc((size_t)c->batch * K * sizeof(float) + 64);
     loader_start_epoch(l, 0);
     Batch b;
     while (loader_next(l, &b)) {
         if (b.n == 0) continue;
-        const float* z = model_forward(m, b.n, b.x, 0);
-        gls_xent(b.n, K, NULL, dl, z, b.y, NULL, NULL, 1.0f);
-        model_backward(m, dl);
+        model_forward_resident(m, b.n, b.x, 0);
+        model_loss_backward(m, b.y, NULL, NULL, 1.0f, NULL, NULL, NULL);
         model_grads_to_host(m);
         for (size_t i = 0; i < m->num_params; i++) acc[i] += m->grads[i];
     }
-    free(dl);
     loader_destroy(l);
     dist_allreduce_sum_f32(acc, m->num_params);
 }
 
 // This rank's per-sample gradients of the first N retain samples: rows [*n_local][P].  Collective.
 static float* per_sample_grads(const UnlearnConfig* c, Model* m, Dataset* ds, const Split* sp, int N, int* n_local) {
-    const int K = m->cfg.num_classes;
     const size_t P = m->num_params;
     LoaderConfig lc = unlearn_loader_config(c, sp->retain, N, 0);
     lc.shuffle = 0;
@@ -105,8 +101,6 @@ static float* per_sample_grads(const UnlearnConfig* c, Model* m, Dataset* ds, co
     Loader* l = loader_create(ds, &lc, g_dist.rank, g_dist.world);
     size_t cap = (size_t)N / (size_t)g_dist.world + 2;
     float* rows = ug_aligned_alloc(cap * P * sizeof(float) + 64);
-    float dl[1024];
-    UG_CHECK(K <= 1024, "iu: at most 1024 classes (got %d)", K);
     int count = 0;
     loader_start_epoch(l, 0);
     Batch b;
@@ -114,9 +108,8 @@ static float* per_sample_grads(const UnlearnConfig* c, Model* m, Dataset* ds, co
         size_t per = (size_t)b.h * b.w * b.c;
         for (int i = 0; i < b.n; i++) {
             if ((size_t)count >= cap) rows = ug_realloc(rows, (cap *= 2) * P * sizeof(float));
-            const float* z = model_forward(m, 1, b.x + (size_t)i * per, 0);
-            gls_xent(1, K, NULL, dl, z, b.y + i, NULL, NULL, 1.0f);
-            model_backward(m, dl);
+            model_forward_resident(m, 1, b.x + (size_t)i * per, 0);
+            model_loss_backward(m, b.y + i, NULL, NULL, 1.0f, NULL, NULL, NULL);
             model_grads_to_host(m);
             memcpy(rows + (size_t)count * P, m->grads, P * sizeof(float));
             count++;

@@ -9,39 +9,36 @@
 #include "common/h5attr.h"
 #include "common/util.h"
 #include "dist/dist.h"
-#include "nn/ops.h"
+#include "nn/executor.h"
 #include "unlearn/baselines.h"
 #include "unlearn/loop.h"
 
 float* salun_saliency(const UnlearnConfig* c, Model* m, Dataset* ds, const Split* sp) {
-    const int K = m->cfg.num_classes;
     LoaderConfig lc = unlearn_loader_config(c, sp->forget, sp->n_forget, 1000003);
     lc.shuffle = 0;
     lc.augment = AUG_NONE;
     Loader* l = loader_create(ds, &lc, g_dist.rank, g_dist.world);
     float* acc = ug_aligned_alloc((m->num_params ? m->num_params : 1) * sizeof(float));
     memset(acc, 0, m->num_params * sizeof(float));
-    float *dl = NULL, *minus_one = NULL;   // weight -1: the gradient of -CE
+    float* minus_one = NULL;   // weight -1: the gradient of -CE
     size_t cap = 0;
     loader_start_epoch(l, 0);
     Batch b;
     while (loader_next(l, &b)) {
         if (b.n == 0) continue;
         if ((size_t)b.n > cap) {
-            free(dl); free(minus_one);
+            free(minus_one);
             cap = (size_t)b.n;
-            dl = ug_aligned_alloc(cap * K * sizeof(float));
             minus_one = ug_malloc(cap * sizeof(float));
             for (size_t i = 0; i < cap; i++) minus_one[i] = -1.0f;
         }
-        const float* z = model_forward(m, b.n, b.x, 0);   // eval mode, as the public code (model.eval())
-        gls_xent(b.n, K, NULL, dl, z, b.y, NULL, minus_one, 1.0f);
-        model_backward(m, dl);
+        // eval mode, as the public code (model.eval()); the logits and their gradient stay where the model runs
+        model_forward_resident(m, b.n, b.x, 0);
+        model_loss_backward(m, b.y, NULL, minus_one, 1.0f, NULL, NULL, NULL);
         model_grads_to_host(m);
         for (size_t i = 0; i < m->num_params; i++) acc[i] += m->grads[i];
     }
     loader_destroy(l);
-    free(dl);
     free(minus_one);
     dist_allreduce_sum_f32(acc, m->num_params);
     for (size_t i = 0; i < m->num_params; i++) acc[i] = acc[i] < 0 ? -acc[i] : acc[i];

@@ -54,7 +54,8 @@ static void unlearn_step_seq(Model* m, Work* w, double beta) {
                     .dim = dim, .n_forget_global = nf, .kind = DIST_COSINE, .beta = beta, .sign = ALPHA_NEGATIVE,
                     .scale = 1.0};
     model_adaptive_alpha(m, w->alpha + nr, &q);
-    model_loss_backward(m, w->y + nr, w->alpha + nr, w->weight + nr, scale, w->loss + nr, w->logits + (size_t)nr * K);
+    model_loss_backward(m, w->y + nr, w->alpha + nr, w->weight + nr, scale, w->loss + nr, w->logits + (size_t)nr * K,
+                        NULL);
     for (int i = 0; i < nf; i++) correct += ug_argmax(w->logits + (size_t)(nr + i) * K, K) == w->y[nr + i];
     (void)correct;
     model_grad_add_saved(m);

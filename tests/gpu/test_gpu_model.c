@@ -1,7 +1,8 @@
 // test_gpu_model.c — the GPU executor (src/gpu/gpu_model.c) against the CPU reference model, tensor by tensor:
 // one full training step (forward, GLS loss with per-sample α and weight, backward, SGD with momentum) on four
 // networks (ResNet-18 with the CIFAR and the ImageNet stem, VGG-16-BN with conv biases, the digits CNN), then
-// BN running statistics, eval-mode forward / backward with the input gradient, the update mask and the gradient
+// BN running statistics, eval-mode forward / backward with the input gradient (from given logit gradients, and
+// through the fused loss + backward with dx, as Boundary Shrink's FGSM), the update mask and the gradient
 // arithmetic the unlearning methods use.  fp32 math, deterministic cuDNN algorithms; then the same networks in the
 // bf16 mixed-precision mode, judged against the CPU reference's emulation of that mode (see TOLS_F32 below).
 #include "gpu_check.h"
@@ -62,10 +63,12 @@ typedef struct {
 // Everything one run of the sequence yields, on the host: the first training step (logits, per-sample losses,
 // loss sum, gradients, gradient norm), the state after two SGD steps with momentum (parameters, BN running
 // statistics, momentum), then eval mode (logits, features, parameter gradients and input gradient of a backward
-// from the fp32 reference's eval logits, BN as a fixed affine map).
+// from the fp32 reference's eval logits, BN as a fixed affine map), then the fused eval-mode loss + backward with
+// the input gradient (model_loss_backward with dx, on this run's own eval logits).
 typedef struct {
     float *logits, *losses, *grads, *params, *buffers, *momentum, *eval_logits, *features, *eval_grads, *dx, *dl_eval;
-    double loss_sum, grad_norm;
+    float *fused_dx, *fused_grads;
+    double loss_sum, grad_norm, fused_loss;
 } Run;
 
 static float* dupf(const float* src, size_t n) {
@@ -77,6 +80,7 @@ static float* dupf(const float* src, size_t n) {
 static void free_run(Run* r) {
     free(r->logits); free(r->losses); free(r->grads); free(r->params); free(r->buffers); free(r->momentum);
     free(r->eval_logits); free(r->features); free(r->eval_grads); free(r->dx); free(r->dl_eval);
+    free(r->fused_dx); free(r->fused_grads);
 }
 
 // One training step on the CPU model or the GPU model (logits and losses into z / loss).
@@ -123,6 +127,11 @@ static void run_sequence(Model* m, int on_gpu, const Batch* b, Sgd* sg, const fl
     model_backward_input(m, dl_eval, r->dx);
     model_grads_to_host(m);
     r->eval_grads = dupf(m->grads, m->num_params);
+    r->fused_dx = ug_malloc((size_t)N * b->per * sizeof(float));
+    model_forward_resident(m, N, b->x, 0);
+    r->fused_loss = model_loss_backward(m, b->y, NULL, NULL, 1.0f, NULL, NULL, r->fused_dx);
+    model_grads_to_host(m);
+    r->fused_grads = dupf(m->grads, m->num_params);
 }
 
 // One compared quantity: e, the GPU's error against the fp32 reference; e_emu, the bf16 emulation's (bf16 only).
@@ -203,6 +212,16 @@ static void check_network_mode(const char* name, Arch a, int width, int h, int c
                    F.tensor, bf16);
     expect_err(name, "eval input gradient (normalised)", ERR(dx, (size_t)N * b.per), T.tensor, F.tensor, bf16,
                &worst_tensor);
+    expect_err(name, "fused eval loss (relative)", REL(fused_loss), T.out, F.out, bf16, &worst_out);
+    expect_tensors(name, "fused eval gradient", cpu, 0, rg.fused_grads, E ? E->fused_grads : NULL, rc.fused_grads,
+                   T.tensor, F.tensor, bf16);
+    expect_err(name, "fused eval input gradient (normalised)", ERR(fused_dx, (size_t)N * b.per), T.tensor, F.tensor,
+               bf16, &worst_tensor);
+    // On the CPU the fused op is gls_xent + model_backward_input, bit for bit (the same logits: no update between).
+    CHECK(!memcmp(rc.fused_dx, rc.dx, (size_t)N * b.per * sizeof(float)), "%s: CPU fused dx differs from "
+          "gls_xent + model_backward_input", name);
+    CHECK(!memcmp(rc.fused_grads, rc.eval_grads, P * sizeof(float)), "%s: CPU fused eval gradient differs from "
+          "gls_xent + model_backward_input", name);
     if (E) {   // the GPU rounds where the emulation does: the two agree far closer than either agrees with fp32
         double el = oc_norm_err(rg.logits, E->logits, NK, 1e-3), eg = l2_rel_err(rg.grads, E->grads, P);
         CHECK(el < 1e-2, "%s bf16: train-step logits %.3g from the CPU bf16 emulation (a rounding site missed?)", name, el);
@@ -373,6 +392,10 @@ static void test_empty_batch(void) {
     size_t bad = 0;
     for (size_t i = 0; i < gm->num_params; i++) bad += gm->grads[i] != 0.0f;
     CHECK(bad == 0, "empty batch: %zu non-zero gradients", bad);
+    float dx_sentinel = 123.0f;   // N = 0: the input gradient is left as it was
+    model_forward_resident(gm, 0, NULL, 0);
+    s = model_loss_backward(gm, NULL, NULL, NULL, 1.0f, NULL, NULL, &dx_sentinel);
+    CHECK(s == 0.0 && dx_sentinel == 123.0f, "empty batch: fused loss + dx gave loss %g, dx %g", s, dx_sentinel);
     model_destroy(gm);
 }
 static int cmp_double(const void* a, const void* b) {

@@ -62,7 +62,7 @@ static void compute_equals_forward_loss_backward(void) {
     // the same as two halves: a resident forward, then the loss and backward
     Model* c = make_model();
     model_forward_resident(c, N, x, 1);
-    double sc = model_loss_backward(c, y, alpha, weight, 1.0f / N, NULL, NULL);
+    double sc = model_loss_backward(c, y, alpha, weight, 1.0f / N, NULL, NULL, NULL);
     CHECK(sc == sb, "forward_resident + loss_backward: loss sum %.17g vs %.17g", sc, sb);
     CHECK(same(c->grads, b->grads, c->num_params), "forward_resident + loss_backward: gradients differ");
     // an empty batch: zero gradients, zero loss
