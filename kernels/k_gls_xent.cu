@@ -1,22 +1,9 @@
 // k_gls_xent.cu — fused GLS cross-entropy: one block per sample, double inside (as gls_xent on the CPU).
 #include "ug_cuda.h"
+#include "ug_block_reduce.cuh"
 #include "ug_kernels.h"
 
 enum { GLS_THREADS = 256 };
-
-// Block-wide reduction of two doubles (sum or max); the result is returned to every thread.
-__device__ static double block_reduce(double v, double* sh, int is_max) {
-    int t = threadIdx.x;
-    sh[t] = v;
-    __syncthreads();
-    for (int stride = blockDim.x / 2; stride > 0; stride /= 2) {
-        if (t < stride) sh[t] = is_max ? fmax(sh[t], sh[t + stride]) : sh[t] + sh[t + stride];
-        __syncthreads();
-    }
-    double r = sh[0];
-    __syncthreads();
-    return r;
-}
 
 __global__ static void gls_xent_kernel(int K, float* loss, float* dlogits, double* wloss, const float* logits,
                                        const int32_t* labels, const float* alpha, const float* weight,
@@ -26,11 +13,11 @@ __global__ static void gls_xent_kernel(int K, float* loss, float* dlogits, doubl
     const float* z = logits + (size_t)i * K;
     double zmax = -INFINITY;
     for (int k = threadIdx.x; k < K; k += blockDim.x) zmax = fmax(zmax, (double)z[k]);
-    zmax = block_reduce(zmax, sh, 1);
+    zmax = ug_block_reduce(zmax, sh, 1);
     double se = 0.0, sz = 0.0;
     for (int k = threadIdx.x; k < K; k += blockDim.x) { se += exp((double)z[k] - zmax); sz += z[k]; }
-    se = block_reduce(se, sh, 0);
-    sz = block_reduce(sz, sh, 0);
+    se = ug_block_reduce(se, sh, 0);
+    sz = ug_block_reduce(sz, sh, 0);
     const double lse = zmax + log(se);
     const int y = labels[i];
     const double a = alpha ? alpha[i] : 0.0, wt = weight ? weight[i] : 1.0;

@@ -2,23 +2,10 @@
 // row, double inside as on the CPU, the same formulas in the same order per element; only the row sums are
 // reduced in another order (a tree), so results agree to rounding, not bit for bit.
 #include "ug_cuda.h"
+#include "ug_block_reduce.cuh"
 #include "ug_kernels.h"
 
 enum { KL_THREADS = 128 };
-
-// Block-wide sum or max of a double; the result is returned to every thread.
-__device__ static double kl_block_reduce(double v, double* sh, int is_max) {
-    int t = threadIdx.x;
-    sh[t] = v;
-    __syncthreads();
-    for (int stride = blockDim.x / 2; stride > 0; stride /= 2) {
-        if (t < stride) sh[t] = is_max ? fmax(sh[t], sh[t + stride]) : sh[t] + sh[t + stride];
-        __syncthreads();
-    }
-    double r = sh[0];
-    __syncthreads();
-    return r;
-}
 
 // Row i: wce[i] = ce_weight·CE_i (labels only), wkl[i] = T²·KL_i / n_global, argmax[i], and the logit gradient
 // (gls_xent's CE gradient rounded to float, plus the KL gradient rounded to float: the CPU's two passes).
@@ -30,22 +17,22 @@ __global__ static void kl_distill_kernel(int K, float* dlogits, double* wce, dou
     const float *zs = student + (size_t)i * K, *zt = teacher + (size_t)i * K;
     double ms = -INFINITY, mt = -INFINITY;
     for (int k = threadIdx.x; k < K; k += blockDim.x) ms = fmax(ms, zs[k] / T), mt = fmax(mt, zt[k] / T);
-    ms = kl_block_reduce(ms, sh, 1);
-    mt = kl_block_reduce(mt, sh, 1);
+    ms = ug_block_reduce(ms, sh, 1);
+    mt = ug_block_reduce(mt, sh, 1);
     double ss = 0, st = 0;
     for (int k = threadIdx.x; k < K; k += blockDim.x) ss += exp(zs[k] / T - ms), st += exp(zt[k] / T - mt);
-    const double log_ss = log(kl_block_reduce(ss, sh, 0)), log_st = log(kl_block_reduce(st, sh, 0));
+    const double log_ss = log(ug_block_reduce(ss, sh, 0)), log_st = log(ug_block_reduce(st, sh, 0));
     // the CE part (gls_xent with alpha 0, weight ce_weight, scale 1/(float)n_global): log-sum-exp of the raw logits
     double lse = 0, g = 0;
     int y = 0;
     if (labels) {
         double zmax = -INFINITY;
         for (int k = threadIdx.x; k < K; k += blockDim.x) zmax = fmax(zmax, (double)zs[k]);
-        zmax = kl_block_reduce(zmax, sh, 1);
+        zmax = ug_block_reduce(zmax, sh, 1);
         double se = 0, sz = 0;
         for (int k = threadIdx.x; k < K; k += blockDim.x) { se += exp((double)zs[k] - zmax); sz += zs[k]; }
-        se = kl_block_reduce(se, sh, 0);
-        sz = kl_block_reduce(sz, sh, 0);
+        se = ug_block_reduce(se, sh, 0);
+        sz = ug_block_reduce(sz, sh, 0);
         lse = zmax + log(se);
         y = labels[i];
         g = (double)(1.0f / (float)n_global) * (double)ce_weight;
@@ -64,7 +51,7 @@ __global__ static void kl_distill_kernel(int K, float* dlogits, double* wce, dou
             dlogits[(size_t)i * K + k] = ce + (float)(kl_weight * (q - p) * T / n_global);
         }
     }
-    kl = kl_block_reduce(kl, sh, 0);
+    kl = ug_block_reduce(kl, sh, 0);
     if (threadIdx.x == 0) {
         wkl[i] = kl * T * T / n_global;
         if (argmax) {   // ug_argmax: the first of the largest
