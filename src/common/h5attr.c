@@ -114,3 +114,11 @@ char* h5attr_read_str(hid_t obj, const char* name) {
     H5_CHECK(H5Aclose(a));
     return out;
 }
+
+int h5_dataset_type_is(hid_t d, H5T_class_t cls, size_t size) {
+    hid_t t = H5Dget_type(d);
+    H5_CHECK(t);
+    int ok = H5Tget_class(t) == cls && H5Tget_size(t) == size;
+    H5_CHECK(H5Tclose(t));
+    return ok;
+}

@@ -34,3 +34,7 @@ int h5attr_read_f64(hid_t obj, const char* name, double* v);
 
 // A fixed- or variable-length string attribute, malloc'd; NULL when absent, not a string, or not exactly one string.
 char* h5attr_read_str(hid_t obj, const char* name);
+
+// 1 when dataset d's stored type is of class cls and exactly size bytes per element.  Check before H5Dread: a
+// damaged file's type can claim GiB-sized elements, and HDF5 would allocate its conversion buffer for them.
+int h5_dataset_type_is(hid_t d, H5T_class_t cls, size_t size);

@@ -214,11 +214,8 @@ static int64_t dataset_length(hid_t d) {
 // A damaged file can give a column another integer size or more rows than the file has bytes (datasets are stored
 // uncompressed); HDF5 would then allocate GiBs for the read.  Dies naming the column.
 static void check_int_column(hid_t d, const char* path, const char* split, const char* name, size_t bytes, int64_t rows) {
-    hid_t t = H5Dget_type(d);
-    H5_CHECK(t);
-    int ok = H5Tget_class(t) == H5T_INTEGER && H5Tget_size(t) == bytes;
-    H5_CHECK(H5Tclose(t));
-    if (!ok) ug_die("'%s': /%s/%s is not an array of %zu-byte integers (corrupt file; re-run ugradsl pack)", path, split, name, bytes);
+    if (!h5_dataset_type_is(d, H5T_INTEGER, bytes))
+        ug_die("'%s': /%s/%s is not an array of %zu-byte integers (corrupt file; re-run ugradsl pack)", path, split, name, bytes);
     hsize_t file_bytes = 0;
     hid_t file = H5Iget_file_id(d);
     H5_CHECK(file);

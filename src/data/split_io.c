@@ -92,11 +92,8 @@ static int64_t* read_i64_array(hid_t file, const char* path, const char* name, i
     if ((hsize_t)n > file_bytes / sizeof(int64_t))
         ug_die("split file '%s': '%s' claims %lld entries, more than the file holds (damaged file; remake it with `ugradsl split`)",
                path, name, (long long)n);
-    hid_t type = H5Dget_type(dset);   // written as 64-bit integers; a damaged type size makes HDF5 allocate GiBs
-    H5_CHECK(type);
-    int is_i64 = H5Tget_class(type) == H5T_INTEGER && H5Tget_size(type) == sizeof(int64_t);
-    H5_CHECK(H5Tclose(type));
-    if (!is_i64) ug_die("split file '%s': '%s' is not an array of 64-bit integers (damaged file; remake it with `ugradsl split`)", path, name);
+    if (!h5_dataset_type_is(dset, H5T_INTEGER, sizeof(int64_t)))   // written as 64-bit integers
+        ug_die("split file '%s': '%s' is not an array of 64-bit integers (damaged file; remake it with `ugradsl split`)", path, name);
     int64_t* data = ug_malloc((size_t)(n > 0 ? n : 1) * sizeof *data);
     if (n > 0) H5_CHECK(H5Dread(dset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, data));
     H5_CHECK(H5Sclose(space));
@@ -209,6 +206,8 @@ static int32_t* read_split_labels(const Dataset* ds, const char* split, int64_t*
     H5_CHECK(space);
     hssize_t n = H5Sget_simple_extent_npoints(space);
     H5_CHECK(n);
+    if (!h5_dataset_type_is(dset, H5T_INTEGER, sizeof(int32_t)))
+        ug_die("dataset '%s': /%s/labels is not an array of 32-bit integers (damaged file; re-pack it)", ds->path, split);
     int32_t* labels = ug_malloc((size_t)(n > 0 ? n : 1) * sizeof *labels);
     if (n > 0 && H5Dread(dset, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, labels) < 0)
         dataset_read_failed(ds->path, split, "labels");   // e.g. the labels' checksum fails: names the file, re-pack

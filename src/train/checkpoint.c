@@ -280,6 +280,10 @@ static void read_tensor(hid_t g, const char* path, const char* name, int ndim, c
         ug_die("checkpoint '%s': tensor '%s' has shape [%s], the model expects [%s] (a different model?)", path, name,
                got, want);
     }
+    // written as float32 (int64 for the BN step counters); a damaged type could make H5Dread allocate GiBs
+    if (!h5_dataset_type_is(d, is_int64_scalar ? H5T_INTEGER : H5T_FLOAT, is_int64_scalar ? sizeof(int64_t) : sizeof(float)))
+        ug_die("checkpoint '%s': tensor '%s' is not stored as %s (corrupt file; re-create it or use an older one)", path,
+               name, is_int64_scalar ? "a 64-bit integer" : "32-bit floats");
     herr_t rc;
     if (is_int64_scalar) {
         int64_t v = 0;

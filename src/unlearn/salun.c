@@ -108,6 +108,7 @@ uint8_t* salun_mask_load(const char* path, const Model* m) {
     model_config_describe(&m->cfg, desc, sizeof desc);
     UG_CHECK(dims[0] == m->num_params, "salun: the mask in '%s' has %llu entries but the model (%s) has %zu "
              "parameters (made for another model?)", path, (unsigned long long)dims[0], desc, m->num_params);
+    UG_CHECK(h5_dataset_type_is(d, H5T_INTEGER, 1), "salun: the mask in '%s' is not stored as bytes (damaged file?)", path);
     uint8_t* mask = ug_malloc(m->num_params ? m->num_params : 1);
     H5_CHECK(H5Dread(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, mask));
     H5_CHECK(H5Sclose(sp));
