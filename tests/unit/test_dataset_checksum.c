@@ -38,12 +38,16 @@ static DatasetInfo make_info(DatasetMode mode, int h, int w) {
 // 64 rows of 16x16x1 pixels (16 KiB: one chunk), labels alternating.
 #define ROWS 64
 #define SIDE 16
+static void fill_rows(uint8_t* img, int32_t* lab) {
+    for (int i = 0; i < ROWS * SIDE * SIDE; i++) img[i] = (uint8_t)(i * 7 + 3);
+    for (int i = 0; i < ROWS; i++) lab[i] = i % 2;
+}
+
 static void write_decoded(const char* path) {
     DatasetInfo info = make_info(DS_DECODED, SIDE, SIDE);
     static uint8_t img[ROWS * SIDE * SIDE];
     int32_t lab[ROWS];
-    for (int i = 0; i < ROWS * SIDE * SIDE; i++) img[i] = (uint8_t)(i * 7 + 3);
-    for (int i = 0; i < ROWS; i++) lab[i] = i % 2;
+    fill_rows(img, lab);
     DatasetWriter wr;
     dataset_write_begin(&wr, path, &info);
     dataset_write_split_decoded(&wr, "train", ROWS, img, lab, NULL, NULL);
@@ -177,8 +181,7 @@ static void write_unchecksummed(const char* path) {
     DatasetInfo info = make_info(DS_DECODED, SIDE, SIDE);
     static uint8_t img[ROWS * SIDE * SIDE];
     int32_t lab[ROWS];
-    for (int i = 0; i < ROWS * SIDE * SIDE; i++) img[i] = (uint8_t)(i * 7 + 3);
-    for (int i = 0; i < ROWS; i++) lab[i] = i % 2;
+    fill_rows(img, lab);
     DatasetWriter wr;
     dataset_write_begin(&wr, path, &info);
     hid_t g = H5Gcreate2(wr.file, "train", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
