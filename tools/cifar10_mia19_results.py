@@ -5,12 +5,16 @@ MIA member draw and the threshold attacks, classes 1/3/8 forgotten with class 0'
 random experiment).
 
 usage: tools/cifar10_mia19_results.py [--runs DIR] [--out DIR] [--old-classwise JSON] [--old-random JSON]
+                                     [--rte-not-quiet WHY]
 
   --runs DIR           where tools/cifar10_mia19.sh ran (default runs/): DIR/cifar10-classwise, cifar10-random,
                        cifar10-classwise-c{1,3,8}, cifar10-random/ulira
   --out DIR            default docs/results
   --old-classwise / --old-random   issue 8's rows (`ugradsl report` JSON format; default
                        docs/results/cifar10-{classwise,random}.json), shown beside the new MIA and Avg. Gap
+  --rte-not-quiet WHY  the runs were timed while other work shared the machine (WHY says what): RTE is still shown
+                       but every RTE verdict of the new runs reads "not judged" (a shared machine stretches each
+                       job's wall time by its own factor, so the ratio to Retrain measures the neighbours)
 
 Works on partial trees: a run counts when its directory has DONE and metrics.json; every expected run that does
 not is listed under a PARTIAL banner, and a verdict that needs it says "cannot be judged".  Run it again as runs
@@ -20,6 +24,7 @@ land.  The runs expected are the driver's: CORE_METHODS of tools/cifar10_mia19.s
 written atomically.  Exit status: 0 written (PARTIAL or not); 2 bad usage or input.
 """
 import argparse
+import shlex
 import datetime
 import glob
 import json
@@ -233,18 +238,23 @@ def close_claim(rows, a_name, b_name):
     return ("does not hold" if not few and -diff > spread else "does not hold, but within the seed spread"), text
 
 
-def claims(rows, key, epochs):
-    """[(claim, verdict, sentence)] for one experiment or class; key selects the paper's column for the RTE."""
+def claims(rows, key, epochs, rte_not_quiet=None):
+    """[(claim, verdict, sentence)] for one experiment or class; key selects the paper's column for the RTE.
+    rte_not_quiet: why these runs' wall times are not quiet-machine timings; the RTE claim is then not judged
+    (other work on the 2 cores stretches each job's wall time by a different factor, so the ratio says nothing)."""
+    rte = c10.rte_claim(rows, "ugradsl", c10.PAPER[key], epochs)
+    if rte_not_quiet and rte[0] != "cannot be judged":
+        rte = ("not judged: timed beside other work", f"{rte[1]}. Not judged: {rte_not_quiet}")
     out = [("UGradSL's Avg. Gap below GA's",) + c10.gap_claim(rows, "ugradsl", "ga"),
            ("UGradSL's Avg. Gap below FT's",) + c10.gap_claim(rows, "ugradsl", "ft"),
            ("UGradSL+'s Avg. Gap below FT's",) + c10.gap_claim(rows, "ugradsl+", "ft"),
            ("UGradSL+ at least as close to Retrain as UGradSL",) + close_claim(rows, "ugradsl+", "ugradsl"),
-           ("UGradSL's RTE a small fraction of Retrain's",) + c10.rte_claim(rows, "ugradsl", c10.PAPER[key], epochs)]
+           ("UGradSL's RTE a small fraction of Retrain's",) + rte]
     return out
 
 
 def judged(verdict):
-    return verdict != "cannot be judged"
+    return verdict != "cannot be judged" and not verdict.startswith("not judged")
 
 
 def holds(verdict):
@@ -419,7 +429,12 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "results"))
     ap.add_argument("--old-classwise", default=os.path.join(ROOT, "docs", "results", "cifar10-classwise.json"))
     ap.add_argument("--old-random", default=os.path.join(ROOT, "docs", "results", "cifar10-random.json"))
+    ap.add_argument("--rte-not-quiet", metavar="WHY", default=None,
+                    help="the runs were timed while other work shared the machine (say what): the RTE verdicts "
+                         "of these runs are then not judged; the RTE column is still shown")
     a = ap.parse_args()
+    if a.rte_not_quiet is not None and not a.rte_not_quiet.strip():
+        die("--rte-not-quiet needs a reason (what else ran on the machine)")
     if not os.path.isdir(a.runs):
         die(f"--runs {a.runs}: no such directory (where tools/cifar10_mia19.sh ran)")
     core, ulira_methods, ulira_planned = driver_settings()
@@ -447,8 +462,8 @@ def main():
     for c in CLASSES:
         epochs[c] = c10.retrain_epochs(config_for(a.runs, f"cifar10-classwise-c{c}", "cifar10-classwise"))
     epochs[0] = epochs["classwise"]
-    verdicts = {c: claims(classes[c]["rows"], "classwise", epochs[c]) for c in classes}
-    exp_verdicts = {key: (claims(exps[key]["rows"], key, epochs[key]),
+    verdicts = {c: claims(classes[c]["rows"], "classwise", epochs[c], a.rte_not_quiet) for c in classes}
+    exp_verdicts = {key: (claims(exps[key]["rows"], key, epochs[key], a.rte_not_quiet),
                           claims(old_rows(old[key]), key, epochs[key]) if old[key] else None)
                     for key, _, _ in EXPERIMENTS}
     for n in notes:
@@ -509,7 +524,8 @@ def document(a, exps, old, classes, verdicts, exp_verdicts, ulira, notes, partia
         L.append(f"- U-LiRA: {len(ulira['methods']) - len(ulira['missing'])} of {len(ulira['methods'])} results"
                  + (f"; missing {', '.join(ulira['missing'])}" if ulira["missing"] else ""))
         L.append("")
-    L += [f"Generated {now()} by `/usr/bin/python3 tools/cifar10_mia19_results.py --runs {shown(a.runs)}` from the run "
+    flag = f" --rte-not-quiet {shlex.quote(a.rte_not_quiet)}" if a.rte_not_quiet else ""
+    L += [f"Generated {now()} by `/usr/bin/python3 tools/cifar10_mia19_results.py --runs {shown(a.runs)}{flag}` from the run "
           f"trees under `{shown(a.runs)}`.", ""]
     L += ["## Machine and runs", "", f"- {c10.machine()}"]
     trees = [(label, exps[key]) for key, _, label in EXPERIMENTS] + [(f"class {c}", classes[c]) for c in CLASSES]
@@ -520,6 +536,9 @@ def document(a, exps, old, classes, verdicts, exp_verdicts, ulira, notes, partia
                                    f"{', '.join(map(str, ws)) or '?'}" if t else "no run finished yet"))
     L.append("- CPU only, one Slurm job at a time (tools/slurm-local.sh); other work shared the 2 cores at times, "
              "which slows a job's wall time (RTE) but changes none of its other numbers.")
+    if a.rte_not_quiet:
+        L.append(f"- RTE: not a quiet-machine timing ({a.rte_not_quiet}); the RTE columns are shown as measured and "
+                 "every RTE verdict on this page is marked \"not judged\".")
     L += ["", "## Commands", "", "```sh",
           "tools/cifar10_mia19.sh --stage all     # under nohup: rerun, classes 1/3/8, U-LiRA; resumable",
           "/usr/bin/python3 tools/cifar10_mia19_results.py   # this page; rerun as runs land", "```", "",

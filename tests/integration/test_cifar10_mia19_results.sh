@@ -11,6 +11,9 @@
 #                   (class 1 holds, class 3 does not, class 8 cannot be judged: its UGradSL has not finished)
 #   ulira           the U-LiRA table, `train` first, K and pool, the cost from train.json and the shadow logs, the
 #                   0.1% FPR caveat
+#   rte_not_quiet   --rte-not-quiet WHY: every RTE verdict "not judged" with WHY (never CHANGED, never "not as on
+#                   class 0"), the flag on the Generated line and in the machine notes, the Avg. Gap verdicts as
+#                   without it; an empty WHY is an error
 #   partial         missing runs: PARTIAL title and banner naming them, rows marked; once all is there, no PARTIAL;
 #                   an empty tree still gives a page; a missing --runs is an error; no temp files left
 set -u
@@ -18,7 +21,7 @@ cd "$(dirname "$0")/../.." || exit 1
 PY=/usr/bin/python3
 TOOL=tools/cifar10_mia19_results.py
 T=test_cifar10_mia19_results
-cases="table_values flips old_vs_new class_verdicts ulira partial"
+cases="table_values flips old_vs_new class_verdicts ulira rte_not_quiet partial"
 if ! $PY -c "import json" 2>/dev/null; then for c in $cases; do echo "SKIP $T/$c: needs /usr/bin/python3"; done; exit 0; fi
 TMP=$(mktemp -d)
 trap '[ -n "${UG_TEST_KEEP:-}" ] && echo "kept $TMP" >&2 || rm -rf "$TMP"' EXIT
@@ -238,6 +241,25 @@ grep -q "Cost: 2 shadow trainings, 0.68 h in all (20.5 min each, train.json wall
 grep -q "Caveat (docs/METRICS.md §6): 4000 pairs, about 2000 negatives: 0.1% FPR allows at most 2 false positives, so TPR there rests on the 2 highest-scored negatives;" <<<"$U" ||
     why+="[0.1% FPR caveat: $(grep Caveat <<<"$U")] "
 [ -z "$why" ] && echo "PASS $T/ulira" || echo "FAIL $T/ulira: $why"
+
+# ---- rte_not_quiet
+why=""
+$PY $TOOL --runs "$TMP/runs" --out "$TMP/outq" --old-classwise "$TMP/old-classwise.json" --old-random "$TMP/old-random.json" \
+    --rte-not-quiet "the make-test loop ran beside it" > "$TMP/q.log" 2>&1 || why+="[exit $? with --rte-not-quiet] "
+Q=$TMP/outq/cifar10-mia19.md
+[ "$(grep -c "RTE a small fraction of Retrain's: not judged: timed beside other work\.\*\* .*Not judged: the make-test loop ran beside it" "$Q" 2>/dev/null)" = 5 ] ||
+    why+="[RTE verdicts not judged with the reason: $(grep -c "RTE a small fraction of Retrain's: not judged" "$Q" 2>/dev/null) lines, want 5 (2 experiments, classes 0 1 3; class 8 has no UGradSL)] "
+grep "RTE a small fraction" "$Q" 2>/dev/null | grep -q "CHANGED\|Not as on class 0" && why+="[an RTE verdict marked CHANGED or not as on class 0] "
+grep -q "^Generated .* --rte-not-quiet 'the make-test loop ran beside it'\` from the run" "$Q" 2>/dev/null || why+="[flag not on the Generated line] "
+grep -q "^- RTE: not a quiet-machine timing (the make-test loop ran beside it)" "$Q" 2>/dev/null || why+="[no machine note] "
+diff <(grep "Avg. Gap below\|as close to Retrain" "$P" | sed 's/^Generated.*//') <(grep "Avg. Gap below\|as close to Retrain" "$Q") > /dev/null ||
+    why+="[Avg. Gap verdicts differ with the flag] "
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); v={x["claim"]: x["verdict"] for x in d["classes"]["1"]["verdicts"]}; assert v["UGradSL'"'"'s RTE a small fraction of Retrain'"'"'s"].startswith("not judged"), v' \
+    "$TMP/outq/cifar10-mia19.json" 2>/dev/null || why+="[JSON RTE verdict] "
+$PY $TOOL --runs "$TMP/runs" --out "$TMP/outq2" --rte-not-quiet " " > "$TMP/q2.log" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "error: --rte-not-quiet needs a reason" "$TMP/q2.log" && [ ! -e "$TMP/outq2" ] ||
+    why+="[empty reason: exit $rc, $(head -c 200 "$TMP/q2.log")] "
+[ -z "$why" ] && echo "PASS $T/rte_not_quiet" || echo "FAIL $T/rte_not_quiet: $why"
 
 # ---- partial
 why=""
