@@ -2,7 +2,8 @@
 # tools/cifar10_mia19_results.py on a made-up run tree of tools/cifar10_mia19.sh (metrics.json in the real format,
 # DONE markers, classes 1/3/8, U-LiRA results, issue-8 rows), no ../shared and no bin/ugradsl needed:
 #   table_values    the class-wise GA row: UA, MIA with its interval and † (1/3), threshold AUC and TPRs, Avg. Gap
-#                   (hand-computed), seeds; the same numbers in cifar10-mia19.json
+#                   (hand-computed), seeds; the same numbers in cifar10-mia19.json; the machine time of the finished
+#                   jobs per tree
 #   flips           † only on the row whose run flips, the legend under both tables; the threshold attack's power on
 #                   kept data; a run evaluated without issue 19's member draw is named in a warning
 #   old_vs_new      issue 8's MIA (with its own †) beside the new one, Avg. Gap old and new, issue 8's verdict
@@ -167,6 +168,11 @@ PYEOF
 else
     echo "($T/table_values: bin/ugradsl not built: not compared with \`ugradsl report\`)"
 fi
+# machine time: RTE + eval_s 150 per finished run (no train.json in these trees): class-wise 5529 + 22 x 150 s = 2.45 h;
+# random without UGradSL+ seed 3 (not DONE) 2.39 h; class 1 and 3 1592 + 7 x 150 = 0.78 h; class 8 without UGradSL
+# 0.72 h; U-LiRA 1200 + 1260 s of shadow training + 366 s of unlearning (last attempts) 0.79 h; 7.90 h in all
+grep -qF -- "- Machine time of the finished jobs so far: 7.9 h (class-wise (class 0) 2.5 h; random 10% 2.4 h; class 1 0.8 h; class 3 0.8 h; class 8 0.7 h; U-LiRA 0.8 h)" "$P" ||
+    why+="[machine time: $(grep -o 'Machine time of the finished jobs so far: [^)]*)' "$P")] "
 [ -z "$why" ] && echo "PASS $T/table_values" || echo "FAIL $T/table_values: $why"
 
 # ---- flips
