@@ -22,14 +22,17 @@ CL=$TMP/cluster
 UP=0
 
 pass() { echo "PASS $T/$1"; }
-fail() { echo "FAIL $T/$1: $2"; }
+FAILED=0
+fail() { echo "FAIL $T/$1: $2"; FAILED=1; }
 skip() { echo "SKIP $T/$1: $2"; }
 all_cases="two_nodes_equal_one_node straggler_per_rank_timing pipeline_nodes2 sweep_nodes_fabrics node_failure_requeue install_module_pipeline"
 
 cleanup() {
     trap - EXIT INT TERM
     [ "$UP" = 0 ] || "$ROOT/tools/cluster-local.sh" down "$CL" >/dev/null 2>&1 || true
-    if [ -n "${UG_TEST_KEEP:-}" ]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi
+    # a failed case keeps its job logs and the nodes' Slurm logs: a flaky crash is seldom seen twice
+    [ "$FAILED" = 1 ] && grep -r -h -A 16 "Process received signal" "$TMP" --include='*.out' 2>/dev/null | head -n 40 | sed "s/^/# $T crash: /" >&2
+    if [ -n "${UG_TEST_KEEP:-}" ] || [ "$FAILED" = 1 ]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
 trap 'cleanup; exit 1' INT TERM
