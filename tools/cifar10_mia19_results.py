@@ -24,13 +24,13 @@ land.  The runs expected are the driver's: CORE_METHODS of tools/cifar10_mia19.s
 written atomically.  Exit status: 0 written (PARTIAL or not); 2 bad usage or input.
 """
 import argparse
-import shlex
 import datetime
 import glob
 import json
 import math
 import os
 import re
+import shlex
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

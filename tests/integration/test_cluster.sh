@@ -61,9 +61,9 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # Ranks started by srun do not know that the nodes share 2 cores: without this, a rank waiting in an all-reduce
 # spins on a core another node's rank needs (mpirun sets it itself when it sees oversubscription).
 export OMPI_MCA_mpi_yield_when_idle=1
-# Open MPI 4.1.4's TCP BTL crashes now and then in MPI_Init (mca_btl_tcp.so calls a null function pointer from its
-# receive handler): 3 of 15 launches here with the defaults, still 4 of 380 with OMPI_MCA_mpi_preconnect_mpi=1.
-# UCX's own TCP transport (pml ucx; the BTLs cut down to self) did not crash in 400 (docs/SLURM.md, "Pitfalls").
+# Open MPI 4.1.4's TCP BTL crashes now and then in MPI_Init (a libevent callback in mca_btl_tcp.so calls a null
+# function pointer): 3 of 15 launches here with the defaults, still 4 of 380 with OMPI_MCA_mpi_preconnect_mpi=1.
+# UCX's own TCP transport (pml ucx; the BTLs cut down to self) did not crash in 600 (docs/SLURM.md, "Pitfalls").
 export OMPI_MCA_pml=ucx OMPI_MCA_pml_ucx_tls=any OMPI_MCA_pml_ucx_devices=any UCX_TLS=tcp,self OMPI_MCA_btl=self
 C=("$ROOT/tools/cluster-local.sh" exec "$CL" --)     # a command on the cluster's login namespace
 
