@@ -260,7 +260,8 @@ def close_claim(rows, a_name, b_name):
         text += f"; the difference {abs(diff):.2f} {'exceeds' if abs(diff) > spread else 'is within'} the combined seed std {spread:.2f}"
     if diff >= 0:
         return ("holds" if not few and diff > spread else "holds, but not beyond the seed spread"), text
-    return ("does not hold" if not few and -diff > spread else "does not hold, but within the seed spread"), text
+    # with one seed there is no spread to be within: plain "does not hold", as gap_claim says it
+    return ("does not hold" if few or -diff > spread else "does not hold, but within the seed spread"), text
 
 
 def claims(rows, key, epochs, rte_not_quiet=None):
