@@ -252,8 +252,7 @@ def close_claim(rows, a_name, b_name):
     diff = b["avg_gap"] - a["avg_gap"]
     spread = math.hypot(*(r["avg_gap_std"] if c10.fin(r["avg_gap_std"]) else 0.0 for r in (a, b)))
     few = min(len(a["_runs"]), len(b["_runs"])) < 2
-    text = (f"{c10.display(a_name)} {a['avg_gap']:.2f} ± {a['avg_gap_std']:.2f} ({len(a['_runs'])} seeds) vs "
-            f"{c10.display(b_name)} {b['avg_gap']:.2f} ± {b['avg_gap_std']:.2f} ({len(b['_runs'])} seeds)")
+    text = f"{c10.display(a_name)} {c10.gap_with_seeds(a)} vs {c10.display(b_name)} {c10.gap_with_seeds(b)}"
     if few:
         text += "; only one seed on a side, so no seed spread to compare with"
     else:

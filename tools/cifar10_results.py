@@ -478,6 +478,14 @@ def ranking(rows, paper):
             + ", ".join(f"{display(m)} {g:.2f}" for m, g in theirs[:3]))
 
 
+def gap_with_seeds(row):
+    """'1.95 ± 0.12 (3 seeds)', or '1.95 (1 seed)': one seed has no spread, so no '± 0.00' that reads as one."""
+    n = len(row["_runs"])
+    if n < 2:
+        return f"{row['avg_gap']:.2f} ({n} seed)"
+    return f"{row['avg_gap']:.2f} ± {row['avg_gap_std']:.2f} ({n} seeds)"
+
+
 def gap_claim(rows, better, worse):
     """'better' has a lower Avg. Gap than 'worse': (verdict word, sentence)."""
     a, b = find(rows, better), find(rows, worse)
@@ -495,8 +503,7 @@ def gap_claim(rows, better, worse):
         sig = f"the difference {abs(diff):.2f} exceeds the combined seed std {spread:.2f}"
     else:
         sig = f"the difference {abs(diff):.2f} is within the combined seed std {spread:.2f}"
-    text = (f"{display(better)} {a['avg_gap']:.2f} ± {a['avg_gap_std']:.2f} ({len(a['_runs'])} seeds) vs "
-            f"{display(worse)} {b['avg_gap']:.2f} ± {b['avg_gap_std']:.2f} ({len(b['_runs'])} seeds): "
+    text = (f"{display(better)} {gap_with_seeds(a)} vs {display(worse)} {gap_with_seeds(b)}: "
             f"{display(better)} is {'lower' if holds else 'not lower'}; {sig}")
     if not holds:
         verdict = "does not hold"
@@ -552,10 +559,9 @@ def sign_claim(rows, b):
         sig = f"the difference {diff:.2f} has no seed spread to compare with (one seed on a side)"
     else:
         sig = f"the difference {diff:.2f} {'exceeds' if diff > spread else 'is within'} the combined seed std {spread:.2f}"
-    text = (f"negative {neg['avg_gap']:.2f} ± {neg['avg_gap_std']:.2f} ({len(neg['_runs'])} seeds), literal "
-            f"{lit['avg_gap']:.2f} ± {lit['avg_gap_std']:.2f} ({len(lit['_runs'])} seeds): {sig}")
+    text = f"negative {gap_with_seeds(neg)}, literal {gap_with_seeds(lit)}: {sig}"
     if fixed is not None and fin(fixed["avg_gap"]):
-        text += f"; fixed α: {fixed['avg_gap']:.2f} ± {fixed['avg_gap_std']:.2f} ({len(fixed['_runs'])} seeds)"
+        text += f"; fixed α: {gap_with_seeds(fixed)}"
     verdict = (("negative" if win is neg else "literal") + " sign lower"
                + ("" if diff > spread and not few else " (not beyond the seed spread)"))
     return verdict, text

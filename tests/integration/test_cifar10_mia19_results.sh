@@ -215,8 +215,10 @@ grep -q "warning: $TMP/old-classwise.json" "$TMP/w.log" && why+="[warning for th
 why=""
 C=$(section "$P" "## Classes 1, 3 and 8")
 grep -q "^| UGradSL | 95.00 | 96.00 \[95.00, 97.00\] | 89.00 | 84.00 | 2.60 | 1 |$" <<<"$C" || why+="[class 1 UGradSL row] "
-grep -q "^- VERDICT class 1: \*\*UGradSL's Avg. Gap below GA's: holds, but not beyond the seed spread\.\*\* UGradSL 2.60 ± 0.00 (1 seeds) vs GA 41.40 ± 0.00 (1 seeds)" <<<"$C" ||
+grep -q "^- VERDICT class 1: \*\*UGradSL's Avg. Gap below GA's: holds, but not beyond the seed spread\.\*\* UGradSL 2.60 (1 seed) vs GA 41.40 (1 seed)" <<<"$C" ||
     why+="[class 1 UGradSL < GA: $(grep 'VERDICT class 1: .*below GA' <<<"$C")] "
+grep -q "^- \*\*UGradSL's Avg. Gap below GA's: .*UGradSL [0-9.]* ± 0.00 (3 seeds) vs GA [0-9.]* ± [0-9.]* (3 seeds)" "$TMP/outp/cifar10-mia19.md" ||
+    why+="[three seeds: mean ± std (3 seeds)] "
 grep -q "^- VERDICT class 3: \*\*UGradSL's Avg. Gap below GA's: does not hold\.\*\* UGradSL 41.40 " <<<"$C" || why+="[class 3 UGradSL < GA] "
 grep -q "^- VERDICT class 8: \*\*UGradSL's Avg. Gap below GA's: cannot be judged\.\*\* no Avg. Gap for UGradSL" <<<"$C" || why+="[class 8 cannot be judged] "
 grep -q "^- VERDICT class 1: \*\*UGradSL+ at least as close to Retrain as UGradSL: holds" <<<"$C" || why+="[class 1 UGradSL+ vs UGradSL] "
