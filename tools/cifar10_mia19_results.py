@@ -5,7 +5,7 @@ MIA member draw and the threshold attacks, classes 1/3/8 forgotten with class 0'
 random experiment).
 
 usage: tools/cifar10_mia19_results.py [--runs DIR] [--out DIR] [--old-classwise JSON] [--old-random JSON]
-                                     [--rte-not-quiet WHY]
+                                     [--rte-not-quiet WHY [--rte-quiet-since ISO]]
 
   --runs DIR           where tools/cifar10_mia19.sh ran (default runs/): DIR/cifar10-classwise, cifar10-random,
                        cifar10-classwise-c{1,3,8}, cifar10-random/ulira
@@ -15,6 +15,10 @@ usage: tools/cifar10_mia19_results.py [--runs DIR] [--out DIR] [--old-classwise 
   --rte-not-quiet WHY  the runs were timed while other work shared the machine (WHY says what): RTE is still shown
                        but every RTE verdict of the new runs reads "not judged" (a shared machine stretches each
                        job's wall time by its own factor, so the ratio to Retrain measures the neighbours)
+  --rte-quiet-since ISO  with --rte-not-quiet: the machine was quiet from ISO (e.g. 2026-12-06T11:05:00Z) on; the
+                       RTE verdicts are judged from the runs that started then or later alone (start estimated from
+                       below: DONE time less startup, RTE, evaluation and a minute), "not judged" where UGradSL or
+                       Retrain has none; the RTE columns still show every run
 
 Works on partial trees: a run counts when its directory has DONE and metrics.json; every expected run that does
 not is listed under a PARTIAL banner, and a verdict that needs it says "cannot be judged".  Run it again as runs
@@ -263,13 +267,58 @@ def close_claim(rows, a_name, b_name):
     return ("does not hold" if few or -diff > spread else "does not hold, but within the seed spread"), text
 
 
-def claims(rows, key, epochs, rte_not_quiet=None):
+def parse_iso(text):
+    """'2026-12-06T11:05:00Z' -> aware datetime, or None."""
+    try:
+        return datetime.datetime.strptime(text.strip(), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    except ValueError:
+        return None
+
+
+def run_start(run):
+    """When run's job began, estimated from below (so a run is never counted quiet by mistake): its DONE time less
+    its startup, RTE (a Retrain's: its training) and evaluation, less a minute for loading and MPI start.  None
+    without a DONE time or an RTE (a resumed Retrain has none: its RTE is not one measurement)."""
+    d = os.path.dirname(run["path"])
+    try:
+        done = parse_iso(open(os.path.join(d, "DONE")).read())
+        timing = json.load(open(run["path"])).get("timing") or {}
+    except (OSError, ValueError):
+        return None
+    spent = [timing.get(k) for k in ("startup_s", "rte_s", "eval_s")]
+    if done is None or not c10.fin(timing.get("rte_s")):
+        return None
+    return done - datetime.timedelta(seconds=sum(x for x in spent if c10.fin(x)) + 60)
+
+
+def quiet_rows(rows, since):
+    """Copies of rows whose RTE (mean, std, count) is over the runs that started at or after since alone."""
+    out = []
+    for row in rows:
+        quiet = [r for r in row["_runs"] if (t := run_start(r)) is not None and t >= since]
+        q = dict(row)
+        q["rte_s"], q["rte_s_std"], q["_n_rte_s"] = c10.mean_std([r["rte_s"] for r in quiet])
+        out.append(q)
+    return out
+
+
+def claims(rows, key, epochs, rte_not_quiet=None, quiet_since=None):
     """[(claim, verdict, sentence)] for one experiment or class; key selects the paper's column for the RTE.
     rte_not_quiet: why these runs' wall times are not quiet-machine timings; the RTE claim is then not judged
-    (other work on the 2 cores stretches each job's wall time by a different factor, so the ratio says nothing)."""
+    (other work on the 2 cores stretches each job's wall time by a different factor, so the ratio says nothing),
+    unless quiet_since (a datetime) is given: then it is judged from the runs that started from then on alone."""
     rte = c10.rte_claim(rows, "ugradsl", c10.PAPER[key], epochs)
     if rte_not_quiet and rte[0] != "cannot be judged":
-        rte = ("not judged: timed beside other work", f"{rte[1]}. Not judged: {rte_not_quiet}")
+        q = quiet_rows(rows, quiet_since) if quiet_since else None
+        qrte = c10.rte_claim(q, "ugradsl", c10.PAPER[key], epochs) if q else ("cannot be judged", "")
+        stamp = quiet_since.strftime("%Y-%m-%dT%H:%M:%SZ") if quiet_since else None
+        if qrte[0] != "cannot be judged":
+            n_a = c10.find(q, "ugradsl")["_n_rte_s"]
+            rte = (qrte[0], f"{qrte[1]}. Quiet-machine runs only (started at or after {stamp}: {n_a} of UGradSL, "
+                            f"{c10.find(q, 'retrain')['_n_rte_s']} of Retrain); the runs before: {rte_not_quiet}")
+        else:
+            rte = ("not judged: timed beside other work", f"{rte[1]}. Not judged: {rte_not_quiet}"
+                   + (f"; no run of UGradSL or Retrain with an RTE started at or after {stamp}" if stamp else ""))
     out = [("UGradSL's Avg. Gap below GA's",) + c10.gap_claim(rows, "ugradsl", "ga"),
            ("UGradSL's Avg. Gap below FT's",) + c10.gap_claim(rows, "ugradsl", "ft"),
            ("UGradSL+'s Avg. Gap below FT's",) + c10.gap_claim(rows, "ugradsl+", "ft"),
@@ -457,9 +506,19 @@ def main():
     ap.add_argument("--rte-not-quiet", metavar="WHY", default=None,
                     help="the runs were timed while other work shared the machine (say what): the RTE verdicts "
                          "of these runs are then not judged; the RTE column is still shown")
+    ap.add_argument("--rte-quiet-since", metavar="ISO", default=None,
+                    help="with --rte-not-quiet: the machine was quiet from ISO (YYYY-MM-DDTHH:MM:SSZ) on; RTE "
+                         "verdicts from the runs that started then or later")
     a = ap.parse_args()
     if a.rte_not_quiet is not None and not a.rte_not_quiet.strip():
         die("--rte-not-quiet needs a reason (what else ran on the machine)")
+    a.quiet_since = None
+    if a.rte_quiet_since is not None:
+        a.quiet_since = parse_iso(a.rte_quiet_since)
+        if a.quiet_since is None:
+            die(f"--rte-quiet-since {a.rte_quiet_since!r}: not a UTC time like 2026-12-06T11:05:00Z")
+        if a.rte_not_quiet is None:
+            die("--rte-quiet-since needs --rte-not-quiet WHY (what ran before that time)")
     if not os.path.isdir(a.runs):
         die(f"--runs {a.runs}: no such directory (where tools/cifar10_mia19.sh ran)")
     core, ulira_methods, ulira_planned = driver_settings()
@@ -487,8 +546,8 @@ def main():
     for c in CLASSES:
         epochs[c] = c10.retrain_epochs(config_for(a.runs, f"cifar10-classwise-c{c}", "cifar10-classwise"))
     epochs[0] = epochs["classwise"]
-    verdicts = {c: claims(classes[c]["rows"], "classwise", epochs[c], a.rte_not_quiet) for c in classes}
-    exp_verdicts = {key: (claims(exps[key]["rows"], key, epochs[key], a.rte_not_quiet),
+    verdicts = {c: claims(classes[c]["rows"], "classwise", epochs[c], a.rte_not_quiet, a.quiet_since) for c in classes}
+    exp_verdicts = {key: (claims(exps[key]["rows"], key, epochs[key], a.rte_not_quiet, a.quiet_since),
                           claims(old_rows(old[key]), key, epochs[key]) if old[key] else None)
                     for key, _, _ in EXPERIMENTS}
     for n in notes:
@@ -498,6 +557,7 @@ def main():
     partial = n_missing > 0
     md = document(a, exps, old, classes, verdicts, exp_verdicts, ulira, notes, partial, power)
     doc = {"format": "ugradsl-cifar10-mia19", "generated": now(), "runs": a.runs, "partial": partial,
+           "rte_not_quiet": a.rte_not_quiet, "rte_quiet_since": a.rte_quiet_since,
            "missing": {**{k: [[m, s] for m, s in exps[k]["missing"]] for k in exps},
                        **{f"class{c}": [[m, s] for m, s in classes[c]["missing"]] for c in CLASSES},
                        "ulira": ulira["missing"]},
@@ -550,6 +610,7 @@ def document(a, exps, old, classes, verdicts, exp_verdicts, ulira, notes, partia
                  + (f"; missing {', '.join(ulira['missing'])}" if ulira["missing"] else ""))
         L.append("")
     flag = f" --rte-not-quiet {shlex.quote(a.rte_not_quiet)}" if a.rte_not_quiet else ""
+    flag += f" --rte-quiet-since {a.rte_quiet_since}" if a.rte_quiet_since else ""
     L += [f"Generated {now()} by `/usr/bin/python3 tools/cifar10_mia19_results.py --runs {shown(a.runs)}{flag}` from the run "
           f"trees under `{shown(a.runs)}`.", ""]
     L += ["## Machine and runs", "", f"- {c10.machine()}"]
@@ -567,7 +628,12 @@ def document(a, exps, old, classes, verdicts, exp_verdicts, ulira, notes, partia
              + "; ".join(f"{label} {h:.1f} h" for label, h in hours) + f"; U-LiRA {uh:.1f} h): trainings' wall time, "
              "unlearnings' RTE and every evaluation, summed; packing and splits left out; jobs slowed by other work "
              "count their slowed time.  Planned in all: about 13.8 h (tools/cifar10_mia19.sh's header).")
-    if a.rte_not_quiet:
+    if a.rte_not_quiet and a.quiet_since:
+        L.append(f"- RTE: before {a.rte_quiet_since} not a quiet-machine timing ({a.rte_not_quiet}).  The RTE columns "
+                 "show every run as measured; the RTE verdicts use only the runs that started at or after "
+                 f"{a.rte_quiet_since} (start estimated from below: DONE time less startup, RTE, evaluation and a "
+                 "minute) and read \"not judged\" where UGradSL or Retrain has no such run.")
+    elif a.rte_not_quiet:
         L.append(f"- RTE: not a quiet-machine timing ({a.rte_not_quiet}); the RTE columns are shown as measured and "
                  "every RTE verdict on this page is marked \"not judged\".")
     L += ["", "## Commands", "", "```sh",

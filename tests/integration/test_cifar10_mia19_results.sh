@@ -14,7 +14,8 @@
 #                   0.1% FPR caveat
 #   rte_not_quiet   --rte-not-quiet WHY: every RTE verdict "not judged" with WHY (never CHANGED, never "not as on
 #                   class 0"), the flag on the Generated line and in the machine notes, the Avg. Gap verdicts as
-#                   without it; an empty WHY is an error
+#                   without it; an empty WHY is an error; with --rte-quiet-since, the RTE verdicts judged from the
+#                   runs that started after it alone ("not judged" where there are none); a bad time is an error
 #   partial         missing runs: PARTIAL title and banner naming them, rows marked; once all is there, no PARTIAL;
 #                   an empty tree still gives a page; a missing --runs is an error; no temp files left
 set -u
@@ -278,6 +279,23 @@ $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); v={x["claim"]: x["verdi
 $PY $TOOL --runs "$TMP/runs" --out "$TMP/outq2" --rte-not-quiet " " > "$TMP/q2.log" 2>&1; rc=$?
 [ $rc -eq 2 ] && grep -q "error: --rte-not-quiet needs a reason" "$TMP/q2.log" && [ ! -e "$TMP/outq2" ] ||
     why+="[empty reason: exit $rc, $(head -c 200 "$TMP/q2.log")] "
+# --rte-quiet-since: seeds 2-3 (DONE 02:00 and 03:00) started after 01:30, seed 1 and the classes (DONE 01:00) before
+$PY $TOOL --runs "$TMP/runs" --out "$TMP/outs" --old-classwise "$TMP/old-classwise.json" --old-random "$TMP/old-random.json" \
+    --rte-not-quiet "the loop" --rte-quiet-since 2026-12-06T01:30:00Z > "$TMP/s.log" 2>&1 || why+="[exit $? with --rte-quiet-since] "
+S=$TMP/outs/cifar10-mia19.md
+[ "$(grep -c "^- \*\*UGradSL's RTE a small fraction of Retrain's: holds\.\*\* .* UGradSL 0.67 min vs Retrain 21.25 min (2 runs with an RTE).*Quiet-machine runs only (started at or after 2026-12-06T01:30:00Z: 2 of UGradSL, 2 of Retrain); the runs before: the loop" "$S" 2>/dev/null)" = 2 ] ||
+    why+="[quiet runs: $(grep "^- \*\*UGradSL's RTE" "$S" 2>/dev/null | head -1 | cut -c1-300)] "
+[ "$(grep -c "^- VERDICT class [0-9]: \*\*UGradSL's RTE a small fraction of Retrain's: not judged: .*Not judged: the loop; no run of UGradSL or Retrain with an RTE started at or after 2026-12-06T01:30:00Z" "$S" 2>/dev/null)" = 3 ] ||
+    why+="[classes (all before): $(grep -c "VERDICT class .*RTE.*not judged" "$S" 2>/dev/null) not judged, want 3] "
+grep -q "^Generated .* --rte-not-quiet 'the loop' --rte-quiet-since 2026-12-06T01:30:00Z\` from the run" "$S" 2>/dev/null || why+="[--rte-quiet-since not on the Generated line] "
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["rte_quiet_since"] == "2026-12-06T01:30:00Z" and d["rte_not_quiet"] == "the loop", d.get("rte_quiet_since")' \
+    "$TMP/outs/cifar10-mia19.json" 2>/dev/null || why+="[JSON rte_quiet_since] "
+$PY $TOOL --runs "$TMP/runs" --out "$TMP/outs2" --rte-not-quiet x --rte-quiet-since yesterday > "$TMP/s2.log" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "error: --rte-quiet-since 'yesterday': not a UTC time" "$TMP/s2.log" && [ ! -e "$TMP/outs2" ] ||
+    why+="[bad time: exit $rc, $(head -c 200 "$TMP/s2.log")] "
+$PY $TOOL --runs "$TMP/runs" --out "$TMP/outs3" --rte-quiet-since 2026-12-06T01:30:00Z > "$TMP/s3.log" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "error: --rte-quiet-since needs --rte-not-quiet" "$TMP/s3.log" && [ ! -e "$TMP/outs3" ] ||
+    why+="[without --rte-not-quiet: exit $rc, $(head -c 200 "$TMP/s3.log")] "
 [ -z "$why" ] && echo "PASS $T/rte_not_quiet" || echo "FAIL $T/rte_not_quiet: $why"
 
 # ---- partial
