@@ -279,14 +279,12 @@ def run_start(run):
     """When run's job began, estimated from below (so a run is never counted quiet by mistake): its DONE time less
     its startup, RTE (a Retrain's: its training) and evaluation, less a minute for loading and MPI start.  None
     without a DONE time or an RTE (a resumed Retrain has none: its RTE is not one measurement)."""
-    d = os.path.dirname(run["path"])
     try:
-        done = parse_iso(open(os.path.join(d, "DONE")).read())
-        timing = json.load(open(run["path"])).get("timing") or {}
-    except (OSError, ValueError):
+        done = parse_iso(open(os.path.join(os.path.dirname(run["path"]), "DONE")).read())
+    except OSError:
         return None
-    spent = [timing.get(k) for k in ("startup_s", "rte_s", "eval_s")]
-    if done is None or not c10.fin(timing.get("rte_s")):
+    spent = [run["timing"].get(k) for k in ("startup_s", "rte_s", "eval_s")]
+    if done is None or not c10.fin(run["rte_s"]):
         return None
     return done - datetime.timedelta(seconds=sum(x for x in spent if c10.fin(x)) + 60)
 

@@ -131,7 +131,8 @@ def load_run(path):
     run = {"path": path, "method": m["method"].lower(), "seed": m.get("seed"),
            "split": m.get("split") or m.get("split_name") or "", "split_name": m.get("split_name") or "",
            "diverged": m.get("diverged") is True, "mia_flip": jpath(m, "mia.stability.flip") is True,
-           "world_size": m.get("world_size"), "counts": m.get("counts") or {}}
+           "world_size": m.get("world_size"), "counts": m.get("counts") or {},
+           "timing": m.get("timing") if isinstance(m.get("timing"), dict) else {}}
     if not run["split_name"]:
         run["split_name"] = run["split"] or "(none)"
     for k, p in zip(VALUE_KEYS, VALUE_PATHS):

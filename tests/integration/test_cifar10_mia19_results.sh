@@ -236,7 +236,7 @@ grep "^- UGradSL+'s Avg. Gap below FT's —" <<<"$C" | grep -q "Not as on class 
 $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); v={x["claim"]: x["verdict"] for x in d["classes"]["3"]["verdicts"]}; assert v["UGradSL'"'"'s Avg. Gap below GA'"'"'s"] == "does not hold", v' \
     "$TMP/outp/cifar10-mia19.json" 2>/dev/null || why+="[class verdicts in the JSON] "
 # one seed on each side and UGradSL+ farther from Retrain: "does not hold", never "within the seed spread" (no spread)
-$PY - <<'PYEOF' 2>/dev/null || why+="[close claim with one seed: $($PY -c 'import sys; sys.path.insert(0, "tools"); import cifar10_mia19_results as t; print(t.close_claim([{"method": "ugradsl+", "avg_gap": 2.24, "avg_gap_std": 0.0, "_runs": [1]}, {"method": "ugradsl", "avg_gap": 1.96, "avg_gap_std": 0.0, "_runs": [1]}], "ugradsl+", "ugradsl")[0])' 2>&1 | tail -1)] "
+out=$($PY - 2>&1 <<'PYEOF'
 import sys
 sys.path.insert(0, "tools")
 import cifar10_mia19_results as t
@@ -246,6 +246,7 @@ assert v == "does not hold" and "only one seed" in text, (v, text)
 v, _ = t.close_claim([row("ugradsl+", 2.00, 3), row("ugradsl", 1.96, 3)], "ugradsl+", "ugradsl")
 assert v == "does not hold, but within the seed spread", v
 PYEOF
+) || why+="[close claim: $(tail -1 <<<"$out")] "
 [ -z "$why" ] && echo "PASS $T/class_verdicts" || echo "FAIL $T/class_verdicts: $why"
 
 # ---- ulira (ugradsl, ugradsl+ not scored yet in the partial tree)
