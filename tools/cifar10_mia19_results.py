@@ -196,10 +196,7 @@ def load_ulira(d, methods):
                 die(f"{path}: \"{k}\" is not a number")
         u["results"][m] = r
         u["K"], u["pool"] = u["K"] or r["K"], u["pool"] or r["pool"]
-    try:
-        u["done"] = open(os.path.join(d, "DONE")).read().strip() or None
-    except OSError:
-        pass
+    u["done"] = c10.done_time(d)
     for t in sorted(glob.glob(os.path.join(d, "shadow-*", "train", "train.json"))):
         try:
             w = json.load(open(t)).get("wall_s")
@@ -279,10 +276,7 @@ def run_start(run):
     """When run's job began, estimated from below (so a run is never counted quiet by mistake): its DONE time less
     its startup, RTE (a Retrain's: its training) and evaluation, less a minute for loading and MPI start.  None
     without a DONE time or an RTE (a resumed Retrain has none: its RTE is not one measurement)."""
-    try:
-        done = parse_iso(open(os.path.join(os.path.dirname(run["path"]), "DONE")).read())
-    except OSError:
-        return None
+    done = parse_iso(c10.done_time(os.path.dirname(run["path"])) or "")
     spent = [run["timing"].get(k) for k in ("startup_s", "rte_s", "eval_s")]
     if done is None or not c10.fin(run["rte_s"]):
         return None

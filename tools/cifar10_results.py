@@ -432,13 +432,17 @@ def slurm_commands():
     return "\n".join(block).strip() or None
 
 
+def done_time(d):
+    """The time run directory d's DONE marker records (ISO 8601 UTC text), or None when it has none."""
+    try:
+        with open(os.path.join(d, "DONE")) as f:
+            return f.read().strip() or None
+    except OSError:
+        return None
+
+
 def done_times(exp):
-    ts = []
-    for d in run_dirs(exp):
-        try:
-            ts.append(open(os.path.join(d, "DONE")).read().strip())
-        except OSError:
-            pass
+    ts = [t for t in map(done_time, run_dirs(exp)) if t]
     return (min(ts), max(ts)) if ts else None
 
 
