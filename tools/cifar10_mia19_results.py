@@ -265,7 +265,9 @@ def close_claim(rows, a_name, b_name):
 
 
 def parse_iso(text):
-    """'2026-12-06T11:05:00Z' -> aware datetime, or None."""
+    """'2026-12-06T11:05:00Z' -> aware datetime; None for None or other text."""
+    if text is None:
+        return None
     try:
         return datetime.datetime.strptime(text.strip(), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
     except ValueError:
@@ -276,7 +278,7 @@ def run_start(run):
     """When run's job began, estimated from below (so a run is never counted quiet by mistake): its DONE time less
     its startup, RTE (a Retrain's: its training) and evaluation, less a minute for loading and MPI start.  None
     without a DONE time or an RTE (a resumed Retrain has none: its RTE is not one measurement)."""
-    done = parse_iso(c10.done_time(os.path.dirname(run["path"])) or "")
+    done = parse_iso(c10.done_time(os.path.dirname(run["path"])))
     spent = [run["timing"].get(k) for k in ("startup_s", "rte_s", "eval_s")]
     if done is None or not c10.fin(run["rte_s"]):
         return None
