@@ -410,7 +410,8 @@ def class_table(e):
     return "\n".join(L)
 
 
-def ulira_section(u):
+def ulira_section(u, exp_forget=None):
+    """exp_forget: |D_f| of the experiment the pool is drawn from (None when no run of it has finished)."""
     L = []
     if not u["results"]:
         L += [f"Not finished: no `ulira-*.json` in `{u['dir']}` yet (the shadows are queued last).", ""]
@@ -439,6 +440,18 @@ def ulira_section(u):
     L.append(f"- K = {k} shadow models, a pool of {pool} samples of D_f{planned}; each pool "
              "sample is trained on (then unlearned) in K/2 shadows and never seen in the others; `train` is the "
              "shadows before unlearning (the attack's power with nothing forgotten).")
+    if exp_forget:
+        # ugradsl+ pairs every D_r batch with a D_f batch of the same size, so a small D_f is cycled: per-sample
+        # ascent grows as |D_f| shrinks, while ga and ugradsl make passes over D_f and ft never touches it
+        L.append(f"- Forget-set size: each shadow unlearns only its IN half ({pool // 2} samples), "
+                 f"1/{exp_forget / (pool // 2):.0f} of the experiment's D_f ({exp_forget}), with the experiment's "
+                 "hyper-parameters.  UGradSL+ pairs every D_r batch with an equally large D_f batch, so it ascends on "
+                 f"each forgotten sample at least {exp_forget / (pool // 2):.0f}× as often as in the experiment (the "
+                 "shadows' D_r, which paces it, is the larger); GA and "
+                 "UGradSL make passes over D_f and FT never touches it, so their dose per sample is the experiment's.  "
+                 "A row far above `train` therefore means overshoot (forgotten samples end less confident than "
+                 "never-seen ones), and says how these recipes treat a small forget set, not how the 10% "
+                 "experiment's models forgot.")
     cost = []
     if u["train_s"]:
         cost.append(f"{len(u['train_s'])} shadow trainings, {sum(u['train_s']) / 3600:.2f} h in all "
@@ -618,7 +631,7 @@ def document(a, exps, old, classes, verdicts, exp_verdicts, ulira, notes, partia
              "which slows a job's wall time (RTE) but changes none of its other numbers.")
     hours = [(label, job_hours(e["dir"])) for label, e in trees]
     uh = (sum(ulira["train_s"]) + sum(sum(v) for v in ulira["unlearn_s"].values())) / 3600
-    L.append(f"- Machine time of the finished jobs so far: {sum(h for _, h in hours) + uh:.1f} h ("
+    L.append(f"- Machine time of the finished jobs{' so far' if partial else ''}: {sum(h for _, h in hours) + uh:.1f} h ("
              + "; ".join(f"{label} {h:.1f} h" for label, h in hours) + f"; U-LiRA {uh:.1f} h): trainings' wall time, "
              "unlearnings' RTE and every evaluation, summed; packing and splits left out; jobs slowed by other work "
              "count their slowed time.  Planned in all: about 13.8 h (tools/cifar10_mia19.sh's header).")
@@ -699,7 +712,8 @@ def document(a, exps, old, classes, verdicts, exp_verdicts, ulira, notes, partia
     L += ["Not re-evaluated here: the α-sign comparison (the literal self-adaptive variant is not part of the "
           "rerun) and GA's BatchNorm control (GA (bn-only) is not rerun); their issue-8 verdicts stand or fall with "
           "docs/results/cifar10.md.", ""]
-    L += ["## U-LiRA (random 10%)", ""] + ulira_section(ulira) + [""]
+    r0 = next((r for r in exps["random"]["runs"] if r["counts"].get("forget")), None)
+    L += ["## U-LiRA (random 10%)", ""] + ulira_section(ulira, r0["counts"]["forget"] if r0 else None) + [""]
     if notes:
         L += ["## Warnings", ""] + [f"- {n}" for n in notes] + [""]
     return "\n".join(L)

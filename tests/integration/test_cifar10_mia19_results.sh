@@ -10,7 +10,7 @@
 #                   beside the new one and CHANGED where the new numbers turn it round
 #   class_verdicts  per class: the table against that class's Retrain and VERDICT lines that follow the numbers
 #                   (class 1 holds, class 3 does not, class 8 cannot be judged: its UGradSL has not finished)
-#   ulira           the U-LiRA table, `train` first, K and pool, the cost from train.json and the shadow logs, the
+#   ulira           the U-LiRA table, `train` first, K and pool, the forget-set-size caveat, the cost from train.json and the shadow logs, the
 #                   0.1% FPR caveat
 #   rte_not_quiet   --rte-not-quiet WHY: every RTE verdict "not judged" with WHY (never CHANGED, never "not as on
 #                   class 0"), the flag on the Generated line and in the machine notes, the Avg. Gap verdicts as
@@ -257,6 +257,9 @@ first=$(grep "^| [a-zA-Z]" <<<"$U" | sed -n 2p)
 grep -q "^| GA | 55.00 | 0.600 | 0.040 | 0.005 | 4000 | +0.100, 50% |$" <<<"$U" || why+="[GA row: $(grep '^| GA |' <<<"$U")] "
 grep -q "^| UGradSL | — | — | — | — | not finished | — |$" <<<"$U" || why+="[unscored method not marked] "
 grep -q "K = 8 shadow models, a pool of 500 samples" <<<"$U" || why+="[K and pool] "
+# the fixture's random runs forget 4500 and the pool's IN half is 250: the dose caveat names both and 18x
+grep -q "Forget-set size: each shadow unlearns only its IN half (250 samples), 1/18 of the experiment's D_f (4500)" <<<"$U" ||
+    why+="[forget-set size caveat: $(grep 'Forget-set' <<<"$U")] "
 grep -q "Cost: 2 shadow trainings, 0.68 h in all (20.5 min each, train.json wall_s: a resumed training counts its last attempt only); FT 1 unlearnings, 5.0 min; GA 2 unlearnings, 1.1 min" <<<"$U" ||
     why+="[cost: $(grep 'Cost' <<<"$U")] "
 grep -q "Caveat (docs/METRICS.md §6): 4000 pairs, about 2000 negatives: 0.1% FPR allows at most 2 false positives, so TPR there rests on the 2 highest-scored negatives;" <<<"$U" ||
