@@ -2,7 +2,10 @@
 # ulira.sh — U-LiRA for unlearning methods (docs/METRICS.md §6): plan, K shadow runs as one Slurm array, then the
 # likelihood-ratio test per method (an afterok job).  Run on the login node after `make`.
 #   jobs/ulira.sh --out DIR --config FILE --data FILE --split FILE --methods "ga ugradsl" [--shadows K]
-#                 [--pool N] [--seed N] [--args-dir DIR] [--local | --dry-run] [-- program options for train and unlearn]
+#                 [--pool N] [--seed N] [--forget df|in] [--args-dir DIR] [--local | --dry-run]
+#                 [-- program options for train and unlearn]
+#   --forget   what a shadow unlearns (`ugradsl ulira plan --forget`): df = its IN half of the pool and D_f outside
+#              the pool, the experiment's forget-set size (default); in = its IN half only
 #   --args-dir DIR  the experiment's sweep directory: each method unlearns with its chosen DIR/METHOD.args
 #   --local    no Slurm: the shadows one after another in this shell, then the scoring (small runs, tests)
 #   --dry-run  print what would be submitted; nothing is written
@@ -32,6 +35,7 @@ shadow=(--out "$opt_out" --config "$opt_config" --data "$opt_data" --methods "$o
 [ ${#UG_EXTRA[@]} -eq 0 ] || shadow+=(-- "${UG_EXTRA[@]}")
 score=(--out "$opt_out" --data "$opt_data" --methods "$opt_methods")
 plan=("$UG_BIN" ulira plan --split "$opt_split" --output "$opt_out" --shadows "$K" --pool "$pool" --seed "$seed")
+[ -z "${opt_forget:-}" ] || plan+=(--forget "$opt_forget")
 
 if [ "$mode" = dry ]; then
     echo "plan:   ${plan[*]}"

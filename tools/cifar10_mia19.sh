@@ -12,16 +12,21 @@
 #            class-wise original reused (jobs/pipeline.sh --original): runs/cifar10-classwise-c{1,3,8}/
 #   ulira    U-LiRA (jobs/ulira.sh) on the random experiment (U-LiRA's own setting; docs/METRICS.md §6 for the
 #            class-wise caveat): K = 8 shadows, pool 500 of D_f, FT, GA, UGradSL, UGradSL+ with their chosen
-#            arguments: runs/cifar10-random/ulira/ulira.md
-#   all      rerun (or reeval when the old trees exist), then classes and ulira as soon as what each needs exists
+#            arguments; each shadow unlearns its IN half of the pool only (--forget in, as first measured):
+#            runs/cifar10-random/ulira/ulira.md
+#   ulira-df the same pool, memberships and trained shadows (linked from ulira/: retain ∪ forget is the same set,
+#            so the training is the same), each shadow unlearning its IN half and D_f outside the pool, the
+#            experiment's forget-set size (--forget df); GA, UGradSL, UGradSL+ (FT's dose does not depend on D_f's
+#            size): runs/cifar10-random/ulira-df/ulira.md
+#   all      rerun (or reeval when the old trees exist), then classes, ulira and ulira-df as soon as what each needs exists
 #            (it waits: run it under nohup), then orders the queue
 #   order    only set the queue's order: seed 1 of both experiments first, then classes 1/3/8, then seeds 2-3,
 #            then the U-LiRA shadows (so a partial run already answers the main questions)
-#   tools/cifar10_mia19.sh [--stage rerun|reeval|classes|ulira|order|all] [--runs DIR] [--dry-run]
+#   tools/cifar10_mia19.sh [--stage rerun|reeval|classes|ulira|ulira-df|order|all] [--runs DIR] [--dry-run]
 # Budget on the 2-core machine (unit costs of docs/results/cifar10.md, eval with 20 bootstrap fits ≈ 2.5 min):
 # rerun ≈ original 25 min + 2 × (3 Retrains × 21 min + 18 unlearnings × ~5.5 min with their evaluation) ≈ 6.5 h;
 # classes ≈ 3 × (Retrain 24 min + 6 unlearnings) ≈ 2.9 h; ulira ≈ 8 × (21 min training + ~12 min of
-# unlearnings) ≈ 4.4 h.  About 13.8 h in all (the issue's 12 h assumed the issue-8 models still existed:
+# unlearnings) ≈ 4.4 h; ulira-df ≈ 8 × ~6 min of unlearnings ≈ 0.8 h.  About 14.6 h in all (the issue's 12 h assumed the issue-8 models still existed:
 # reeval alone ≈ 3.9 h); every stage resumable (DONE markers; run the same command again).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +41,8 @@ while [ $# -gt 0 ]; do
     *) die "unknown argument '$1' (--help)" ;;
     esac
 done
-[[ "$stage" =~ ^(rerun|reeval|classes|ulira|order|all)$ ]] || die "--stage must be rerun, reeval, classes, ulira, order or all"
+[[ "$stage" =~ ^(rerun|reeval|classes|ulira|ulira-df|order|all)$ ]] ||
+    die "--stage must be rerun, reeval, classes, ulira, ulira-df, order or all"
 . jobs/lib.sh
 CORE_METHODS="ft ga ugradsl ugradsl+ ugradsl@adaptive-neg ugradsl+@adaptive-neg"
 CORE="original retrain ft ga ugradsl ugradsl+ ugradsl@adaptive-neg ugradsl@adaptive-lit ugradsl+@adaptive-neg ugradsl+@adaptive-lit"
@@ -142,15 +148,39 @@ if has classes; then
     order_queue
 fi
 
-if has ulira; then
-    exp=cifar10-random
-    split=$runs/$exp/data/split.h5 data=$runs/cifar10-classwise/data/data.h5
+# ulira_stage NAME FORGET METHODS: one U-LiRA run of the random experiment into runs/cifar10-random/NAME
+ulira_stage() {
+    local name=$1 forget=$2 methods=$3 exp=cifar10-random
+    local split=$runs/$exp/data/split.h5 data=$runs/cifar10-classwise/data/data.h5 out=$runs/$exp/$1
     [ $dry -eq 1 ] || wait_for "$split" "the random experiment's split"
     /usr/bin/python3 tools/chosen_ini.py inputs/$exp.ini random --args-dir "$INPUTS/$exp.args" > /dev/null
-    uflags=(--out "$runs/$exp/ulira" --config "inputs/$exp.ini" --data "$data" --split "$split"
-            --methods "ft ga ugradsl ugradsl+" --shadows 8 --pool 500 --seed 1 --args-dir "$INPUTS/$exp.args")
-    [ $dry -eq 0 ] || uflags+=(--dry-run)
-    [ -f "$runs/$exp/ulira/DONE" ] || squeue -h -n ulira-shadow -o %i 2>/dev/null | grep -q . || jobs/ulira.sh "${uflags[@]}"
+    uflags=(--out "$out" --config "inputs/$exp.ini" --data "$data" --split "$split" --methods "$methods"
+            --shadows 8 --pool 500 --seed 1 --forget "$forget" --args-dir "$INPUTS/$exp.args")
+    if [ $dry -eq 1 ]; then jobs/ulira.sh "${uflags[@]}" --dry-run; return 0; fi
+    [ ! -f "$out/DONE" ] || return 0
+    squeue -h -n ulira-shadow -o %i 2>/dev/null | grep -q . && return 0   # one U-LiRA array at a time
+    if [ "$name" != ulira ]; then
+        # same pool, memberships and training set as ulira/: plan here, then link its finished trainings
+        [ -f "$out/plan.txt" ] || bin/ugradsl ulira plan --split "$split" --output "$out" --shadows 8 --pool 500 \
+            --seed 1 --forget "$forget" || die "ulira plan for $name failed"
+        cmp -s <(grep -E "^[0-9]+ [01]+$" "$out/plan.txt") <(grep -E "^[0-9]+ [01]+$" "$runs/$exp/ulira/plan.txt") ||
+            die "$out/plan.txt: pool or memberships differ from ulira/plan.txt: cannot reuse its trainings"
+        local k
+        for ((k = 0; k < 8; k++)); do
+            local from=$runs/$exp/ulira/shadow-$k/train to=$out/shadow-$k/train
+            [ -f "$from/DONE" ] && [ ! -f "$to/DONE" ] || continue
+            rm -rf "$to"; cp -al "$from" "$to"
+        done
+    fi
+    jobs/ulira.sh "${uflags[@]}"
+}
+if has ulira; then
+    ulira_stage ulira in "ft ga ugradsl ugradsl+"
+    order_queue
+fi
+if has ulira-df; then
+    [ $dry -eq 1 ] || [ "$stage" != all ] || wait_for "$runs/cifar10-random/ulira/DONE" "the first U-LiRA run"
+    ulira_stage ulira-df df "ga ugradsl ugradsl+"
     order_queue
 fi
 

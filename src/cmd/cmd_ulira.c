@@ -1,8 +1,8 @@
 // cmd_ulira.c — `ugradsl ulira plan|score`: U-LiRA (Hayes et al. 2024) for an unlearning method, in two steps
 // around the shadow runs that jobs/ulira.sh submits as a Slurm array (docs/METRICS.md §6):
 //   plan:  draw a target pool from the split's D_f and, for every pool sample, the K/2 of K shadows that train on
-//          it; write one shadow split per shadow (forget = its IN half, the OUT half moved to val so that it is
-//          never trained on) and DIR/plan.txt.
+//          it; write one shadow split per shadow (forget = its IN half, with D_f outside the pool by default;
+//          the OUT half moved to val so that it is never trained on) and DIR/plan.txt.
 //   score: load each shadow's unlearned model, take the logit-scaled confidence of every pool sample, run the
 //          leave-one-shadow-out likelihood-ratio test (src/metrics/attack_ulira.h), write JSON + one table row.
 #include <limits.h>
@@ -33,6 +33,7 @@ typedef struct {
     uint64_t seed;
     int64_t* pool;   // [n] sorted train indices
     uint8_t* in;     // [K][n]
+    int forget_df;   // 1: a shadow forgets its IN half and D_f outside the pool; 0: its IN half only
 } Plan;
 
 static void plan_free(Plan* p) {
@@ -78,8 +79,11 @@ static int64_t* merge_sorted(const int64_t* a, int64_t na, const int64_t* b, int
     return out;
 }
 
-// Shadow k's split: forget = pool ∩ IN_k, val = val ∪ (pool ∩ OUT_k) (never trained on), retain = the rest of
-// train \ val.  val_keep, test_keep and the dataset facts stay the experiment's.
+// Shadow k's split: val = val ∪ (pool ∩ OUT_k) (never trained on); forget = pool ∩ IN_k, with D_f \ pool when
+// p->forget_df (else D_f \ pool joins retain).  Either way retain ∪ forget is the same set, so a shadow's training
+// does not depend on forget_df.  forget_df gives the shadows the experiment's forget-set size: methods paced by
+// D_r (ugradsl+) cycle a small D_f and would ascend on each sample far more than in the experiment.  val_keep,
+// test_keep and the dataset facts stay the experiment's.
 static void shadow_split(const Split* s, const Plan* p, int k, Split* out) {
     *out = *s;
     uint8_t* in_pool = ug_calloc((size_t)s->n_train, 1);   // 1 IN, 2 OUT
@@ -99,12 +103,20 @@ static void shadow_split(const Split* s, const Plan* p, int k, Split* out) {
     int64_t nr = 0;
     for (int64_t i = 0; i < s->n_forget; i++)
         if (!in_pool[s->forget[i]]) rest_forget[nr++] = s->forget[i];
-    out->forget = forget;
-    out->n_forget = nf;
     out->val = merge_sorted(s->val, s->n_val, out_half, no);
     out->n_val = s->n_val + no;
-    out->retain = merge_sorted(s->retain, s->n_retain, rest_forget, nr);
-    out->n_retain = s->n_retain + nr;
+    if (p->forget_df) {
+        out->forget = merge_sorted(forget, nf, rest_forget, nr);
+        out->n_forget = nf + nr;
+        out->retain = merge_sorted(s->retain, s->n_retain, NULL, 0);
+        out->n_retain = s->n_retain;
+        free(forget);
+    } else {
+        out->forget = forget;
+        out->n_forget = nf;
+        out->retain = merge_sorted(s->retain, s->n_retain, rest_forget, nr);
+        out->n_retain = s->n_retain + nr;
+    }
     free(out_half);
     free(rest_forget);
     free(in_pool);
@@ -113,8 +125,8 @@ static void shadow_split(const Split* s, const Plan* p, int k, Split* out) {
 static void plan_write(const char* path, const Plan* p, const char* split_path) {
     AtomicFile af;
     atomic_open(&af, path);
-    fprintf(af.f, "ulira-plan 1\nK %d\npool %lld\nseed %llu\nsplit %s\n", p->K, (long long)p->n,
-            (unsigned long long)p->seed, split_path);
+    fprintf(af.f, "ulira-plan 2\nK %d\npool %lld\nseed %llu\nsplit %s\nforget %s\n", p->K, (long long)p->n,
+            (unsigned long long)p->seed, split_path, p->forget_df ? "df" : "in");
     for (int64_t i = 0; i < p->n; i++) {
         fprintf(af.f, "%lld ", (long long)p->pool[i]);
         for (int k = 0; k < p->K; k++) fputc(p->in[k * p->n + i] ? '1' : '0', af.f);
@@ -131,7 +143,14 @@ static void plan_read(const char* path, Plan* p) {
     long long n = 0;
     unsigned long long seed = 0;
     char split[PATH_MAX];
-    int ok = fscanf(f, "ulira-plan 1 K %d pool %lld seed %llu split %4095s", &p->K, &n, &seed, split) == 4;
+    int version = 0;
+    int ok = fscanf(f, "ulira-plan %d K %d pool %lld seed %llu split %4095s", &version, &p->K, &n, &seed, split) == 5;
+    ok = ok && (version == 1 || version == 2);
+    if (ok && version == 2) {   // version 1 (before the forget line) planned IN-half forget sets
+        char mode[8];
+        ok = fscanf(f, " forget %7s", mode) == 1 && (!strcmp(mode, "df") || !strcmp(mode, "in"));
+        p->forget_df = ok && !strcmp(mode, "df");
+    }
     UG_CHECK(ok && p->K >= 3 && p->K <= ULIRA_MAX_K && n > 0, "ulira: %s is not a U-LiRA plan (bad header)", path);
     p->n = n;
     p->seed = seed;
@@ -152,22 +171,29 @@ static int ulira_plan(int argc, char** argv) {
     char *split_path = NULL, *output = NULL;
     int K = 8;
     int64_t pool = 500, seed = 1;
+    char* forget = NULL;
     OptSpec specs[] = {
         opt_split(&split_path, "the experiment's split file: the pool is drawn from its forget set"),
         {"output", OPT_STR, &output, "DIR", "writes DIR/plan.txt and DIR/shadow-K/split.h5", 0},
         {"shadows", OPT_INT, &K, "K", "shadow models (even, 4..256; each trains on half of the pool)", 0},
         {"pool", OPT_INT64, &pool, "N", "target pool size (at most |D_f|)", 0},
         opt_seed(&seed, "seed of the pool and membership draws"),
+        {"forget", OPT_STR, &forget, "df|in",
+         "what a shadow unlearns: df = its IN half and D_f outside the pool (the experiment's forget-set size, "
+         "default); in = its IN half only", 0},
         OPT_END,
     };
     int npos = 0;
     char** pos = NULL;
-    opts_parse("ulira plan", "--split S.h5 --output DIR [--shadows K] [--pool N] [--seed N]",
+    opts_parse("ulira plan", "--split S.h5 --output DIR [--shadows K] [--pool N] [--seed N] [--forget df|in]",
                "Draws U-LiRA's target pool and shadow memberships and writes one split file per shadow.", specs, argc,
                argv, &npos, &pos);
     UG_CHECK(npos == 0, "ulira plan: unexpected argument '%s'", pos[0]);
     UG_CHECK(split_path && output, "ulira plan: --split and --output are required (see --help)");
     UG_CHECK(K >= 4 && K <= ULIRA_MAX_K && K % 2 == 0, "ulira plan: --shadows must be even, 4..%d (got %d)", ULIRA_MAX_K, K);
+    UG_CHECK(!forget || !strcmp(forget, "df") || !strcmp(forget, "in"),
+             "ulira plan: --forget must be df or in (got '%s')", forget);
+    int forget_df = !forget || !strcmp(forget, "df");
     if (g_dist.rank == 0) {
         Split s;
         split_read(split_path, &s);
@@ -175,6 +201,7 @@ static int ulira_plan(int argc, char** argv) {
                  (long long)s.n_forget, (long long)pool);
         Plan p;
         plan_draw(&s, K, pool, (uint64_t)seed, &p);
+        p.forget_df = forget_df;
         ug_mkdir_p(output);
         char abs_split[PATH_MAX], path[PATH_MAX + 64];
         if (!realpath(split_path, abs_split)) snprintf(abs_split, sizeof abs_split, "%s", split_path);
@@ -191,13 +218,15 @@ static int ulira_plan(int argc, char** argv) {
         }
         snprintf(path, sizeof path, "%s/plan.txt", output);
         plan_write(path, &p, abs_split);
-        ug_log("ulira plan: %d shadows, pool %lld of |D_f| %lld -> %s", K, (long long)pool, (long long)s.n_forget, path);
+        ug_log("ulira plan: %d shadows, pool %lld of |D_f| %lld, a shadow forgets %s -> %s", K, (long long)pool,
+               (long long)s.n_forget, forget_df ? "its IN half and D_f outside the pool" : "its IN half", path);
         plan_free(&p);
         split_free(&s);
     }
     free(pos);
     free(split_path);
     free(output);
+    free(forget);
     return 0;
 }
 
@@ -212,6 +241,7 @@ static void write_result(const char* path, const char* method, const UliraResult
     json_int(&j, "K", r->K);
     json_int(&j, "pool", r->pool);
     json_int(&j, "seed", (int64_t)p->seed);
+    json_str(&j, "forget", p->forget_df ? "df" : "in");   // what each shadow unlearned (ulira plan --forget)
     json_int(&j, "pairs", r->pairs);
     json_str(&j, "score", "logit_confidence");
     json_num(&j, "accuracy", r->accuracy);
@@ -324,7 +354,7 @@ int cmd_ulira(int argc, char** argv) {
     if (!strcmp(sub, "plan")) return ulira_plan(argc - 1, argv + 1);
     if (!strcmp(sub, "score")) return ulira_score(argc - 1, argv + 1);
     if (g_dist.rank == 0)
-        fprintf(stderr, "usage: ugradsl ulira plan --split S.h5 --output DIR [--shadows K] [--pool N] [--seed N]\n"
+        fprintf(stderr, "usage: ugradsl ulira plan --split S.h5 --output DIR [--shadows K] [--pool N] [--seed N] [--forget df|in]\n"
                         "       ugradsl ulira score --data D.h5 --plan DIR --method M [--models PATTERN] [--json FILE]\n"
                         "(jobs/ulira.sh runs the shadows in between; docs/METRICS.md §6)\n");
     return !strcmp(sub, "--help") || !strcmp(sub, "-h") ? 0 : 2;
