@@ -45,6 +45,11 @@ done
     die "--stage must be rerun, reeval, classes, ulira, ulira-df, order or all"
 . jobs/lib.sh
 CORE_METHODS="ft ga ugradsl ugradsl+ ugradsl@adaptive-neg ugradsl+@adaptive-neg"
+# U-LiRA on the random experiment (tools/cifar10_mia19_results.py reads these lines: what to expect)
+ULIRA_SHADOWS=8
+ULIRA_POOL=500
+ULIRA_METHODS="ft ga ugradsl ugradsl+"     # stage ulira (--forget in)
+ULIRA_DF_METHODS="ga ugradsl ugradsl+"     # stage ulira-df (--forget df)
 CORE="original retrain ft ga ugradsl ugradsl+ ugradsl@adaptive-neg ugradsl@adaptive-lit ugradsl+@adaptive-neg ugradsl+@adaptive-lit"
 submit() {   # submit KIND NAME SCRIPT ARGS...: sbatch (or print it with --dry-run)
     local kind=$1 name=$2; shift 2
@@ -155,18 +160,19 @@ ulira_stage() {
     [ $dry -eq 1 ] || wait_for "$split" "the random experiment's split"
     /usr/bin/python3 tools/chosen_ini.py inputs/$exp.ini random --args-dir "$INPUTS/$exp.args" > /dev/null
     uflags=(--out "$out" --config "inputs/$exp.ini" --data "$data" --split "$split" --methods "$methods"
-            --shadows 8 --pool 500 --seed 1 --forget "$forget" --args-dir "$INPUTS/$exp.args")
+            --shadows "$ULIRA_SHADOWS" --pool "$ULIRA_POOL" --seed 1 --forget "$forget" --args-dir "$INPUTS/$exp.args")
     if [ $dry -eq 1 ]; then jobs/ulira.sh "${uflags[@]}" --dry-run; return 0; fi
     [ ! -f "$out/DONE" ] || return 0
     squeue -h -n ulira-shadow -o %i 2>/dev/null | grep -q . && return 0   # one U-LiRA array at a time
     if [ "$name" != ulira ]; then
         # same pool, memberships and training set as ulira/: plan here, then link its finished trainings
-        [ -f "$out/plan.txt" ] || bin/ugradsl ulira plan --split "$split" --output "$out" --shadows 8 --pool 500 \
+        [ -f "$out/plan.txt" ] || bin/ugradsl ulira plan --split "$split" --output "$out" \
+            --shadows "$ULIRA_SHADOWS" --pool "$ULIRA_POOL" \
             --seed 1 --forget "$forget" || die "ulira plan for $name failed"
         cmp -s <(grep -E "^[0-9]+ [01]+$" "$out/plan.txt") <(grep -E "^[0-9]+ [01]+$" "$runs/$exp/ulira/plan.txt") ||
             die "$out/plan.txt: pool or memberships differ from ulira/plan.txt: cannot reuse its trainings"
         local k
-        for ((k = 0; k < 8; k++)); do
+        for ((k = 0; k < ULIRA_SHADOWS; k++)); do
             local from=$runs/$exp/ulira/shadow-$k/train to=$out/shadow-$k/train
             [ -f "$from/DONE" ] && [ ! -f "$to/DONE" ] || continue
             rm -rf "$to"; cp -al "$from" "$to"
@@ -175,12 +181,12 @@ ulira_stage() {
     jobs/ulira.sh "${uflags[@]}"
 }
 if has ulira; then
-    ulira_stage ulira in "ft ga ugradsl ugradsl+"
+    ulira_stage ulira in "$ULIRA_METHODS"
     order_queue
 fi
 if has ulira-df; then
     [ $dry -eq 1 ] || [ "$stage" != all ] || wait_for "$runs/cifar10-random/ulira/DONE" "the first U-LiRA run"
-    ulira_stage ulira-df df "ga ugradsl ugradsl+"
+    ulira_stage ulira-df df "$ULIRA_DF_METHODS"
     order_queue
 fi
 

@@ -47,6 +47,8 @@ EXPERIMENTS = [("classwise", "cifar10-classwise", "class-wise (class 0)"),
                ("random", "cifar10-random", "random 10%")]
 SEEDS = "1 2 3"
 CLASSES = (1, 3, 8)
+ULIRA_TITLE = {"df": "Shadows forget the experiment's forget-set size (`ulira plan --forget df`)",
+               "in": "Shadows forget their IN half of the pool only (`--forget in`, the first run)"}
 OLD_KEYS = ["UA", "MIA", "MIA_std", "MIA_lo", "MIA_hi", "RA", "TA", "avg_gap", "avg_gap_std", "runs",
             "mia_flip_runs"]
 THR_KEYS = [("thr_auc", "Thr. AUC"), ("thr_tpr_1e-2", "TPR@1% FPR"), ("thr_tpr_1e-3", "TPR@0.1% FPR")]
@@ -57,17 +59,19 @@ def die(msg):
 
 
 def driver_settings(path=DRIVER):
-    """(CORE_METHODS, U-LiRA's --methods, its (K, pool)) as tools/cifar10_mia19.sh runs them: one place says what
-    is expected."""
+    """(CORE_METHODS, U-LiRA's methods of stage ulira, of stage ulira-df, its (K, pool)) as tools/cifar10_mia19.sh
+    runs them: one place says what is expected."""
     try:
         text = open(path).read()
     except OSError as e:
         die(f"{path}: cannot read the driver ({e}); it says which runs to expect")
-    core = re.search(r'^CORE_METHODS="([^"]+)"', text, re.M)
-    ulira = re.search(r'--methods "([^"]+)" --shadows (\d+) --pool (\d+)', text)
-    if not core or not ulira:
-        die(f"{path}: no CORE_METHODS=\"...\" line or U-LiRA --methods \"...\" --shadows K --pool N in it")
-    return core.group(1), ulira.group(1).split(), (int(ulira.group(2)), int(ulira.group(3)))
+    v = {k: re.search(rf'^{k}=("([^"]+)"|(\d+))', text, re.M)
+         for k in ("CORE_METHODS", "ULIRA_METHODS", "ULIRA_DF_METHODS", "ULIRA_SHADOWS", "ULIRA_POOL")}
+    if not all(v.values()):
+        die(f"{path}: no {', '.join(k for k in v if not v[k])} line in it (NAME=\"...\" or NAME=N)")
+    val = {k: m.group(2) or m.group(3) for k, m in v.items()}
+    return (val["CORE_METHODS"], val["ULIRA_METHODS"].split(), val["ULIRA_DF_METHODS"].split(),
+            (int(val["ULIRA_SHADOWS"]), int(val["ULIRA_POOL"])))
 
 
 def pm3(mean, std, n):
@@ -169,16 +173,20 @@ def job_hours(exp):
     return total / 3600
 
 
-def load_ulira(d, methods):
-    """U-LiRA's results in D (ulira-METHOD.json, `train` first), its plan header and its cost."""
+def load_ulira(d, methods, forget, own_training=True):
+    """U-LiRA's results in D (ulira-METHOD.json, `train` first), its plan header and its cost.  forget: what the
+    driver plans a shadow to unlearn (df or in; plan.txt's forget line wins once it exists, version 1 = in);
+    own_training False: the shadows' trainings are linked from another run (their time is counted there)."""
     u = {"dir": d, "methods": ["train"] + [m for m in methods if m != "train"], "results": {}, "missing": [],
-         "K": None, "pool": None, "done": None, "train_s": [], "unlearn_s": {}}
+         "K": None, "pool": None, "done": None, "train_s": [], "unlearn_s": {}, "forget": forget,
+         "own_training": own_training}
     plan = os.path.join(d, "plan.txt")
     if os.path.isfile(plan):
         head = open(plan).read(4096).split()
         for key in ("K", "pool"):
             if key in head and head.index(key) + 1 < len(head) and head[head.index(key) + 1].isdigit():
                 u[key] = int(head[head.index(key) + 1])
+        u["forget"] = head[head.index("forget") + 1] if "forget" in head[:12] else "in"
     for m in u["methods"]:
         path = os.path.join(d, f"ulira-{m}.json")
         if not os.path.isfile(path):
@@ -197,7 +205,7 @@ def load_ulira(d, methods):
         u["results"][m] = r
         u["K"], u["pool"] = u["K"] or r["K"], u["pool"] or r["pool"]
     u["done"] = c10.done_time(d)
-    for t in sorted(glob.glob(os.path.join(d, "shadow-*", "train", "train.json"))):
+    for t in sorted(glob.glob(os.path.join(d, "shadow-*", "train", "train.json"))) if own_training else []:
         try:
             w = json.load(open(t)).get("wall_s")
         except (OSError, ValueError):
@@ -410,8 +418,9 @@ def class_table(e):
     return "\n".join(L)
 
 
-def ulira_section(u, exp_forget=None):
-    """exp_forget: |D_f| of the experiment the pool is drawn from (None when no run of it has finished)."""
+def ulira_section(u, exp_forget=None, other=None):
+    """exp_forget: |D_f| of the experiment the pool is drawn from (None when no run of it has finished); other: the
+    U-LiRA run whose trained shadows U links (its `train` row must be U's)."""
     L = []
     if not u["results"]:
         L += [f"Not finished: no `ulira-*.json` in `{u['dir']}` yet (the shadows are queued last).", ""]
@@ -440,10 +449,25 @@ def ulira_section(u, exp_forget=None):
     L.append(f"- K = {k} shadow models, a pool of {pool} samples of D_f{planned}; each pool "
              "sample is trained on (then unlearned) in K/2 shadows and never seen in the others; `train` is the "
              "shadows before unlearning (the attack's power with nothing forgotten).")
-    if exp_forget:
+    if u["forget"] == "df":
+        size = f" ({exp_forget - pool // 2} samples on average, the experiment's D_f less the OUT half)" if exp_forget else ""
+        L.append(f"- Forget-set size: each shadow unlearns its IN half of the pool together with D_f outside the "
+                 f"pool{size}, so every method gets the experiment's dose per sample.")
+    if not u["own_training"] and other is not None:
+        a_, b_ = u["results"].get("train"), other["results"].get("train")
+        same = ("its `train` row equals that run's to the digit" if a_ and b_ and all(
+            a_[k] == b_[k] for k in ("accuracy", "auc", "tpr_at_fpr_1e-2", "tpr_at_fpr_1e-3", "pairs"))
+            else "**its `train` row differs from that run's: the linked trainings are not the same models**"
+            if a_ and b_ else "its `train` row is compared with that run's once both are scored")
+        skipped = [c10.display(m) for m in other["methods"][1:] if m not in u["methods"]]
+        L.append(f"- The trained shadows are `{shown(other['dir'])}`'s, linked (retain ∪ forget is the same set "
+                 f"whatever the forget mode, so the same seed and ranks train the same model): {same}."
+                 + (f"  Not rerun here: {', '.join(skipped)} (it never touches D_f, so its dose does not depend on "
+                    "the forget set's size)." if skipped else ""))
+    if exp_forget and u["forget"] == "in":
         # ugradsl+ pairs every D_r batch with a D_f batch of the same size, so a small D_f is cycled: per-sample
         # ascent grows as |D_f| shrinks, while ga and ugradsl make passes over D_f and ft never touches it
-        L.append(f"- Forget-set size: each shadow unlearns only its IN half ({pool // 2} samples), "
+        L.append(f"- Forget-set size: each shadow unlearns only its IN half (about {pool // 2} samples), "
                  f"1/{exp_forget / (pool // 2):.0f} of the experiment's D_f ({exp_forget}), with the experiment's "
                  "hyper-parameters.  UGradSL+ pairs every D_r batch with an equally large D_f batch, so it ascends on "
                  f"each forgotten sample at least {exp_forget / (pool // 2):.0f}× as often as in the experiment (the "
@@ -451,8 +475,10 @@ def ulira_section(u, exp_forget=None):
                  "UGradSL make passes over D_f and FT never touches it, so their dose per sample is the experiment's.  "
                  "A row far above `train` therefore means overshoot (forgotten samples end less confident than "
                  "never-seen ones), and says how these recipes treat a small forget set, not how the 10% "
-                 "experiment's models forgot.")
+                 "experiment's models forgot: the `--forget df` run measures that.")
     cost = []
+    if not u["own_training"]:
+        cost.append("trainings linked from the other run (counted there)")
     if u["train_s"]:
         cost.append(f"{len(u['train_s'])} shadow trainings, {sum(u['train_s']) / 3600:.2f} h in all "
                     f"({sum(u['train_s']) / len(u['train_s']) / 60:.1f} min each, train.json wall_s: a resumed training counts its last attempt only)")
@@ -528,7 +554,7 @@ def main():
             die("--rte-quiet-since needs --rte-not-quiet WHY (what ran before that time)")
     if not os.path.isdir(a.runs):
         die(f"--runs {a.runs}: no such directory (where tools/cifar10_mia19.sh ran)")
-    core, ulira_methods, ulira_planned = driver_settings()
+    core, ulira_methods, ulira_df_methods, ulira_planned = driver_settings()
     notes = []
     exps, old = {}, {}
     for key, name, _ in EXPERIMENTS:
@@ -547,8 +573,11 @@ def main():
         notes += w
     for c in CLASSES:
         notes += sampling_checks(classes[c], f"class {c}")[0]
-    ulira = load_ulira(os.path.join(a.runs, "cifar10-random", "ulira"), ulira_methods)
-    ulira["planned"] = ulira_planned
+    # stage ulira: shadows forget their IN half only; stage ulira-df: the same trained shadows forget the
+    # experiment's forget-set size (tools/cifar10_mia19.sh)
+    ulira = load_ulira(os.path.join(a.runs, "cifar10-random", "ulira"), ulira_methods, "in")
+    ulira_df = load_ulira(os.path.join(a.runs, "cifar10-random", "ulira-df"), ulira_df_methods, "df", False)
+    ulira["planned"] = ulira_df["planned"] = ulira_planned
     epochs = {key: c10.retrain_epochs(config_for(a.runs, name, name)) for key, name, _ in EXPERIMENTS}
     for c in CLASSES:
         epochs[c] = c10.retrain_epochs(config_for(a.runs, f"cifar10-classwise-c{c}", "cifar10-classwise"))
@@ -560,14 +589,14 @@ def main():
     for n in notes:
         print(f"{PROG}: warning: {n}", file=sys.stderr)
     n_missing = (sum(len(exps[k]["missing"]) for k in exps) + sum(len(classes[c]["missing"]) for c in CLASSES)
-                 + len(ulira["missing"]))
+                 + len(ulira["missing"]) + len(ulira_df["missing"]))
     partial = n_missing > 0
-    md = document(a, exps, old, classes, verdicts, exp_verdicts, ulira, notes, partial, power)
+    md = document(a, exps, old, classes, verdicts, exp_verdicts, (ulira_df, ulira), notes, partial, power)
     doc = {"format": "ugradsl-cifar10-mia19", "generated": now(), "runs": a.runs, "partial": partial,
            "rte_not_quiet": a.rte_not_quiet, "rte_quiet_since": a.rte_quiet_since,
            "missing": {**{k: [[m, s] for m, s in exps[k]["missing"]] for k in exps},
                        **{f"class{c}": [[m, s] for m, s in classes[c]["missing"]] for c in CLASSES},
-                       "ulira": ulira["missing"]},
+                       "ulira": ulira["missing"], "ulira_df": ulira_df["missing"]},
            "experiments": {k: {"dir": exps[k]["dir"], "rows": rows_json(exps[k], old[k]),
                                "members_vs_test_auc": [{"method": m, "seed": sd, "auc": v} for m, sd, v in power[k]],
                                "verdicts": [{"claim": c, "verdict": v, "text": t} for c, v, t in exp_verdicts[k][0]],
@@ -576,11 +605,13 @@ def main():
            "classes": {str(c): {"dir": classes[c]["dir"], "rows": rows_json(classes[c]),
                                 "verdicts": [{"claim": cl, "verdict": v, "text": t} for cl, v, t in verdicts[c]]}
                        for c in classes},
-           "ulira": {"dir": ulira["dir"], "K": ulira["K"], "pool": ulira["pool"], "planned_K_pool": list(ulira_planned),
-                     "rows": [{k: ulira["results"][m].get(k) for k in ("method", "accuracy", "auc", "tpr_at_fpr_1e-2",
-                                                                      "tpr_at_fpr_1e-3", "pairs")}
-                              for m in ulira["methods"] if m in ulira["results"]],
-                     "train_s": ulira["train_s"], "unlearn_s": ulira["unlearn_s"]},
+           **{key: {"dir": u["dir"], "forget": u["forget"], "K": u["K"], "pool": u["pool"],
+                    "planned_K_pool": list(ulira_planned), "trainings_linked": not u["own_training"],
+                    "rows": [{k: u["results"][m].get(k) for k in ("method", "accuracy", "auc", "tpr_at_fpr_1e-2",
+                                                                 "tpr_at_fpr_1e-3", "pairs")}
+                             for m in u["methods"] if m in u["results"]],
+                    "train_s": u["train_s"], "unlearn_s": u["unlearn_s"]}
+              for key, u in (("ulira", ulira), ("ulira_df", ulira_df))},
            "warnings": notes}
     os.makedirs(a.out, exist_ok=True)
     write_json(os.path.join(a.out, "cifar10-mia19.json"), doc)
@@ -599,7 +630,8 @@ def shown(path):
     return path if rel.startswith("..") else rel
 
 
-def document(a, exps, old, classes, verdicts, exp_verdicts, ulira, notes, partial, power):
+def document(a, exps, old, classes, verdicts, exp_verdicts, uliras, notes, partial, power):
+    """uliras: the U-LiRA runs, the one at the experiment's forget-set size first."""
     L = ["# CIFAR-10 re-measured (issue 19): unbiased MIA members, threshold attacks, classes 1/3/8, U-LiRA"
          + (" — PARTIAL" if partial else ""), ""]
     if partial:
@@ -613,8 +645,9 @@ def document(a, exps, old, classes, verdicts, exp_verdicts, ulira, notes, partia
             e = classes[c]
             L.append(f"- class {c}: {len(e['want']) - len(e['missing'])} of {len(e['want'])} runs done"
                      + (f"; missing {missing_text(e['missing'])}" if e["missing"] else ""))
-        L.append(f"- U-LiRA: {len(ulira['methods']) - len(ulira['missing'])} of {len(ulira['methods'])} results"
-                 + (f"; missing {', '.join(ulira['missing'])}" if ulira["missing"] else ""))
+        for u in uliras:
+            L.append(f"- U-LiRA ({os.path.basename(u['dir'])}): {len(u['methods']) - len(u['missing'])} of "
+                     f"{len(u['methods'])} results" + (f"; missing {', '.join(u['missing'])}" if u["missing"] else ""))
         L.append("")
     flag = f" --rte-not-quiet {shlex.quote(a.rte_not_quiet)}" if a.rte_not_quiet else ""
     flag += f" --rte-quiet-since {a.rte_quiet_since}" if a.rte_quiet_since else ""
@@ -630,11 +663,11 @@ def document(a, exps, old, classes, verdicts, exp_verdicts, ulira, notes, partia
     L.append("- CPU only, one Slurm job at a time (tools/slurm-local.sh); other work shared the 2 cores at times, "
              "which slows a job's wall time (RTE) but changes none of its other numbers.")
     hours = [(label, job_hours(e["dir"])) for label, e in trees]
-    uh = (sum(ulira["train_s"]) + sum(sum(v) for v in ulira["unlearn_s"].values())) / 3600
+    uh = sum(sum(u["train_s"]) + sum(sum(v) for v in u["unlearn_s"].values()) for u in uliras) / 3600
     L.append(f"- Machine time of the finished jobs{' so far' if partial else ''}: {sum(h for _, h in hours) + uh:.1f} h ("
              + "; ".join(f"{label} {h:.1f} h" for label, h in hours) + f"; U-LiRA {uh:.1f} h): trainings' wall time, "
              "unlearnings' RTE and every evaluation, summed; packing and splits left out; jobs slowed by other work "
-             "count their slowed time.  Planned in all: about 13.8 h (tools/cifar10_mia19.sh's header).")
+             "count their slowed time.  Planned in all: about 14.6 h (tools/cifar10_mia19.sh's header).")
     if a.rte_not_quiet and a.quiet_since:
         L.append(f"- RTE: before {a.rte_quiet_since} not a quiet-machine timing ({a.rte_not_quiet}).  The RTE columns "
                  "show every run as measured; the RTE verdicts use only the runs that started at or after "
@@ -713,7 +746,10 @@ def document(a, exps, old, classes, verdicts, exp_verdicts, ulira, notes, partia
           "rerun) and GA's BatchNorm control (GA (bn-only) is not rerun); their issue-8 verdicts stand or fall with "
           "docs/results/cifar10.md.", ""]
     r0 = next((r for r in exps["random"]["runs"] if r["counts"].get("forget")), None)
-    L += ["## U-LiRA (random 10%)", ""] + ulira_section(ulira, r0["counts"]["forget"] if r0 else None) + [""]
+    L += ["## U-LiRA (random 10%)", ""]
+    for u in uliras:
+        L += [f"### {ULIRA_TITLE[u['forget']]}: `{shown(u['dir'])}`", ""]
+        L += ulira_section(u, r0["counts"]["forget"] if r0 else None, uliras[-1]) + [""]
     if notes:
         L += ["## Warnings", ""] + [f"- {n}" for n in notes] + [""]
     return "\n".join(L)

@@ -10,8 +10,10 @@
 #                   beside the new one and CHANGED where the new numbers turn it round
 #   class_verdicts  per class: the table against that class's Retrain and VERDICT lines that follow the numbers
 #                   (class 1 holds, class 3 does not, class 8 cannot be judged: its UGradSL has not finished)
-#   ulira           the U-LiRA table, `train` first, K and pool, the forget-set-size caveat, the cost from train.json and the shadow logs, the
-#                   0.1% FPR caveat
+#   ulira           two U-LiRA runs, the --forget df one first: each table `train` first, K and pool, the cost
+#                   from train.json and the shadow logs, the 0.1% FPR caveat; the IN-half run carries the
+#                   forget-set-size caveat; the df run counts no training (linked), shows no FT row, and says
+#                   whether its `train` row equals the first run's (a differing one is flagged)
 #   rte_not_quiet   --rte-not-quiet WHY: every RTE verdict "not judged" with WHY (never CHANGED, never "not as on
 #                   class 0"), the flag on the Generated line and in the machine notes, the Avg. Gap verdicts as
 #                   without it; an empty WHY is an error; with --rte-quiet-since, the RTE verdicts judged from the
@@ -97,6 +99,18 @@ open(f"{u}/logs/ulira-shadow-101.out", "w").write(
     "unlearn: ga done in 99.00 s (RTE; compute 1 s)\n"           # interrupted attempt, requeued: not counted
     "unlearn: ga done in 30.00 s (RTE; compute 1 s)\nunlearn: ft done in 300.00 s (RTE; compute 1 s)\n")
 open(f"{u}/logs/ulira-shadow-102.out", "w").write("unlearn: ga done in 36.00 s (RTE; compute 1 s)\n")
+# the same shadows, linked, forgetting the experiment's forget-set size (stage ulira-df): FT not rerun
+ud = f"{runs}/cifar10-random/ulira-df"
+os.makedirs(f"{ud}/logs")
+open(f"{ud}/plan.txt", "w").write("ulira-plan 2\nK 8\npool 500\nseed 1\nsplit x\nforget df\n")
+for m, acc, auc, t2, t3 in (("train", .62, .70, .08, .010), ("ga", .56, .61, .05, .006),
+                            ("ugradsl", .53, .55, .02, .003), ("ugradsl+", .52, .54, .02, .002)):
+    json.dump({"format": "ugradsl-ulira", "method": m, "K": 8, "pool": 500, "seed": 1, "pairs": 4000, "forget": "df",
+               "accuracy": acc, "auc": auc, "tpr_at_fpr_1e-2": t2, "tpr_at_fpr_1e-3": t3},
+              open(f"{ud}/ulira-{m}.json" + (".later" if m.startswith("ugradsl") else ""), "w"))
+os.makedirs(f"{ud}/shadow-0/train")                                  # linked: its time is the first run's
+json.dump({"wall_s": 1200.0}, open(f"{ud}/shadow-0/train/train.json", "w"))
+open(f"{ud}/logs/ulira-shadow-201.out", "w").write("unlearn: ga done in 42.00 s (RTE; compute 1 s)\n")
 
 # issue 8's rows (report.json format), GA flipping in all three runs then
 for key, exp in (("classwise", "cifar10-classwise"), ("random", "cifar10-random")):
@@ -251,19 +265,43 @@ PYEOF
 
 # ---- ulira (ugradsl, ugradsl+ not scored yet in the partial tree)
 why=""
-U=$(section "$P" "## U-LiRA")
+sub() { awk -v s="$1" 'index($0, s) == 1 { on = 1; print; next } on && /^##/ { exit } on'; }
+S=$(section "$P" "## U-LiRA")
+U=$(sub "### Shadows forget their IN half of the pool only" <<<"$S")
+UD=$(sub "### Shadows forget the experiment's forget-set size" <<<"$S")
+[ "$(grep '^### ' <<<"$S" | head -1 | cut -c1-51)" = "### Shadows forget the experiment's forget-set size" ] || why+="[the --forget df run is not first] "
+[ "$(grep -c '^### ' <<<"$S")" = 2 ] || why+="[not two U-LiRA runs] "
 first=$(grep "^| [a-zA-Z]" <<<"$U" | sed -n 2p)
 [ "$first" = "| train | 62.00 | 0.700 | 0.080 | 0.010 | 4000 | +0.200 |" ] || why+="[first row: $first] "
 grep -q "^| GA | 55.00 | 0.600 | 0.040 | 0.005 | 4000 | +0.100, 50% |$" <<<"$U" || why+="[GA row: $(grep '^| GA |' <<<"$U")] "
 grep -q "^| UGradSL | — | — | — | — | not finished | — |$" <<<"$U" || why+="[unscored method not marked] "
 grep -q "K = 8 shadow models, a pool of 500 samples" <<<"$U" || why+="[K and pool] "
 # the fixture's random runs forget 4500 and the pool's IN half is 250: the dose caveat names both and 18x
-grep -q "Forget-set size: each shadow unlearns only its IN half (250 samples), 1/18 of the experiment's D_f (4500)" <<<"$U" ||
+grep -q "Forget-set size: each shadow unlearns only its IN half (about 250 samples), 1/18 of the experiment's D_f (4500)" <<<"$U" ||
     why+="[forget-set size caveat: $(grep 'Forget-set' <<<"$U")] "
 grep -q "Cost: 2 shadow trainings, 0.68 h in all (20.5 min each, train.json wall_s: a resumed training counts its last attempt only); FT 1 unlearnings, 5.0 min; GA 2 unlearnings, 1.1 min" <<<"$U" ||
     why+="[cost: $(grep 'Cost' <<<"$U")] "
 grep -q "Caveat (docs/METRICS.md §6): 4000 pairs, about 2000 negatives: 0.1% FPR allows at most 2 false positives, so TPR there rests on the 2 highest-scored negatives;" <<<"$U" ||
     why+="[0.1% FPR caveat: $(grep Caveat <<<"$U")] "
+# the --forget df run: its own rows, no small-forget-set caveat, the linked trainings checked and not counted again
+grep -q "^| GA | 56.00 | 0.610 | 0.050 | 0.006 | 4000 | +0.110, 55% |$" <<<"$UD" || why+="[df GA row: $(grep '^| GA |' <<<"$UD")] "
+grep -q "^| FT |" <<<"$UD" && why+="[df run shows an FT row it did not run] "
+grep -q "each shadow unlearns its IN half of the pool together with D_f outside the pool (4250 samples on average" <<<"$UD" ||
+    why+="[df forget-set line: $(grep 'Forget-set' <<<"$UD")] "
+grep -q "1/18 of the experiment" <<<"$UD" && why+="[df run carries the small-forget-set caveat] "
+grep -q "linked .*: its \`train\` row equals that run's to the digit.  Not rerun here: FT" <<<"$UD" ||
+    why+="[linked trainings: $(grep 'linked' <<<"$UD")] "
+grep -q "Cost: trainings linked from the other run (counted there); GA 1 unlearnings, 0.7 min" <<<"$UD" ||
+    why+="[df cost: $(grep 'Cost' <<<"$UD")] "
+# a df `train` row unlike the first run's says the linked models are not the same
+$PY - "$TMP/runs" <<'PYEOF2'
+import json, shutil, sys
+r = sys.argv[1]; shutil.copytree(r, r + "-diff")
+p = r + "-diff/cifar10-random/ulira-df/ulira-train.json"; d = json.load(open(p)); d["auc"] = 0.71; json.dump(d, open(p, "w"))
+PYEOF2
+$PY $TOOL --runs "$TMP/runs-diff" --out "$TMP/outdiff" > /dev/null 2>&1
+grep -q "its \`train\` row differs from that run's: the linked trainings are not the same models" "$TMP/outdiff/cifar10-mia19.md" 2>/dev/null ||
+    why+="[a differing df train row is not flagged] "
 [ -z "$why" ] && echo "PASS $T/ulira" || echo "FAIL $T/ulira: $why"
 
 # ---- rte_not_quiet
@@ -308,7 +346,8 @@ head -1 "$P" | grep -q " — PARTIAL$" || why+="[title not PARTIAL] "
 grep -q "^- random 10%: 21 of 22 runs done; missing UGradSL+ seed 3$" "$P" || why+="[banner: random] "
 grep -q "^- class-wise (class 0): 22 of 22 runs done$" "$P" || why+="[banner: class-wise] "
 grep -q "^- class 8: 7 of 8 runs done; missing UGradSL seed 1$" "$P" || why+="[banner: class 8] "
-grep -q "^- U-LiRA: 3 of 5 results; missing ugradsl, ugradsl+$" "$P" || why+="[banner: U-LiRA] "
+grep -q "^- U-LiRA (ulira): 3 of 5 results; missing ugradsl, ugradsl+$" "$P" || why+="[banner: U-LiRA] "
+grep -q "^- U-LiRA (ulira-df): 2 of 4 results; missing ugradsl, ugradsl+$" "$P" || why+="[banner: U-LiRA ulira-df] "
 section "$P" "## Results: random 10%" | grep -q "^| UGradSL+ | .* | 2 (not finished: 2 of 3 runs done) |$" || why+="[row not marked] "
 $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["partial"] is True and d["missing"]["random"] == [["ugradsl+", "3"]], d["missing"]' \
     "$TMP/outp/cifar10-mia19.json" 2>/dev/null || why+="[JSON partial/missing] "
@@ -317,7 +356,9 @@ $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["partial"] is 
 touch "$TMP/runs/cifar10-random/ugradsl+/seed-3/DONE"
 rm -r "$TMP/runs/cifar10-classwise-c8/ugradsl"
 cp -r "$TMP/runs/cifar10-classwise-c1/ugradsl" "$TMP/runs/cifar10-classwise-c8/ugradsl"
-for m in ugradsl ugradsl+; do mv "$TMP/runs/cifar10-random/ulira/ulira-$m.json.later" "$TMP/runs/cifar10-random/ulira/ulira-$m.json"; done
+for d in ulira ulira-df; do for m in ugradsl ugradsl+; do
+    mv "$TMP/runs/cifar10-random/$d/ulira-$m.json.later" "$TMP/runs/cifar10-random/$d/ulira-$m.json"
+done; done
 run_tool "$TMP/outc"; rc=$?
 [ $rc -eq 0 ] || why+="[complete tree: exit $rc] "
 grep -q "PARTIAL" "$TMP/outc/cifar10-mia19.md" && why+="[complete tree marked PARTIAL] "
@@ -327,7 +368,7 @@ mkdir "$TMP/empty"
 $PY $TOOL --runs "$TMP/empty" --out "$TMP/oute" --old-classwise "" --old-random "" > "$TMP/e.log" 2>&1 || why+="[empty tree: exit $?] "
 grep -q "^- class-wise (class 0): 0 of 22 runs done; missing Retrain seed 1" "$TMP/oute/cifar10-mia19.md" 2>/dev/null || why+="[empty tree banner] "
 # no U-LiRA plan yet: K and the pool as the driver will run them
-k=$(grep -o -- '--shadows [0-9]* --pool [0-9]*' tools/cifar10_mia19.sh | awk '{print $2 " " $4}')
+k="$(sed -n 's/^ULIRA_SHADOWS=//p' tools/cifar10_mia19.sh) $(sed -n 's/^ULIRA_POOL=//p' tools/cifar10_mia19.sh)"
 grep -q "^- K = ${k% *} shadow models, a pool of ${k#* } samples of D_f (planned: tools/cifar10_mia19.sh);" "$TMP/oute/cifar10-mia19.md" 2>/dev/null ||
     why+="[planned K and pool ($k) not shown before the plan] "
 $PY $TOOL --runs "$TMP/none" --out "$TMP/outn" > "$TMP/n.log" 2>&1; rc=$?
