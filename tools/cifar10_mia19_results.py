@@ -457,13 +457,14 @@ def ulira_section(u, exp_forget=None, other=None):
         a_, b_ = u["results"].get("train"), other["results"].get("train")
         same = ("its `train` row equals that run's to the digit" if a_ and b_ and all(
             a_[k] == b_[k] for k in ("accuracy", "auc", "tpr_at_fpr_1e-2", "tpr_at_fpr_1e-3", "pairs"))
-            else "**its `train` row differs from that run's: the linked trainings are not the same models**"
+            else "**its `train` row differs from that run's: the linked models or the scoring are not the same**"
             if a_ and b_ else "its `train` row is compared with that run's once both are scored")
-        skipped = [c10.display(m) for m in other["methods"][1:] if m not in u["methods"]]
+        why_not = {"ft": "it never touches D_f, so its dose does not depend on the forget set's size"}
+        skipped = [c10.display(m) + (f" ({why_not[m]})" if m in why_not else "")
+                   for m in other["methods"][1:] if m not in u["methods"]]
         L.append(f"- The trained shadows are `{shown(other['dir'])}`'s, linked (retain ∪ forget is the same set "
                  f"whatever the forget mode, so the same seed and ranks train the same model): {same}."
-                 + (f"  Not rerun here: {', '.join(skipped)} (it never touches D_f, so its dose does not depend on "
-                    "the forget set's size)." if skipped else ""))
+                 + (f"  Not rerun here: {'; '.join(skipped)}." if skipped else ""))
     if exp_forget and u["forget"] == "in":
         # ugradsl+ pairs every D_r batch with a D_f batch of the same size, so a small D_f is cycled: per-sample
         # ascent grows as |D_f| shrinks, while ga and ugradsl make passes over D_f and ft never touches it
