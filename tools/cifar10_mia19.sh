@@ -18,16 +18,17 @@
 #            so the training is the same), each shadow unlearning its IN half and D_f outside the pool, the
 #            experiment's forget-set size (--forget df); GA, UGradSL, UGradSL+ (FT's dose does not depend on D_f's
 #            size): runs/cifar10-random/ulira-df/ulira.md
-#   all      rerun (or reeval when the old trees exist), then classes, ulira and ulira-df as soon as what each needs exists
-#            (it waits: run it under nohup), then orders the queue
+#   all      rerun (or reeval when the old trees exist), then classes, ulira and ulira-df as soon as what each
+#            needs exists (it waits: run it under nohup), then orders the queue
 #   order    only set the queue's order: seed 1 of both experiments first, then classes 1/3/8, then seeds 2-3,
 #            then the U-LiRA shadows (so a partial run already answers the main questions)
 #   tools/cifar10_mia19.sh [--stage rerun|reeval|classes|ulira|ulira-df|order|all] [--runs DIR] [--dry-run]
 # Budget on the 2-core machine (unit costs of docs/results/cifar10.md, eval with 20 bootstrap fits ≈ 2.5 min):
 # rerun ≈ original 25 min + 2 × (3 Retrains × 21 min + 18 unlearnings × ~5.5 min with their evaluation) ≈ 6.5 h;
 # classes ≈ 3 × (Retrain 24 min + 6 unlearnings) ≈ 2.9 h; ulira ≈ 8 × (21 min training + ~12 min of
-# unlearnings) ≈ 4.4 h; ulira-df ≈ 8 × ~6 min of unlearnings ≈ 0.8 h.  About 14.6 h in all (the issue's 12 h assumed the issue-8 models still existed:
-# reeval alone ≈ 3.9 h); every stage resumable (DONE markers; run the same command again).
+# unlearnings) ≈ 4.4 h; ulira-df ≈ 8 × ~6 min of unlearnings ≈ 0.8 h.  About 14.6 h in all (the issue's 12 h
+# assumed the issue-8 models still existed: reeval alone ≈ 3.9 h); every stage resumable (DONE markers; run the
+# same command again).  tools/cifar10_mia19_results.py quotes the "About ... h in all".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 die() { echo "cifar10-mia19: error: $*" >&2; exit 1; }

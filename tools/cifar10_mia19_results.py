@@ -59,8 +59,8 @@ def die(msg):
 
 
 def driver_settings(path=DRIVER):
-    """(CORE_METHODS, U-LiRA's methods of stage ulira, of stage ulira-df, its (K, pool)) as tools/cifar10_mia19.sh
-    runs them: one place says what is expected."""
+    """(CORE_METHODS, U-LiRA's methods of stage ulira, of stage ulira-df, its (K, pool), the planned machine hours
+    of its header's "About X h in all") as tools/cifar10_mia19.sh runs them: one place says what is expected."""
     try:
         text = open(path).read()
     except OSError as e:
@@ -70,8 +70,11 @@ def driver_settings(path=DRIVER):
     if not all(v.values()):
         die(f"{path}: no {', '.join(k for k in v if not v[k])} line in it (NAME=\"...\" or NAME=N)")
     val = {k: m.group(2) or m.group(3) for k, m in v.items()}
+    planned = re.search(r"About ([0-9.]+) h in all", text)
+    if not planned:
+        die(f"{path}: its header does not say \"About X h in all\" (the planned machine time)")
     return (val["CORE_METHODS"], val["ULIRA_METHODS"].split(), val["ULIRA_DF_METHODS"].split(),
-            (int(val["ULIRA_SHADOWS"]), int(val["ULIRA_POOL"])))
+            (int(val["ULIRA_SHADOWS"]), int(val["ULIRA_POOL"])), float(planned.group(1)))
 
 
 def pm3(mean, std, n):
@@ -555,7 +558,7 @@ def main():
             die("--rte-quiet-since needs --rte-not-quiet WHY (what ran before that time)")
     if not os.path.isdir(a.runs):
         die(f"--runs {a.runs}: no such directory (where tools/cifar10_mia19.sh ran)")
-    core, ulira_methods, ulira_df_methods, ulira_planned = driver_settings()
+    core, ulira_methods, ulira_df_methods, ulira_planned, planned_h = driver_settings()
     notes = []
     exps, old = {}, {}
     for key, name, _ in EXPERIMENTS:
@@ -592,7 +595,7 @@ def main():
     n_missing = (sum(len(exps[k]["missing"]) for k in exps) + sum(len(classes[c]["missing"]) for c in CLASSES)
                  + len(ulira["missing"]) + len(ulira_df["missing"]))
     partial = n_missing > 0
-    md = document(a, exps, old, classes, verdicts, exp_verdicts, (ulira_df, ulira), notes, partial, power)
+    md = document(a, exps, old, classes, verdicts, exp_verdicts, (ulira_df, ulira), notes, partial, power, planned_h)
     doc = {"format": "ugradsl-cifar10-mia19", "generated": now(), "runs": a.runs, "partial": partial,
            "rte_not_quiet": a.rte_not_quiet, "rte_quiet_since": a.rte_quiet_since,
            "missing": {**{k: [[m, s] for m, s in exps[k]["missing"]] for k in exps},
@@ -631,8 +634,8 @@ def shown(path):
     return path if rel.startswith("..") else rel
 
 
-def document(a, exps, old, classes, verdicts, exp_verdicts, uliras, notes, partial, power):
-    """uliras: the U-LiRA runs, the one at the experiment's forget-set size first."""
+def document(a, exps, old, classes, verdicts, exp_verdicts, uliras, notes, partial, power, planned_h):
+    """uliras: the U-LiRA runs, the one at the experiment's forget-set size first; planned_h: the driver's plan."""
     L = ["# CIFAR-10 re-measured (issue 19): unbiased MIA members, threshold attacks, classes 1/3/8, U-LiRA"
          + (" — PARTIAL" if partial else ""), ""]
     if partial:
@@ -668,7 +671,7 @@ def document(a, exps, old, classes, verdicts, exp_verdicts, uliras, notes, parti
     L.append(f"- Machine time of the finished jobs{' so far' if partial else ''}: {sum(h for _, h in hours) + uh:.1f} h ("
              + "; ".join(f"{label} {h:.1f} h" for label, h in hours) + f"; U-LiRA {uh:.1f} h): trainings' wall time, "
              "unlearnings' RTE and every evaluation, summed; packing and splits left out; jobs slowed by other work "
-             "count their slowed time.  Planned in all: about 14.6 h (tools/cifar10_mia19.sh's header).")
+             f"count their slowed time.  Planned in all: about {planned_h:g} h (tools/cifar10_mia19.sh's header).")
     if a.rte_not_quiet and a.quiet_since:
         L.append(f"- RTE: before {a.rte_quiet_since} not a quiet-machine timing ({a.rte_not_quiet}).  The RTE columns "
                  "show every run as measured; the RTE verdicts use only the runs that started at or after "

@@ -135,7 +135,12 @@ P=$TMP/outp/cifar10-mia19.md
 if [ $rc -ne 0 ] || [ ! -s "$P" ]; then
     for c in $cases; do echo "FAIL $T/$c: tool exit $rc: $(tail -n 3 "$TMP/tool.log" | tr '\n' ' ')"; done; exit 1
 fi
-section() { awk -v s="$2" 'index($0, s) == 1 { on = 1; print; next } on && /^## / { exit } on' "$1"; }
+# section FILE HEADING: from HEADING to the next heading of its level or higher
+section() {
+    awk -v s="$2" 'BEGIN { match(s, /^#+/); level = RLENGTH }
+        index($0, s) == 1 { on = 1; print; next }
+        on && match($0, /^#+ /) && RLENGTH - 1 <= level { exit } on' "$1"
+}
 
 # ---- table_values: GA class-wise UA 20, 30, 25 -> 25.00 ± 5.00; MIA 15.00 ± 5.00 [14.00, 16.00] † (1/3); Thr. AUC
 # 0.650 ± 0.050; TPR@1% 0.060 ± 0.010; TPR@0.1% 0.015 ± 0.005; RA 81.00 ± 1.00; Avg. Gap (75+85+11+10+37)/5 = 43.60
@@ -265,10 +270,9 @@ PYEOF
 
 # ---- ulira (ugradsl, ugradsl+ not scored yet in the partial tree)
 why=""
-sub() { awk -v s="$1" 'index($0, s) == 1 { on = 1; print; next } on && /^##/ { exit } on'; }
 S=$(section "$P" "## U-LiRA")
-U=$(sub "### Shadows forget their IN half of the pool only" <<<"$S")
-UD=$(sub "### Shadows forget the experiment's forget-set size" <<<"$S")
+U=$(section "$P" "### Shadows forget their IN half of the pool only")
+UD=$(section "$P" "### Shadows forget the experiment's forget-set size")
 [ "$(grep '^### ' <<<"$S" | head -1 | cut -c1-51)" = "### Shadows forget the experiment's forget-set size" ] || why+="[the --forget df run is not first] "
 [ "$(grep -c '^### ' <<<"$S")" = 2 ] || why+="[not two U-LiRA runs] "
 first=$(grep "^| [a-zA-Z]" <<<"$U" | sed -n 2p)
